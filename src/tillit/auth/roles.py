@@ -1,0 +1,61 @@
+"""Roles and what they may do. A principal is a logged-in user, an API key or the local CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tillit.errors import InvalidInput, PermissionDenied
+
+ROLES = ("admin", "developer", "caseworker", "annotator", "viewer")
+
+ROLE_LABELS_SV = {
+    "admin": "Administratör",
+    "developer": "Utvecklare",
+    "caseworker": "Handläggare",
+    "annotator": "Annoterare",
+    "viewer": "Läsare",
+}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "models:read": frozenset(ROLES),
+    "models:write": frozenset({"admin", "developer"}),
+    "keys:read": frozenset({"admin", "developer"}),
+    "keys:write": frozenset({"admin", "developer"}),
+    "runs:read": frozenset({"admin", "developer"}),
+    "usage:read": frozenset({"admin", "developer"}),
+    "audit:read": frozenset({"admin"}),
+    "users:write": frozenset({"admin"}),
+    "tenant:admin": frozenset({"admin"}),
+}
+
+
+def validate_roles(roles: list[str]) -> list[str]:
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown or not roles:
+        raise InvalidInput(
+            f"Okänd roll: {', '.join(unknown) or '(ingen)'}; giltiga roller: {', '.join(ROLES)}.",
+            code="invalid_role",
+        )
+    return list(dict.fromkeys(roles))
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant_id: int
+    tenant_slug: str
+    kind: str  # "user" | "key" | "system"
+    id: int | None
+    name: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    default_class: str = "K1"
+
+    @property
+    def actor(self) -> str:
+        return f"{self.kind}:{self.name}" if self.kind != "system" else "system:cli"
+
+    def can(self, permission: str) -> bool:
+        return self.kind == "system" or bool(self.roles & PERMISSIONS[permission])
+
+    def require(self, permission: str) -> None:
+        if not self.can(permission):
+            raise PermissionDenied(f"Behörighet saknas ({permission}).", code="permission_denied")

@@ -1,0 +1,1 @@
+"""The municipality's registered models: provider, hosting, licence, security class, model card."""

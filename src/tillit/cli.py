@@ -1,0 +1,40 @@
+"""The ``tillit`` command. Every command honours --data-dir / TILLIT_DATA_DIR and works while a
+server runs on the same data directory (SQLite in WAL mode)."""
+
+from __future__ import annotations
+
+import typer
+
+from tillit.audit.cli import app as audit_app
+from tillit.auth.cli import admin_app, keys_app, tenants_app
+from tillit.catalog.cli import app as models_app
+from tillit.cli_support import DataDirOption, remember_data_dir
+from tillit.runs.cli import runs_app, usage_command
+from tillit.web.cli import serve_command
+
+app = typer.Typer(
+    name="tillit",
+    help="Tillit — öppen AI-plattform för kommuner.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def root(data_dir: DataDirOption = None) -> None:
+    """Tillit: modellkatalog, gateway, nycklar, loggar."""
+    remember_data_dir(data_dir)
+
+
+app.command("serve")(serve_command)
+app.command("usage")(usage_command)
+app.add_typer(models_app, name="models")
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
+app.add_typer(admin_app, name="admin")
+app.add_typer(tenants_app, name="tenants")
+app.add_typer(runs_app, name="runs")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Database: engine, declarative Base, Alembic migrations (batch mode so SQLite works)."""

@@ -1,0 +1,1 @@
+"""Run records: every AI call produces one (DESIGN.md, the spine)."""

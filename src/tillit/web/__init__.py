@@ -1,0 +1,1 @@
+"""Web app: JSON API, gateway and server-rendered pages (create_app in app.py)."""

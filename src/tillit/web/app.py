@@ -1,0 +1,94 @@
+"""create_app(settings): the whole web surface. Importing this module has no side effects."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from tillit import __version__
+from tillit.config import Settings
+from tillit.platform import Platform
+from tillit.policy import CLASS_LABELS_SV
+from tillit.web.deps import LoginRequired
+from tillit.web.errors import install_error_handlers
+from tillit.web.middleware import BodySizeLimit
+
+WEB_DIR = Path(__file__).parent
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=WEB_DIR / "templates")
+    templates.env.globals.update(version=__version__, class_labels=CLASS_LABELS_SV)
+    return templates
+
+
+def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
+    owned = platform is None
+    platform = platform or Platform.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            await platform.aclose()
+        else:
+            await platform.providers.aclose()
+
+    app = FastAPI(
+        title="Tillit",
+        version=__version__,
+        description="Öppen AI-plattform för kommuner: modellkatalog, gateway, körningar, loggar.",
+        lifespan=lifespan,
+    )
+    app.state.platform = platform
+    app.state.templates = make_templates()
+    install_error_handlers(app)
+    _install_login_redirect(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    _include_routers(app)
+
+    @app.get("/healthz", tags=["system"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from tillit.audit import pages as audit_pages
+    from tillit.audit import routes as audit_routes
+    from tillit.auth import pages as auth_pages
+    from tillit.auth import routes as auth_routes
+    from tillit.catalog import pages as catalog_pages
+    from tillit.catalog import routes as catalog_routes
+    from tillit.gateway import routes as gateway_routes
+    from tillit.runs import routes as runs_routes
+
+    for module in (
+        gateway_routes,
+        catalog_routes,
+        auth_routes,
+        audit_routes,
+        runs_routes,
+        auth_pages,
+        catalog_pages,
+        audit_pages,
+    ):
+        app.include_router(module.router)
+
+
+def _install_login_redirect(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, _exc: LoginRequired) -> RedirectResponse:
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)

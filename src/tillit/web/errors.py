@@ -1,0 +1,69 @@
+"""Domain errors → HTTP status and a machine-readable body, JSON or an HTML page.
+
+Every JSON error has the OpenAI shape so SDKs surface it: {"error": {"code", "message", "type"}}.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tillit.errors import TillitError
+
+log = logging.getLogger("tillit.web")
+
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+
+
+def error_body(exc: TillitError) -> dict[str, Any]:
+    return {"error": {"code": exc.code, "message": exc.message, "type": type(exc).__name__}}
+
+
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api/", "/v1/")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def render_error(request: Request, status: int, code: str, message: str) -> Response:
+    if _wants_html(request):
+        templates = request.app.state.templates
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"status": status, "code": code, "message": message},
+            status_code=status,
+        )
+    body = {"error": {"code": code, "message": message, "type": "error"}}
+    return JSONResponse(body, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(TillitError)
+    async def domain_error(request: Request, exc: TillitError) -> Response:
+        return render_error(request, exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'][1:]) or 'body'}: {err['msg']}"
+            for err in exc.errors()[:10]
+        )
+        return render_error(request, 400, "invalid_request", f"Ogiltigt anrop: {problems}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        message = "Sidan finns inte." if exc.status_code == 404 else str(exc.detail)
+        return render_error(request, exc.status_code, code, message)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return render_error(request, 500, "internal_error", "Ett internt fel inträffade.")
