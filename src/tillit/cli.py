@@ -7,6 +7,7 @@ import typer
 
 from tillit.audit.cli import app as audit_app
 from tillit.auth.cli import admin_app, keys_app, tenants_app
+from tillit.auth.oidc_cli import app as oidc_app
 from tillit.catalog.cli import app as models_app
 from tillit.cli_support import DataDirOption, remember_data_dir
 from tillit.runs.cli import runs_app, usage_command
@@ -34,6 +35,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(admin_app, name="admin")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(runs_app, name="runs")
+app.add_typer(oidc_app, name="oidc")
 
 
 def main() -> None:

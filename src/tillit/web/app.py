@@ -65,6 +65,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
 def _include_routers(app: FastAPI) -> None:
     from tillit.audit import pages as audit_pages
     from tillit.audit import routes as audit_routes
+    from tillit.auth import oidc_routes
     from tillit.auth import pages as auth_pages
     from tillit.auth import routes as auth_routes
     from tillit.catalog import pages as catalog_pages
@@ -76,6 +77,7 @@ def _include_routers(app: FastAPI) -> None:
         gateway_routes,
         catalog_routes,
         auth_routes,
+        oidc_routes,
         audit_routes,
         runs_routes,
         auth_pages,
