@@ -397,6 +397,7 @@ def login_user(db: Session, config: ProviderConfig, claims: dict[str, Any]) -> t
             password_hash=None,
             roles=validate_roles(config.default_roles or ["viewer"]),
             oidc_subject=subject,
+            active=True,
         )
         db.add(user)
     if not user.active:

@@ -35,16 +35,20 @@ class ProviderPool:
 
     def __init__(self) -> None:
         self._providers: dict[int, tuple[Any, Provider]] = {}
+        self._retired: list[Provider] = []
 
     def get(self, model_id: int, fingerprint: Any, make: Callable[[], Provider]) -> Provider:
         cached = self._providers.get(model_id)
         if cached and cached[0] == fingerprint:
             return cached[1]
+        if cached:  # configuration changed: keep the old one until shutdown (calls may be running)
+            self._retired.append(cached[1])
         provider = make()
         self._providers[model_id] = (fingerprint, provider)
         return provider
 
     async def aclose(self) -> None:
-        for _, provider in self._providers.values():
+        for provider in [*(p for _, p in self._providers.values()), *self._retired]:
             await provider.aclose()
         self._providers.clear()
+        self._retired.clear()
