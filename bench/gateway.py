@@ -32,6 +32,7 @@ import json
 import math
 import os
 import platform
+import random
 import shutil
 import subprocess
 import sys
@@ -48,6 +49,7 @@ from tests.support.servers import REPO, free_port, wait_for
 
 PROMPT = "Hej! Kan du sammanfatta kommunens riktlinjer för AI-användning i tre meningar?"
 GATEWAY_MODEL = "bench"
+FOREIGN_WARN_CORES = 0.15
 
 Send = Callable[[], Awaitable[None]]
 
@@ -107,9 +109,7 @@ def running_setup(upstream: str, workers: int, keep: bool) -> Iterator[Setup]:
         else:
             up_args, remote_model = ["-m", "tests.support.upstream", str(up_port)], "echo-1"
         up_url = f"http://127.0.0.1:{up_port}"
-        with _process(
-            [sys.executable, *up_args], f"{up_url}/v1/models", data_dir / "upstream.log"
-        ):
+        with _process([sys.executable, *up_args], f"{up_url}/v1/models", data_dir / "upstream.log"):
             _cli(
                 data_dir,
                 *("models", "add", GATEWAY_MODEL, "--provider", "openai-compatible"),
@@ -152,6 +152,46 @@ def _tree_cpu_seconds(root: int) -> float | None:
                 tree.add(pid)
                 frontier.append(pid)
     return sum(stats[pid][1] for pid in tree if pid in stats)
+
+
+def _system_busy_seconds() -> float | None:
+    """CPU seconds all processes on the machine have used (from /proc/stat), or None."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:9]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields)
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+class CpuMeter:
+    """The gateway's CPU time, and the CPU other programs on the machine used meanwhile
+    (anything but this benchmark and its servers): a busy neighbour skews every figure."""
+
+    def __init__(self, gateway_pid: int | None) -> None:
+        self.gateway_pid = gateway_pid
+
+    def _read(self) -> tuple[float | None, float | None, float | None]:
+        gateway = _tree_cpu_seconds(self.gateway_pid) if self.gateway_pid else None
+        return gateway, _tree_cpu_seconds(os.getpid()), _system_busy_seconds()
+
+    def __enter__(self) -> CpuMeter:
+        self.start, self.before = time.perf_counter(), self._read()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        wall, after = time.perf_counter() - self.start, self._read()
+        deltas = [
+            a - b if a is not None and b is not None else None
+            for a, b in zip(after, self.before, strict=True)
+        ]
+        self.gateway_s = deltas[0]
+        own, system = deltas[1], deltas[2]
+        self.foreign_cores = (
+            min(float(os.cpu_count() or 1), max(0.0, (system - own) / wall))
+            if own is not None and system is not None
+            else None
+        )
 
 
 # --------------------------------------------------------------------------- raw HTTP client
@@ -266,7 +306,11 @@ class HttpxClient:
     def __init__(self, url: str, concurrency: int) -> None:
         import httpx
 
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        # Drop idle connections before uvicorn does (its keep-alive timeout is 5 s), or a
+        # request can race the server's close and fail with ReadError.
+        limits = httpx.Limits(
+            max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=3
+        )
         self.client = httpx.AsyncClient(base_url=url, limits=limits, timeout=120)
 
     async def __aenter__(self) -> HttpxClient:
@@ -301,6 +345,7 @@ class Sample:
     latencies_ms: list[float]
     wall_s: float
     cpu_s: float | None = None
+    foreign_cores: float | None = None
 
     @property
     def rps(self) -> float:
@@ -329,6 +374,36 @@ async def _drive(senders: list[Send], total: int) -> Sample:
     return Sample(latencies, time.perf_counter() - started)
 
 
+async def _drive_open(senders: list[Send], total: int, rate: float) -> Sample:
+    """Open loop: requests arrive at ``rate`` per second (Poisson, fixed seed) whatever the
+    server does, on at most ``len(senders)`` connections. Latency counts from the scheduled
+    arrival, so waiting for a free connection is included (no coordinated omission)."""
+    latencies: list[float] = []
+    free: asyncio.Queue[Send] = asyncio.Queue()
+    for send in senders:
+        free.put_nowait(send)
+
+    async def one(arrival: float) -> None:
+        send = await free.get()
+        try:
+            await send()
+        finally:
+            free.put_nowait(send)
+        latencies.append((time.perf_counter() - arrival) * 1000)
+
+    arrivals = random.Random(1)
+    started = arrival = time.perf_counter()
+    tasks = []
+    for _ in range(total):
+        arrival += arrivals.expovariate(rate)
+        delay = arrival - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(arrival)))
+    await asyncio.gather(*tasks)
+    return Sample(latencies, time.perf_counter() - started)
+
+
 async def measure(
     client_cls: type[RawClient] | type[HttpxClient],
     url: str,
@@ -340,16 +415,18 @@ async def measure(
     concurrency: int,
     requests: int,
     warmup: int,
+    rate: float | None = None,
     cpu_pid: int | None = None,
 ) -> Sample:
     async with client_cls(url, concurrency) as client:
         senders = [client.sender(i, path, body, headers, stream) for i in range(concurrency)]
         await _drive(senders, max(warmup, concurrency))
-        cpu_before = _tree_cpu_seconds(cpu_pid) if cpu_pid else None
-        sample = await _drive(senders, requests)
-        cpu_after = _tree_cpu_seconds(cpu_pid) if cpu_pid else None
-    if cpu_before is not None and cpu_after is not None:
-        sample.cpu_s = cpu_after - cpu_before
+        with CpuMeter(cpu_pid) as meter:
+            if rate:
+                sample = await _drive_open(senders, requests, rate)
+            else:
+                sample = await _drive(senders, requests)
+    sample.cpu_s, sample.foreign_cores = meter.gateway_s, meter.foreign_cores
     return sample
 
 
@@ -373,6 +450,7 @@ def _chat_body(model: str, stream: bool) -> bytes:
 class Result:
     mode: str
     concurrency: int
+    rate: float | None  # None: closed loop; else open-loop arrivals per second
     requests: int
     direct_p50_ms: float
     direct_p99_ms: float
@@ -386,44 +464,59 @@ class Result:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-async def run_scenarios(setup: Setup, args: argparse.Namespace) -> list[Result]:
-    client_cls = RawClient if args.client == "raw" else HttpxClient
-    results = []
+def scenarios(args: argparse.Namespace) -> list[tuple[bool, int, float | None, int]]:
+    """(stream, concurrency, open-loop rate or None, measured requests) in the order run."""
+    plan = []
     for stream in args.modes:
-        direct_body = _chat_body(setup.remote_model, stream)
-        gateway_body = _chat_body(GATEWAY_MODEL, stream)
-        auth = {"authorization": f"Bearer {setup.key}"}
         for concurrency in args.concurrency:
             requests = args.requests_c1 if concurrency == 1 else args.requests
-            common = {
-                "stream": stream,
-                "concurrency": concurrency,
-                "requests": requests,
-                "warmup": args.warmup,
-            }
-            direct = await measure(
-                client_cls, setup.upstream_url, "/v1/chat/completions", direct_body, {}, **common
-            )
-            gateway = await measure(
-                client_cls,
-                setup.gateway_url,
-                "/v1/chat/completions",
-                gateway_body,
-                auth,
-                cpu_pid=setup.gateway_pid,
-                **common,
-            )
-            result = _result("stream" if stream else "non-stream", concurrency, direct, gateway)
-            results.append(result)
-            print(_progress(result), file=sys.stderr, flush=True)
+            plan.append((stream, concurrency, None, requests))
+        for rate in args.rate:
+            # About --rate-seconds of arrivals; at most --requests.
+            requests = max(50, min(args.requests, int(rate * args.rate_seconds)))
+            plan.append((stream, max(args.concurrency), rate, requests))
+    return plan
+
+
+async def run_scenarios(setup: Setup, args: argparse.Namespace) -> list[Result]:
+    client_cls = RawClient if args.client == "raw" else HttpxClient
+    auth = {"authorization": f"Bearer {setup.key}"}
+    path = "/v1/chat/completions"
+    results = []
+    for stream, concurrency, rate, requests in scenarios(args):
+        common = {
+            "stream": stream,
+            "concurrency": concurrency,
+            "requests": requests,
+            "warmup": args.warmup,
+            "rate": rate,
+        }
+        direct_body = _chat_body(setup.remote_model, stream)
+        direct = await measure(client_cls, setup.upstream_url, path, direct_body, {}, **common)
+        gateway = await measure(
+            client_cls,
+            setup.gateway_url,
+            path,
+            _chat_body(GATEWAY_MODEL, stream),
+            auth,
+            cpu_pid=setup.gateway_pid,
+            **common,
+        )
+        mode = "stream" if stream else "non-stream"
+        result = _result(mode, concurrency, rate, direct, gateway)
+        results.append(result)
+        print(_progress(result), file=sys.stderr, flush=True)
     return results
 
 
-def _result(mode: str, concurrency: int, direct: Sample, gateway: Sample) -> Result:
+def _result(
+    mode: str, concurrency: int, rate: float | None, direct: Sample, gateway: Sample
+) -> Result:
     cpu = gateway.cpu_s * 1000 / len(gateway.latencies_ms) if gateway.cpu_s is not None else None
     return Result(
         mode=mode,
         concurrency=concurrency,
+        rate=rate,
         requests=len(gateway.latencies_ms),
         direct_p50_ms=round(direct.pct(50), 3),
         direct_p99_ms=round(direct.pct(99), 3),
@@ -439,19 +532,31 @@ def _result(mode: str, concurrency: int, direct: Sample, gateway: Sample) -> Res
             "gateway_p90_ms": round(gateway.pct(90), 3),
             "direct_max_ms": round(max(direct.latencies_ms), 3),
             "gateway_max_ms": round(max(gateway.latencies_ms), 3),
+            "foreign_cpu_cores": round(
+                max(direct.foreign_cores or 0.0, gateway.foreign_cores or 0.0), 2
+            ),
         },
     )
 
 
 def _progress(r: Result) -> str:
     return (
-        f"  {r.mode:<10} c={r.concurrency:<3} direct p50 {r.direct_p50_ms:.2f} ms, "
+        f"  {r.mode:<10} {_clients(r):<14} direct p50 {r.direct_p50_ms:.2f} ms, "
         f"gateway p50 {r.gateway_p50_ms:.2f} ms, p99 {r.gateway_p99_ms:.2f} ms, "
         f"{r.gateway_rps:.0f} req/s"
+        + (
+            f"  [WARNING: other programs used {r.extra['foreign_cpu_cores']:.2f} cores meanwhile]"
+            if r.extra["foreign_cpu_cores"] > FOREIGN_WARN_CORES
+            else ""
+        )
     )
 
 
 # --------------------------------------------------------------------------- output
+
+
+def _clients(r: Result) -> str:
+    return f"{r.concurrency} @ {r.rate:g}/s" if r.rate else str(r.concurrency)
 
 
 def markdown_table(results: list[Result]) -> str:
@@ -468,7 +573,7 @@ def markdown_table(results: list[Result]) -> str:
             else "n/a"
         )
         rows.append(
-            f"| {r.mode} | {r.concurrency} | {r.requests} | {r.direct_p50_ms:.2f} ms "
+            f"| {r.mode} | {_clients(r)} | {r.requests} | {r.direct_p50_ms:.2f} ms "
             f"| {r.gateway_p50_ms:.2f} ms | **{r.added_p50_ms:.2f} ms** "
             f"| {r.direct_p99_ms:.2f} ms | {r.gateway_p99_ms:.2f} ms "
             f"| **{r.added_p99_ms:.2f} ms** | {r.direct_rps:,.0f} | {r.gateway_rps:,.0f} "
@@ -516,6 +621,10 @@ def _ints(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
 
 
+def _floats(text: str) -> list[float]:
+    return [float(part) for part in text.split(",") if part.strip()]
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.gateway",
@@ -532,6 +641,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--concurrency", type=_ints, default=[1, 64], help="comma-separated (default 1,64)"
+    )
+    parser.add_argument(
+        "--rate",
+        type=_floats,
+        default=[],
+        help="also run open-loop scenarios: Poisson arrivals at these req/s (comma-separated) "
+        "over the largest --concurrency connections; latency counts from arrival",
+    )
+    parser.add_argument(
+        "--rate-seconds",
+        type=float,
+        default=15,
+        help="length of each open-loop scenario in seconds of arrivals (default 15)",
     )
     parser.add_argument("--warmup", type=int, default=300, help="warm-up requests per scenario")
     parser.add_argument(
@@ -555,7 +677,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = parser.parse_args(argv)
     if args.quick:
-        args.requests, args.warmup = 300, 50
+        args.requests, args.warmup, args.rate_seconds = 300, 50, 3
     if args.requests_c1 is None:
         args.requests_c1 = max(1, args.requests // 2)
     args.modes = {"both": [False, True], "non-stream": [False], "stream": [True]}[args.mode]

@@ -22,7 +22,8 @@ import asyncio
 import json
 import sys
 
-REPLY_WORDS = "Hej! Det här är ett fast svar från benchmarkens uppströmsserver.".split(" ")
+REPLY = "Hej! Det här är ett fast svar från benchmarkens uppströmsserver."
+REPLY_WORDS = REPLY.split(" ")
 PROMPT_TOKENS = 12
 
 
@@ -61,7 +62,7 @@ def _completion() -> bytes:
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": " ".join(REPLY_WORDS)},
+                        "message": {"role": "assistant", "content": REPLY},
                         "finish_reason": "stop",
                     }
                 ],

@@ -20,9 +20,9 @@ from tillit.auth.oidc import (
     FLOW_COOKIE,
     configure_oidc,
     enabled_providers,
-    safe_local_path,
     validate_issuer,
 )
+from tillit.auth.oidc_routes import safe_local_path
 from tillit.auth.service import get_tenant
 from tillit.auth.tables import User
 from tillit.cli import app as cli_app
@@ -148,19 +148,30 @@ def test_callback_in_another_browser_is_refused(client, platform, idp) -> None: 
 def test_forged_flow_cookie_is_refused(client, platform, idp) -> None:  # type: ignore[no-untyped-def]
     configure(platform, idp)
     callback = at_idp(start(client))
-    client.cookies.set(FLOW_COOKIE, "gAAAAABforged", path="/auth/oidc")
+    real = client.cookies.get(FLOW_COOKIE)
+    assert real
+    client.cookies.clear()
+    client.cookies.set(FLOW_COOKIE, real[:40] + ("B" if real[40] == "A" else "A") + real[41:])
     response = client.get(callback, follow_redirects=False)
     assert response.status_code == 401 and not users(platform)
 
 
 @pytest.mark.parametrize(
-    "fault", ["wrong_nonce", "wrong_audience", "wrong_issuer", "expired", "bad_signature"]
+    ("fault", "reason"),
+    [
+        ("wrong_nonce", "'nonce'"),
+        ("wrong_audience", "'aud'"),
+        ("wrong_issuer", "'iss'"),
+        ("expired", "gått ut"),
+        ("bad_signature", "ogiltig signatur"),
+    ],
 )
-def test_misbehaving_provider_is_refused(client, platform, idp, fault) -> None:  # type: ignore[no-untyped-def]
+def test_misbehaving_provider_is_refused(client, platform, idp, fault, reason) -> None:  # type: ignore[no-untyped-def]
     configure(platform, idp)
     response = login(client, misbehave=fault)
     assert response.status_code == 401, response.text
-    assert response.json()["error"]["code"] == "oidc_failed"
+    error = response.json()["error"]
+    assert error["code"] == "oidc_failed" and reason in error["message"]
     assert not users(platform) and client.get("/api/me").status_code == 401
     [event] = login_events(platform)
     assert event.outcome == "denied" and event.tenant_id is not None
@@ -171,6 +182,12 @@ def test_provider_error_is_shown(client, platform, idp) -> None:  # type: ignore
     response = client.get(at_idp(start(client), hint=None), follow_redirects=False)
     assert response.status_code == 401
     assert "login_required" in response.json()["error"]["message"]
+
+
+def test_unreachable_provider(client, platform) -> None:  # type: ignore[no-untyped-def]
+    configure(platform, f"http://127.0.0.1:{free_port()}")
+    response = client.get("/login/oidc/default", follow_redirects=False)
+    assert response.status_code == 401 and "kunde inte nås" in response.json()["error"]["message"]
 
 
 @pytest.mark.parametrize(

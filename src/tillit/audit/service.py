@@ -72,7 +72,7 @@ def list_events(
         query = query.where(AuditEvent.action == action)
     if since:
         query = query.where(AuditEvent.at >= since)
-    if before_id:
+    if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
     return list(db.scalars(query))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +33,8 @@ def create_key(
         raise InvalidInput("Nyckeln behöver ett namn.", code="invalid_name")
     validate_roles([role])
     klass = SecurityClass.parse(default_class, field="max-class")
+    if expires_at is not None and expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)  # a date without offset is read as UTC
     if expires_at is not None and expires_at <= utcnow():
         raise InvalidInput("Utgångsdatumet har redan passerat.", code="invalid_expiry")
     secret = KEY_PREFIX + secrets.token_urlsafe(32)

@@ -20,7 +20,7 @@ import httpx
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,6 +42,7 @@ HTTP_TIMEOUT_S = 10.0
 LEEWAY_S = 60
 SIGNING_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+DESCRIBED = ("issuer", "client_id", "scopes", "default_roles", "display_name", "enabled")
 EXPIRED = "inloggningen har gått ut eller startades i en annan webbläsare"
 
 _metadata_cache: dict[str, tuple[float, Any]] = {}
@@ -100,8 +101,8 @@ def configure_oidc(
     default_roles: list[str] | None = None,
     display_name: str | None = None,
 ) -> OidcProvider:
-    """Create or replace the tenant's provider and enable it. ``client_secret`` None keeps the
-    stored secret (or none: a public client using PKCE only)."""
+    """Create or replace the tenant's provider and enable it. ``client_secret``: None keeps the
+    stored one, "" removes it (a public client, PKCE only)."""
     issuer = validate_issuer(issuer)
     if not client_id.strip():
         raise InvalidInput("Klient-id (client_id) saknas.", code="invalid_client_id")
@@ -139,16 +140,8 @@ def disable_oidc(db: Session, tenant_slug: str) -> OidcProvider:
 
 def describe(provider: OidcProvider, tenant_slug: str) -> dict[str, Any]:
     """The configuration without the secret (only whether one is stored)."""
-    return {
-        "tenant": tenant_slug,
-        "issuer": provider.issuer,
-        "client_id": provider.client_id,
-        "has_client_secret": provider.client_secret_enc is not None,
-        "scopes": provider.scopes,
-        "default_roles": list(provider.default_roles or []),
-        "display_name": provider.display_name,
-        "enabled": provider.enabled,
-    }
+    shown = {name: getattr(provider, name) for name in DESCRIBED}
+    return {"tenant": tenant_slug, **shown, "has_client_secret": bool(provider.client_secret_enc)}
 
 
 def enabled_providers(db: Session) -> list[tuple[str, str]]:
@@ -208,16 +201,6 @@ def login_config(db: Session, tenant_slug: str, box: SecretBox) -> ProviderConfi
     )
 
 
-def safe_local_path(target: str | None) -> str:
-    """A path on this site, or "/": never an absolute or protocol-relative URL."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    if "\\" in target or any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):
-        return "/"
-    parts = urlsplit(target)
-    return "/" if parts.scheme or parts.netloc else target
-
-
 async def _get_json(url: str, refresh: bool = False) -> dict[str, Any]:
     cached = _metadata_cache.get(url)
     if cached and cached[0] > time.monotonic() and not refresh:
@@ -247,7 +230,9 @@ async def discover(issuer: str) -> dict[str, Any]:
     return metadata
 
 
-def _client(config: ProviderConfig, metadata: dict[str, Any], redirect_uri: str) -> Any:
+def _client(
+    config: ProviderConfig, metadata: dict[str, Any], redirect_uri: str
+) -> AsyncOAuth2Client:
     supported = metadata.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
     method = "client_secret_basic"
     if not config.client_secret:
@@ -266,16 +251,16 @@ def _client(config: ProviderConfig, metadata: dict[str, Any], redirect_uri: str)
 
 
 async def start_login(
-    config: ProviderConfig, redirect_uri: str, next_path: str | None, box: SecretBox
+    config: ProviderConfig, redirect_uri: str, next_path: str, box: SecretBox
 ) -> tuple[str, str]:
-    """(the IdP authorization URL, the encrypted flow cookie value)."""
+    """(the IdP authorization URL, the encrypted flow cookie). ``next_path`` must be safe."""
     metadata = await discover(config.issuer)
     flow = LoginFlow(
         tenant=config.tenant_slug,
         state=secrets.token_urlsafe(32),
         nonce=secrets.token_urlsafe(32),
         verifier=secrets.token_urlsafe(64),
-        next_path=safe_local_path(next_path),
+        next_path=next_path,
         expires=time.time() + FLOW_TTL_S,
     )
     async with _client(config, metadata, redirect_uri) as client:
@@ -351,6 +336,8 @@ async def validate_id_token(
     )
     try:
         registry.validate(claims)
+    except ExpiredTokenError as exc:
+        raise failed("ID-token har gått ut (kontrollera klockan på servern)") from exc
     except JoseError as exc:
         raise failed(f"ID-token godkändes inte ({exc.description})") from exc
     audience = claims["aud"]

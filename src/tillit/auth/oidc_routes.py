@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
@@ -55,6 +57,16 @@ def redirect_uri(request: Request, platform: Platform) -> str:
     return base.rstrip("/") + oidc.CALLBACK_PATH
 
 
+def safe_local_path(target: str | None) -> str:
+    """A path on this site, or "/": never an absolute or protocol-relative URL."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if "\\" in target or any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):
+        return "/"
+    parts = urlsplit(target)
+    return "/" if parts.scheme or parts.netloc else target
+
+
 def _config(platform: Platform, tenant_slug: str) -> oidc.ProviderConfig:
     with platform.session() as db:
         return oidc.login_config(db, tenant_slug, platform.box)
@@ -65,7 +77,9 @@ async def start_login(
     tenant_slug: str, request: Request, platform: PlatformDep, next: str = "/"
 ) -> RedirectResponse:
     config = await run_in_threadpool(_config, platform, tenant_slug)
-    url, flow = await oidc.start_login(config, redirect_uri(request, platform), next, platform.box)
+    url, flow = await oidc.start_login(
+        config, redirect_uri(request, platform), safe_local_path(next), platform.box
+    )
     response = RedirectResponse(url, status_code=303)
     response.set_cookie(
         oidc.FLOW_COOKIE,
@@ -79,7 +93,7 @@ async def start_login(
     return response
 
 
-def _provision(platform: Platform, config: oidc.ProviderConfig, claims: dict) -> User:
+def _provision(platform: Platform, config: oidc.ProviderConfig, claims: dict[str, Any]) -> User:
     with platform.session() as db:
         user, created = oidc.login_user(db, config, claims)
         audit(
@@ -135,7 +149,7 @@ async def callback(request: Request, platform: PlatformDep) -> RedirectResponse:
     except TillitError as exc:
         await run_in_threadpool(_audit_failure, platform, tenant_slug, exc)
         raise
-    response = RedirectResponse(oidc.safe_local_path(flow.next_path), status_code=303)
+    response = RedirectResponse(safe_local_path(flow.next_path), status_code=303)
     await run_in_threadpool(log_in, request, response, platform, user)
     response.delete_cookie(oidc.FLOW_COOKIE, path=FLOW_COOKIE_PATH)
     return response

@@ -120,8 +120,14 @@ def health(
         principal = system_principal(platform, tenant)
         with platform.session() as db:
             model_id = service.resolve_by_name(db, principal.tenant_id, name).id
-        model = anyio.run(check_health, platform, principal, model_id)
-        anyio.run(platform.providers.aclose)
+
+        async def check_and_close():  # type: ignore[no-untyped-def]
+            try:
+                return await check_health(platform, principal, model_id)
+            finally:
+                await platform.providers.aclose()
+
+        model = anyio.run(check_and_close)
     result = {"model": name, "status": model.health_status, "detail": model.health_detail}
     if json_out:
         print_json(result)

@@ -77,6 +77,7 @@ async def add_model(request: Request, platform: PlatformDep, ctx: FormDep) -> Re
     raw = await request.form()
     form: dict[str, object] = {k: raw.get(k) for k in raw}
     form["capabilities"] = raw.getlist("capabilities")
+    service.require_env_key_permission(ctx.principal, str(form.get("api_key_env") or ""))
     try:
         data = _model_from_form(form)
         with platform.session() as db:

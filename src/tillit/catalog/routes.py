@@ -28,6 +28,7 @@ def add_model(data: ModelIn, platform: PlatformDep, principal: PrincipalDep) -> 
     principal.require("models:write")
     if data.shared and principal.kind != "system":
         raise PermissionDenied("Delade modeller registreras med CLI.", code="permission_denied")
+    service.require_env_key_permission(principal, data.api_key_env)
     with platform.session() as db:
         model = service.add_model(db, get_tenant(db, principal.tenant_slug), data, platform.box)
         audit(
@@ -54,6 +55,7 @@ def update_model(
     model_id: int, data: ModelUpdate, platform: PlatformDep, principal: PrincipalDep
 ) -> ModelOut:
     principal.require("models:write")
+    service.require_env_key_permission(principal, data.api_key_env)
     with platform.session() as db:
         model = service.update_model(db, principal.tenant_id, model_id, data, platform.box)
         changed = sorted(data.model_dump(exclude_unset=True))
@@ -79,7 +81,6 @@ def disable_model(model_id: int, platform: PlatformDep, principal: PrincipalDep)
 
 @router.post("/{model_id}/health")
 async def model_health(model_id: int, platform: PlatformDep, principal: PrincipalDep) -> ModelOut:
-    principal.require("models:read")
     model = await check_health(platform, principal, model_id)
     with platform.session() as db:
         return service.to_out(model, service.tenant_slugs(db))

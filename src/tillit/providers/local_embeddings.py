@@ -78,7 +78,7 @@ class LocalEmbeddingsProvider:
         }
 
     async def health(self) -> str:
-        await anyio.to_thread.run_sync(embed_texts, ["hälsokontroll"], True)
+        await anyio.to_thread.run_sync(_embed_with_count, ["hälsokontroll"], True)
         return "ok"
 
     async def aclose(self) -> None:
