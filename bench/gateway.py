@@ -611,6 +611,7 @@ def environment(args: argparse.Namespace) -> dict[str, Any]:
         "upstream": args.upstream,
         "gateway_workers": args.workers,
         "command": "python -m bench.gateway " + " ".join(sys.argv[1:]),
+        "loadavg_at_start": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
 
 
@@ -664,6 +665,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="few requests: a smoke run")
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    parser.add_argument("--json-file", metavar="PATH", help="also write the JSON report here")
     parser.add_argument(
         "--client", choices=["raw", "httpx"], default="raw", help="load generator (default raw)"
     )
@@ -704,10 +706,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     with running_setup(args.upstream, args.workers, args.keep) as setup:
         results = run_loop(run_scenarios(setup, args))
-    if args.json:
-        print(json.dumps({"environment": env, "results": [asdict(r) for r in results]}, indent=2))
-    else:
-        print(markdown_table(results))
+    report = json.dumps({"environment": env, "results": [asdict(r) for r in results]}, indent=2)
+    if args.json_file:
+        Path(args.json_file).write_text(report + "\n")
+    print(report if args.json else markdown_table(results))
 
 
 if __name__ == "__main__":

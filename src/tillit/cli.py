@@ -10,6 +10,7 @@ from tillit.auth.cli import admin_app, keys_app, tenants_app
 from tillit.auth.oidc_cli import app as oidc_app
 from tillit.catalog.cli import app as models_app
 from tillit.cli_support import DataDirOption, remember_data_dir
+from tillit.knowledge.cli import ingest_command, search_command
 from tillit.runs.cli import runs_app, usage_command
 from tillit.web.cli import serve_command
 
@@ -29,6 +30,8 @@ def root(data_dir: DataDirOption = None) -> None:
 
 app.command("serve")(serve_command)
 app.command("usage")(usage_command)
+app.command("ingest")(ingest_command)
+app.command("search")(search_command)
 app.add_typer(models_app, name="models")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")

@@ -1,0 +1,1 @@
+"""Knowledge collections: connectors → documents → structured blocks → chunks → hybrid search."""

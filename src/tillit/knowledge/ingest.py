@@ -1,0 +1,265 @@
+"""Ingest: connectors → extracted blocks → chunks → terms + embeddings → index.
+
+Each changed document is replaced in one transaction (old chunks out, new chunks in), so a
+failure leaves the previous version searchable and nothing half-indexed. Unchanged documents
+(same content hash) are left alone; documents that disappeared from a source that was read
+completely are removed. Ids stay stable: a document's key comes from its source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from tillit.db.base import utcnow
+from tillit.knowledge.chunking import chunk_document
+from tillit.knowledge.documents import Connector, Skipped, SourceDocument
+from tillit.knowledge.embedding import embed_passages
+from tillit.knowledge.index.base import IndexedChunk, SearchBackend
+from tillit.knowledge.tables import Chunk, Collection, Document, IngestJob
+from tillit.knowledge.terms import lexical_terms
+from tillit.platform import Platform
+
+Progress = Callable[[IngestJob, str], None]
+
+
+@dataclass
+class SourceResult:
+    seen_keys: set[str] = field(default_factory=set)
+    complete: bool = True
+
+
+def connector_for(source: str) -> Connector:
+    if source.startswith(("http://", "https://")):
+        from tillit.knowledge.connectors.web import WebConnector
+
+        return WebConnector(source)
+    path = Path(source)
+    if path.suffix.lower() in (".json", ".jsonl") and path.is_file():
+        from tillit.knowledge.connectors.rest import RestConnector
+
+        return RestConnector(str(path))
+    from tillit.knowledge.connectors.files import FileConnector
+
+    return FileConnector([path])
+
+
+def origin_of(source: str) -> str:
+    if source.startswith(("http://", "https://")):
+        return source
+    return str(Path(source).resolve())
+
+
+def content_hash(doc: SourceDocument) -> str:
+    digest = hashlib.sha256()
+    for part in (doc.title, doc.owner or "", doc.version or "", doc.text):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def run_ingest(
+    platform: Platform,
+    backend: SearchBackend,
+    job_id: int,
+    sources: list[str],
+    progress: Progress | None = None,
+) -> IngestJob:
+    """Ingest ``sources`` into the job's collection, updating the job as it goes."""
+    job = _update_job(platform, job_id, status="running")
+    for source in sources:
+        result = _ingest_source(platform, backend, job, source, progress)
+        if result.complete:
+            job.removed += _remove_missing(platform, backend, job, origin_of(source), result)
+    job = _update_job(platform, job_id, status="done", finished_at=utcnow(), **_counts(job))
+    if progress:
+        progress(job, "klart")
+    return job
+
+
+def _ingest_source(
+    platform: Platform,
+    backend: SearchBackend,
+    job: IngestJob,
+    source: str,
+    progress: Progress | None,
+) -> SourceResult:
+    result = SourceResult()
+    try:
+        for item in _iterate(connector_for(source)):
+            job.seen += 1
+            if isinstance(item, Skipped):
+                job.skipped += 1
+                _record_skip(platform, job, origin_of(source), item)
+                result.seen_keys.add(item.key)
+            else:
+                result.seen_keys.add(item.key)
+                _store_document(platform, backend, job, origin_of(source), item)
+            _update_job(platform, job.id, **_counts(job))
+            if progress:
+                progress(job, item.key)
+    except Exception as exc:
+        result.complete = False
+        job.message = f"{source}: kunde inte läsas ({type(exc).__name__})."
+        _update_job(platform, job.id, message=job.message)
+    return result
+
+
+def _iterate(connector: Connector) -> Iterator[SourceDocument | Skipped]:
+    yield from connector.documents()
+
+
+def _store_document(
+    platform: Platform, backend: SearchBackend, job: IngestJob, origin: str, doc: SourceDocument
+) -> None:
+    digest = content_hash(doc)
+    with platform.session() as db:
+        existing = _document(db, job.collection_id, doc.key)
+        if existing and existing.content_hash == digest and existing.status == "indexed":
+            job.unchanged += 1
+            return
+    drafts = chunk_document(doc)
+    texts = [
+        " > ".join([*d.heading_path[1:], d.text]) if d.heading_path else d.text for d in drafts
+    ]
+    vectors = embed_passages(texts)
+    with platform.session() as db:
+        document = _document(db, job.collection_id, doc.key)
+        if document is None:
+            document = Document(collection_id=job.collection_id, key=doc.key)
+            db.add(document)
+            job.added += 1
+        else:
+            _drop_chunks(db, backend, document.id)
+            job.updated += 1
+        _fill(document, doc, digest, origin, len(drafts))
+        db.flush()
+        chunks = [
+            Chunk(
+                document_id=document.id,
+                collection_id=job.collection_id,
+                ordinal=d.ordinal,
+                heading_path=d.heading_path,
+                text=d.text,
+                terms=" ".join(lexical_terms(" ".join([*d.heading_path, d.text]))),
+            )
+            for d in drafts
+        ]
+        db.add_all(chunks)
+        db.flush()
+        backend.add(
+            db,
+            [
+                IndexedChunk(c.id, c.collection_id, c.terms, v)
+                for c, v in zip(chunks, vectors, strict=True)
+            ],
+        )
+        _bump(db, job.collection_id)
+    job.chunks += len(drafts)
+
+
+def _fill(document: Document, doc: SourceDocument, digest: str, origin: str, n: int) -> None:
+    document.title = doc.title[:500]
+    document.source = doc.source[:2000]
+    document.origin = origin[:2000]
+    document.owner = doc.owner
+    document.version = doc.version
+    document.media_type = doc.media_type
+    document.content_hash = digest
+    document.status = "indexed"
+    document.skip_reason = None
+    document.chunk_count = n
+    document.indexed_at = utcnow()
+    document.metadata_ = dict(doc.metadata)
+
+
+def _record_skip(platform: Platform, job: IngestJob, origin: str, item: Skipped) -> None:
+    """A skipped document keeps its previous indexed version; a new one is listed as skipped."""
+    with platform.session() as db:
+        document = _document(db, job.collection_id, item.key)
+        if document is None:
+            db.add(
+                Document(
+                    collection_id=job.collection_id,
+                    key=item.key,
+                    title=item.key,
+                    source=item.source[:2000],
+                    origin=origin,
+                    status="skipped",
+                    skip_reason=item.reason,
+                )
+            )
+        elif document.status == "skipped":
+            document.skip_reason = item.reason
+        else:
+            document.skip_reason = f"Senaste inläsningen misslyckades: {item.reason}"
+
+
+def _remove_missing(
+    platform: Platform, backend: SearchBackend, job: IngestJob, origin: str, result: SourceResult
+) -> int:
+    with platform.session() as db:
+        gone = list(
+            db.scalars(
+                select(Document).where(
+                    Document.collection_id == job.collection_id,
+                    Document.origin == origin,
+                    Document.key.not_in(result.seen_keys)
+                    if result.seen_keys
+                    else Document.id.is_not(None),
+                )
+            )
+        )
+        for document in gone:
+            _drop_chunks(db, backend, document.id)
+            db.delete(document)
+        if gone:
+            _bump(db, job.collection_id)
+        return len(gone)
+
+
+def _drop_chunks(db: Session, backend: SearchBackend, document_id: int) -> None:
+    ids = list(db.scalars(select(Chunk.id).where(Chunk.document_id == document_id)))
+    backend.remove(db, ids)
+    db.execute(delete(Chunk).where(Chunk.document_id == document_id))
+
+
+def _document(db: Session, collection_id: int, key: str) -> Document | None:
+    return db.scalar(
+        select(Document).where(Document.collection_id == collection_id, Document.key == key)
+    )
+
+
+def _bump(db: Session, collection_id: int) -> None:
+    collection = db.get(Collection, collection_id)
+    if collection is not None:
+        collection.index_version += 1
+
+
+def _counts(job: IngestJob) -> dict[str, int]:
+    return {
+        name: getattr(job, name)
+        for name in ("seen", "added", "updated", "unchanged", "removed", "skipped", "chunks")
+    }
+
+
+def _update_job(platform: Platform, job_id: int, **changes: object) -> IngestJob:
+    with platform.session() as db:
+        job = db.get(IngestJob, job_id)
+        assert job is not None
+        for name, value in changes.items():
+            setattr(job, name, value)
+        return job
+
+
+def start_job(platform: Platform, tenant_id: int, collection_id: int, sources: list[str]) -> int:
+    with platform.session() as db:
+        job = IngestJob(tenant_id=tenant_id, collection_id=collection_id, sources=sources)
+        db.add(job)
+        db.flush()
+        return job.id

