@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import typer
 
+from tillit.apps.cli import app as apps_app
+from tillit.apps.cli import ask_command
 from tillit.audit.cli import app as audit_app
 from tillit.auth.cli import admin_app, keys_app, tenants_app
 from tillit.auth.oidc_cli import app as oidc_app
@@ -32,6 +34,8 @@ app.command("serve")(serve_command)
 app.command("usage")(usage_command)
 app.command("ingest")(ingest_command)
 app.command("search")(search_command)
+app.command("ask")(ask_command)
+app.add_typer(apps_app, name="apps")
 app.add_typer(models_app, name="models")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")

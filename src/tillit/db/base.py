@@ -43,6 +43,7 @@ class Base(DeclarativeBase):
 
 def load_all_tables() -> None:
     """Import every feature's tables so Base.metadata is complete (for migrations and tests)."""
+    from tillit.apps import tables as _apps  # noqa: F401
     from tillit.audit import tables as _audit  # noqa: F401
     from tillit.auth import tables as _auth  # noqa: F401
     from tillit.catalog import tables as _catalog  # noqa: F401

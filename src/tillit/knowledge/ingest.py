@@ -9,7 +9,7 @@ completely are removed. Ids stay stable: a document's key comes from its source.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,8 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tillit.db.base import utcnow
-from tillit.knowledge.chunking import chunk_document
-from tillit.knowledge.documents import Connector, Skipped, SourceDocument
+from tillit.knowledge.documents import ChunkDraft, Connector, Skipped, SourceDocument
 from tillit.knowledge.embedding import embed_passages
 from tillit.knowledge.index.base import IndexedChunk, SearchBackend
 from tillit.knowledge.tables import Chunk, Collection, Document, IngestJob
@@ -70,48 +69,72 @@ def run_ingest(
     sources: list[str],
     progress: Progress | None = None,
 ) -> IngestJob:
-    """Ingest ``sources`` into the job's collection, updating the job as it goes."""
+    """Ingest ``sources`` (paths, URLs, JSON files) into the job's collection."""
+    origins = [(origin_of(s), _lazy_documents(s)) for s in sources]
+    return ingest_items(platform, backend, job_id, origins, progress)
+
+
+def ingest_items(
+    platform: Platform,
+    backend: SearchBackend,
+    job_id: int,
+    origins: list[tuple[str, Iterable[SourceDocument | Skipped]]],
+    progress: Progress | None = None,
+) -> IngestJob:
+    """Ingest documents grouped by origin, updating the job as it goes."""
     job = _update_job(platform, job_id, status="running")
-    for source in sources:
-        result = _ingest_source(platform, backend, job, source, progress)
+    for origin, items in origins:
+        result = _ingest_origin(platform, backend, job, origin, items, progress)
         if result.complete:
-            job.removed += _remove_missing(platform, backend, job, origin_of(source), result)
+            job.removed += _remove_missing(platform, backend, job, origin, result)
     job = _update_job(platform, job_id, status="done", finished_at=utcnow(), **_counts(job))
     if progress:
         progress(job, "klart")
     return job
 
 
-def _ingest_source(
+def _lazy_documents(source: str) -> Iterator[SourceDocument | Skipped]:
+    yield from connector_for(source).documents()
+
+
+def _ingest_origin(
     platform: Platform,
     backend: SearchBackend,
     job: IngestJob,
-    source: str,
+    origin: str,
+    items: Iterable[SourceDocument | Skipped],
     progress: Progress | None,
 ) -> SourceResult:
     result = SourceResult()
     try:
-        for item in _iterate(connector_for(source)):
+        for item in items:
             job.seen += 1
+            result.seen_keys.add(item.key)
             if isinstance(item, Skipped):
                 job.skipped += 1
-                _record_skip(platform, job, origin_of(source), item)
-                result.seen_keys.add(item.key)
+                _record_skip(platform, job, origin, item)
             else:
-                result.seen_keys.add(item.key)
-                _store_document(platform, backend, job, origin_of(source), item)
+                _store_or_skip(platform, backend, job, origin, item)
             _update_job(platform, job.id, **_counts(job))
             if progress:
                 progress(job, item.key)
-    except Exception as exc:
+    except Exception as exc:  # one failing source must not stop the others
         result.complete = False
-        job.message = f"{source}: kunde inte läsas ({type(exc).__name__})."
+        job.message = f"{origin}: kunde inte läsas färdigt ({type(exc).__name__})."
         _update_job(platform, job.id, message=job.message)
     return result
 
 
-def _iterate(connector: Connector) -> Iterator[SourceDocument | Skipped]:
-    yield from connector.documents()
+def _store_or_skip(
+    platform: Platform, backend: SearchBackend, job: IngestJob, origin: str, doc: SourceDocument
+) -> None:
+    """One document that cannot be indexed is skipped with a reason; the rest continue."""
+    try:
+        _store_document(platform, backend, job, origin, doc)
+    except Exception as exc:
+        job.skipped += 1
+        reason = f"kunde inte indexeras ({type(exc).__name__})"
+        _record_skip(platform, job, origin, Skipped(doc.key, doc.source, reason))
 
 
 def _store_document(
@@ -123,6 +146,8 @@ def _store_document(
         if existing and existing.content_hash == digest and existing.status == "indexed":
             job.unchanged += 1
             return
+    from tillit.knowledge.chunking import chunk_document
+
     drafts = chunk_document(doc)
     texts = [
         " > ".join([*d.heading_path[1:], d.text]) if d.heading_path else d.text for d in drafts
@@ -146,7 +171,7 @@ def _store_document(
                 ordinal=d.ordinal,
                 heading_path=d.heading_path,
                 text=d.text,
-                terms=" ".join(lexical_terms(" ".join([*d.heading_path, d.text]))),
+                terms=" ".join(lexical_terms(_searchable_text(doc, d))),
             )
             for d in drafts
         ]
@@ -161,6 +186,15 @@ def _store_document(
         )
         _bump(db, job.collection_id)
     job.chunks += len(drafts)
+
+
+def _searchable_text(doc: SourceDocument, draft: ChunkDraft) -> str:
+    """Headings help keyword search; a title that is only the document key (a file name, an
+    id) does not, so it is left out."""
+    path = draft.heading_path
+    if path and path[0] in (doc.key, doc.title) and doc.title in ("", doc.key):
+        path = path[1:]
+    return " ".join([*path, draft.text])
 
 
 def _fill(document: Document, doc: SourceDocument, digest: str, origin: str, n: int) -> None:

@@ -1,0 +1,1 @@
+"""Application types (assistant, …): declarative manifests, stored per tenant, run as Runs."""

@@ -1,0 +1,126 @@
+"""``tillit apps …`` and ``tillit ask``"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tillit.apps.assistant import ask, citation_dict, manifest_for_collection
+from tillit.apps.manifest import dump_manifest, parse_manifest
+from tillit.apps.service import apply_manifest, get_app, list_apps, manifest_of
+from tillit.audit.service import record as audit
+from tillit.cli_support import (
+    DataDirOption,
+    JsonOption,
+    TenantOption,
+    fail,
+    open_platform,
+    print_json,
+    system_principal,
+)
+
+app = typer.Typer(help="AI-appar (assistenter) definierade av manifest.", no_args_is_help=True)
+
+
+@app.command("apply")
+def apply_command(
+    file: Path, tenant: TenantOption = "default", data_dir: DataDirOption = None
+) -> None:
+    """Skapa eller uppdatera en app från ett YAML-manifest."""
+    if not file.is_file():
+        fail(f"Filen {file} finns inte.")
+    with open_platform(data_dir) as platform:
+        manifest = parse_manifest(file.read_bytes())
+        principal = system_principal(platform, tenant)
+        with platform.session() as db:
+            stored, created = apply_manifest(db, principal.tenant_id, manifest)
+            audit(
+                db,
+                principal,
+                "app.apply",
+                object_type="app",
+                object_id=stored.id,
+                detail={"name": stored.name, "version": stored.version, "created": created},
+            )
+            version = stored.version
+    typer.echo(
+        f"{'Skapade' if created else 'Uppdaterade'} appen {manifest.name} (version {version})."
+    )
+
+
+@app.command("list")
+def list_command(
+    tenant: TenantOption = "default", json_out: JsonOption = False, data_dir: DataDirOption = None
+) -> None:
+    """Lista appar."""
+    with open_platform(data_dir) as platform:
+        principal = system_principal(platform, tenant)
+        with platform.session() as db:
+            apps = [
+                {
+                    "name": a.name,
+                    "kind": a.kind,
+                    "version": a.version,
+                    "purpose": a.manifest.get("purpose"),
+                    "model": a.manifest.get("model"),
+                    "collections": a.manifest.get("collections"),
+                    "audience": a.manifest.get("audience"),
+                    "security_class": a.manifest.get("security_class"),
+                    "updated_at": a.updated_at.isoformat(),
+                }
+                for a in list_apps(db, principal.tenant_id)
+            ]
+    if json_out:
+        print_json(apps)
+        return
+    for a in apps:
+        typer.echo(f"{a['name']:<30} {a['kind']:<10} v{a['version']}  {a['purpose']}")
+
+
+@app.command("export")
+def export_command(
+    name: str, tenant: TenantOption = "default", data_dir: DataDirOption = None
+) -> None:
+    """Skriv ut appens manifest (YAML), för att dela med en annan kommun."""
+    with open_platform(data_dir) as platform:
+        principal = system_principal(platform, tenant)
+        with platform.session() as db:
+            manifest = get_app(db, principal.tenant_id, name).manifest
+    typer.echo(dump_manifest(manifest), nl=False)
+
+
+def ask_command(
+    question: str,
+    collection: Annotated[str | None, typer.Option("--collection")] = None,
+    app_name: Annotated[str | None, typer.Option("--app")] = None,
+    tenant: TenantOption = "default",
+    json_out: JsonOption = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Ställ en fråga till en assistent (--app) eller direkt till en samling (--collection)."""
+    if (collection is None) == (app_name is None):
+        fail("Ange antingen --collection eller --app.")
+    with open_platform(data_dir) as platform:
+        principal = system_principal(platform, tenant)
+        if app_name:
+            with platform.session() as db:
+                manifest = manifest_of(get_app(db, principal.tenant_id, app_name))
+        else:
+            manifest = manifest_for_collection(platform, principal, collection or "")
+        answer = ask(platform, principal, manifest, question, app_name)
+    if json_out:
+        print_json(
+            {
+                "answer": answer.text,
+                "citations": [citation_dict(h) for h in answer.citations],
+                "run_id": answer.run_id,
+                "mode": answer.mode,
+                "model": answer.model,
+            }
+        )
+        return
+    typer.echo(answer.text)
+    for n, hit in enumerate(answer.citations, 1):
+        typer.echo(f"[{n}] {hit.title} – {hit.source}")
