@@ -461,7 +461,7 @@ class Result:
     direct_rps: float
     gateway_rps: float
     gateway_cpu_ms_per_request: float | None
-    extra: dict[str, float] = field(default_factory=dict)
+    extra: dict[str, float | int] = field(default_factory=dict)
 
 
 def scenarios(args: argparse.Namespace) -> list[tuple[bool, int, float | None, int]]:
@@ -478,34 +478,51 @@ def scenarios(args: argparse.Namespace) -> list[tuple[bool, int, float | None, i
     return plan
 
 
-async def run_scenarios(setup: Setup, args: argparse.Namespace) -> list[Result]:
+async def run_scenario(
+    setup: Setup,
+    args: argparse.Namespace,
+    stream: bool,
+    concurrency: int,
+    rate: float | None,
+    requests: int,
+) -> Result:
     client_cls = RawClient if args.client == "raw" else HttpxClient
-    auth = {"authorization": f"Bearer {setup.key}"}
     path = "/v1/chat/completions"
+    common = {
+        "stream": stream,
+        "concurrency": concurrency,
+        "requests": requests,
+        "warmup": args.warmup,
+        "rate": rate,
+    }
+    direct_body = _chat_body(setup.remote_model, stream)
+    direct = await measure(client_cls, setup.upstream_url, path, direct_body, {}, **common)
+    gateway = await measure(
+        client_cls,
+        setup.gateway_url,
+        path,
+        _chat_body(GATEWAY_MODEL, stream),
+        {"authorization": f"Bearer {setup.key}"},
+        cpu_pid=setup.gateway_pid,
+        **common,
+    )
+    return _result("stream" if stream else "non-stream", concurrency, rate, direct, gateway)
+
+
+async def run_scenarios(setup: Setup, args: argparse.Namespace) -> list[Result]:
+    """Each scenario, repeated up to --retry-noisy times while other programs on the machine
+    were busy during it; the quietest attempt is kept."""
     results = []
-    for stream, concurrency, rate, requests in scenarios(args):
-        common = {
-            "stream": stream,
-            "concurrency": concurrency,
-            "requests": requests,
-            "warmup": args.warmup,
-            "rate": rate,
-        }
-        direct_body = _chat_body(setup.remote_model, stream)
-        direct = await measure(client_cls, setup.upstream_url, path, direct_body, {}, **common)
-        gateway = await measure(
-            client_cls,
-            setup.gateway_url,
-            path,
-            _chat_body(GATEWAY_MODEL, stream),
-            auth,
-            cpu_pid=setup.gateway_pid,
-            **common,
-        )
-        mode = "stream" if stream else "non-stream"
-        result = _result(mode, concurrency, rate, direct, gateway)
-        results.append(result)
-        print(_progress(result), file=sys.stderr, flush=True)
+    for plan in scenarios(args):
+        attempts: list[Result] = []
+        for _ in range(1 + args.retry_noisy):
+            attempts.append(await run_scenario(setup, args, *plan))
+            print(_progress(attempts[-1]), file=sys.stderr, flush=True)
+            if attempts[-1].extra["foreign_cpu_cores"] <= FOREIGN_WARN_CORES:
+                break
+        best = min(attempts, key=lambda r: r.extra["foreign_cpu_cores"])
+        best.extra["attempts"] = len(attempts)
+        results.append(best)
     return results
 
 
@@ -578,6 +595,12 @@ def markdown_table(results: list[Result]) -> str:
             f"| {r.direct_p99_ms:.2f} ms | {r.gateway_p99_ms:.2f} ms "
             f"| **{r.added_p99_ms:.2f} ms** | {r.direct_rps:,.0f} | {r.gateway_rps:,.0f} "
             f"| {cpu} |"
+        )
+    noisy = max((float(r.extra.get("foreign_cpu_cores", 0)) for r in results), default=0.0)
+    if noisy > FOREIGN_WARN_CORES:
+        rows.append(
+            f"\nOther programs on this machine used up to {noisy:.2f} CPU cores during these "
+            "measurements; the figures are skewed by that."
         )
     return "\n".join(rows)
 
@@ -676,6 +699,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="fast: bench/upstream_fast.py; test: tests/support/upstream.py (Starlette)",
     )
     parser.add_argument("--workers", type=int, default=1, help="tillit serve --workers")
+    parser.add_argument(
+        "--retry-noisy",
+        type=int,
+        default=0,
+        metavar="N",
+        help="repeat a scenario up to N times while other programs used more than "
+        f"{FOREIGN_WARN_CORES} cores during it (shared machines); keep the quietest",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = parser.parse_args(argv)
     if args.quick:

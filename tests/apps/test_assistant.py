@@ -121,7 +121,7 @@ def test_model_above_app_class_is_refused(platform, upstream) -> None:  # type: 
 def test_manifest_exports_and_imports_unchanged_in_another_municipality(platform) -> None:  # type: ignore[no-untyped-def]
     load(platform)
     with platform.session() as db:
-        app, created = apply_manifest(
+        app, _created = apply_manifest(
             db, 1, manifest(instructions="Svara kort.", audience="public")
         )
         exported = dump_manifest(app.manifest)

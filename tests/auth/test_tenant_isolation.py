@@ -60,10 +60,21 @@ class Side:
     key_prefix: str
     key_secret: str
     run_id: str
+    collection: str
+    app: str
+    job_id: int
 
     def markers(self) -> list[str]:
         """Strings that identify this tenant's objects wherever they are shown."""
-        return [self.model_name, self.admin, self.key_name, self.key_prefix, self.run_id]
+        return [
+            self.model_name,
+            self.admin,
+            self.key_name,
+            self.key_prefix,
+            self.run_id,
+            self.collection,
+            self.app,
+        ]
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,7 @@ def set_up_tenant(
     assert reply.status_code == 200, reply.text
     with platform.session() as db:
         tenant_id = db.scalars(select(Tenant.id).where(Tenant.slug == slug)).one()
+    collection, app_name, job_id = set_up_knowledge(client, admin_key, prefix)
     return Side(
         slug=slug,
         tenant_id=tenant_id,
@@ -117,7 +129,25 @@ def set_up_tenant(
         key_prefix=key["prefix"],
         key_secret=key["key"],
         run_id=reply.headers["x-tillit-run-id"],
+        collection=collection,
+        app=app_name,
+        job_id=job_id,
     )
+
+
+def set_up_knowledge(client: TestClient, admin_key: str, prefix: str) -> tuple[str, str, int]:
+    """A collection with one uploaded document, and a staff assistant over it."""
+    collection, app_name = f"{prefix}-samling", f"{prefix}-assistent"
+    upload = client.post(
+        f"/api/collections/{collection}/upload",
+        headers=auth(admin_key),
+        files=[("files", (f"{prefix}-info.txt", f"Öppettider för {prefix}: 8–17.".encode()))],
+    )
+    assert upload.status_code == 202, upload.text
+    manifest = f"name: {app_name}\npurpose: Test.\ncollections: [{collection}]\n"
+    applied = client.post("/api/apps", headers=auth(admin_key), content=manifest.encode())
+    assert applied.status_code == 201, applied.text
+    return collection, app_name, upload.json()["job_id"]
 
 
 @pytest.fixture
@@ -218,12 +248,22 @@ class Attack:
     route: str
     code: str
     body: dict[str, object] | None = None
+    name_of: str = "collection"
 
     def url(self, side: Side) -> str:
-        return self.route.format(model_id=side.model_id, key_id=side.key_id, run_id=side.run_id)
+        name = side.collection if self.name_of == "collection" else side.app
+        return self.route.format(
+            model_id=side.model_id,
+            key_id=side.key_id,
+            run_id=side.run_id,
+            name=name,
+            job_id=side.job_id,
+        )
 
     def url_of_missing_object(self) -> str:
-        return self.route.format(model_id=987654, key_id=987654, run_id="0" * 32)
+        return self.route.format(
+            model_id=987654, key_id=987654, run_id="0" * 32, name="finns-inte", job_id=987654
+        )
 
 
 API_ATTACKS = [
@@ -238,12 +278,18 @@ API_ATTACKS = [
     Attack("POST", "/api/models/{model_id}/health", "model_not_found"),
     Attack("DELETE", "/api/keys/{key_id}", "key_not_found"),
     Attack("GET", "/api/runs/{run_id}", "run_not_found"),
+    Attack("GET", "/api/collections/{name}/documents", "collection_not_found"),
+    Attack("GET", "/api/ingest-jobs/{job_id}", "job_not_found"),
+    Attack("GET", "/api/apps/{name}/export", "app_not_found", name_of="app"),
+    Attack("POST", "/api/apps/{name}/ask", "app_not_found", {"question": "Öppettider?"}, "app"),
 ]
 PAGE_ATTACKS = [
     Attack("GET", "/models/{model_id}", "model_not_found"),
     Attack("POST", "/models/{model_id}/health", "model_not_found"),
     Attack("POST", "/models/{model_id}/disable", "model_not_found"),
     Attack("POST", "/keys/{key_id}/revoke", "key_not_found"),
+    Attack("GET", "/assistants/{name}", "app_not_found", name_of="app"),
+    Attack("POST", "/assistants/{name}", "app_not_found", name_of="app"),
 ]
 PUBLIC_ROUTES = {
     ("GET", "/login/oidc/{tenant_slug}"): (
@@ -251,7 +297,18 @@ PUBLIC_ROUTES = {
         "tenant data: test_oidc_login_start_ignores_the_session_and_other_tenants_config"
     ),
 }
-COVERED = {(a.method, a.route) for a in API_ATTACKS + PAGE_ATTACKS} | set(PUBLIC_ROUTES)
+PER_TENANT_NAMES = {
+    ("POST", "/api/collections/{name}/ingest"): "test_collection_names_are_per_tenant",
+    ("POST", "/api/collections/{name}/upload"): "test_collection_names_are_per_tenant",
+    ("GET", "/t/{tenant_slug}/assistent/{name}"): "test_public_pages_show_only_public_apps",
+    ("POST", "/t/{tenant_slug}/assistent/{name}"): "test_public_pages_show_only_public_apps",
+    ("GET", "/t/{tenant_slug}/assistent/{name}/om"): "test_public_pages_show_only_public_apps",
+}
+COVERED = (
+    {(a.method, a.route) for a in API_ATTACKS + PAGE_ATTACKS}
+    | set(PUBLIC_ROUTES)
+    | set(PER_TENANT_NAMES)
+)
 
 
 def attack_id(attack: Attack) -> str:
@@ -616,3 +673,35 @@ def test_models_form_cannot_point_a_model_at_a_server_environment_variable(
         browser.client.post(f"{page}/health", data={"csrf_token": browser.csrf})
     assert not any(SECRET_OF_A in header for header in AuthorizationSpy.seen)
     assert created.status_code == 403
+
+
+# --- names that are per tenant, and public pages ----------------------------------------------
+
+
+def test_collection_names_are_per_tenant(client: TestClient, world: World) -> None:
+    """B uploading into "A's" collection name creates B's own collection; A's is untouched."""
+    before = client.get(
+        f"/api/collections/{world.a.collection}/documents", headers=auth(world.a.admin_key)
+    ).json()
+    upload = client.post(
+        f"/api/collections/{world.a.collection}/upload",
+        headers=auth(world.b.admin_key),
+        files=[("files", ("intrang.txt", b"Ingen ska se detta hos A."))],
+    )
+    assert upload.status_code == 202
+    after = client.get(
+        f"/api/collections/{world.a.collection}/documents", headers=auth(world.a.admin_key)
+    ).json()
+    assert [d["document"] for d in after] == [d["document"] for d in before]
+    assert "intrang" not in json.dumps(after)
+
+
+def test_public_pages_show_only_public_apps(client: TestClient, world: World) -> None:
+    """A's staff assistant is not public: the public pages answer 404 for it, as for a
+    non-existent app, in A's own URL and under B's."""
+    for slug in (world.a.slug, world.b.slug):
+        for suffix in ("", "/om"):
+            response = client.get(f"/t/{slug}/assistent/{world.a.app}{suffix}")
+            assert response.status_code == 404
+        posted = client.post(f"/t/{slug}/assistent/{world.a.app}", data={"question": "x"})
+        assert posted.status_code == 404

@@ -17,7 +17,7 @@ from tillit.platform import Platform
 
 DOCS = {
     "bygglov": "Du behöver bygglov för att bygga en altan som är högre än 1,2 meter över marken.",
-    "soptomning": "Sophämtning sker varannan vecka. Kärlet ska stå vid tomtgränsen före klockan sex.",
+    "soptomning": "Sophämtning sker varannan vecka. Kärlet ska stå vid tomtgränsen före kl. sex.",
     "forskola": "Ansök om plats i förskola senast fyra månader innan barnet ska börja.",
     "parkering": "Boendeparkering kostar 500 kronor i månaden och söks i e-tjänsten.",
     "bibliotek": "Biblioteket har öppet alla vardagar och lånekortet är gratis.",

@@ -36,7 +36,7 @@ def apply_manifest(db: Session, tenant_id: int, manifest: AssistantManifest) -> 
 def get_app(db: Session, tenant_id: int, name: str) -> App:
     app = db.scalar(select(App).where(App.tenant_id == tenant_id, App.name == name))
     if app is None:
-        raise NotFound(f"Appen '{name}' finns inte.", code="app_not_found")
+        raise NotFound("Appen finns inte.", code="app_not_found")
     return app
 
 

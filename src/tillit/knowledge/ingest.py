@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tillit.db.base import utcnow
+from tillit.errors import TillitError
 from tillit.knowledge.documents import ChunkDraft, Connector, Skipped, SourceDocument
 from tillit.knowledge.embedding import embed_passages
 from tillit.knowledge.index.base import IndexedChunk, SearchBackend
@@ -70,7 +71,7 @@ def run_ingest(
     progress: Progress | None = None,
 ) -> IngestJob:
     """Ingest ``sources`` (paths, URLs, JSON files) into the job's collection."""
-    origins = [(origin_of(s), _lazy_documents(s)) for s in sources]
+    origins = [(origin_of(s), ConnectorItems(s)) for s in sources]
     return ingest_items(platform, backend, job_id, origins, progress)
 
 
@@ -93,8 +94,21 @@ def ingest_items(
     return job
 
 
-def _lazy_documents(source: str) -> Iterator[SourceDocument | Skipped]:
-    yield from connector_for(source).documents()
+class ConnectorItems:
+    """A source's documents, read lazily. ``complete`` is False when the connector stopped at
+    a limit (pages, items): then documents it did not reach must not be removed."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.connector: Connector | None = None
+
+    def __iter__(self) -> Iterator[SourceDocument | Skipped]:
+        self.connector = connector_for(self.source)
+        yield from self.connector.documents()
+
+    @property
+    def complete(self) -> bool:
+        return bool(getattr(self.connector, "complete", True))
 
 
 def _ingest_origin(
@@ -118,9 +132,11 @@ def _ingest_origin(
             _update_job(platform, job.id, **_counts(job))
             if progress:
                 progress(job, item.key)
+        result.complete = bool(getattr(items, "complete", True))
     except Exception as exc:  # one failing source must not stop the others
         result.complete = False
-        job.message = f"{origin}: kunde inte läsas färdigt ({type(exc).__name__})."
+        reason = exc.message if isinstance(exc, TillitError) else type(exc).__name__
+        job.message = f"{origin}: kunde inte läsas färdigt ({reason}). Inget togs bort."
         _update_job(platform, job.id, message=job.message)
     return result
 

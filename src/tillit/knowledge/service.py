@@ -33,7 +33,7 @@ def get_collection(db: Session, tenant_id: int, name: str) -> Collection:
         select(Collection).where(Collection.tenant_id == tenant_id, Collection.name == name)
     )
     if collection is None:
-        raise NotFound(f"Samlingen '{name}' finns inte.", code="collection_not_found")
+        raise NotFound("Samlingen finns inte.", code="collection_not_found")
     return collection
 
 

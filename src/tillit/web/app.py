@@ -63,6 +63,8 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
 
 
 def _include_routers(app: FastAPI) -> None:
+    from tillit.apps import pages as apps_pages
+    from tillit.apps import routes as apps_routes
     from tillit.audit import pages as audit_pages
     from tillit.audit import routes as audit_routes
     from tillit.auth import oidc_routes
@@ -71,6 +73,7 @@ def _include_routers(app: FastAPI) -> None:
     from tillit.catalog import pages as catalog_pages
     from tillit.catalog import routes as catalog_routes
     from tillit.gateway import routes as gateway_routes
+    from tillit.knowledge import routes as knowledge_routes
     from tillit.runs import routes as runs_routes
 
     for module in (
@@ -83,6 +86,9 @@ def _include_routers(app: FastAPI) -> None:
         auth_pages,
         catalog_pages,
         audit_pages,
+        knowledge_routes,
+        apps_routes,
+        apps_pages,
     ):
         app.include_router(module.router)
 

@@ -10,12 +10,18 @@ import codecs
 import re
 
 from tillit.knowledge.documents import Block
-from tillit.knowledge.formats import ExtractError, Extracted
+from tillit.knowledge.formats import Extracted, ExtractError
 
 BINARY = "binärt innehåll, inte text"
 _SAMPLE = 8192
-_WESTERN = ("cp125", "windows-125", "iso8859", "iso-8859", "latin", "mac_", "cp850", "cp437")
+_WESTERN = frozenset(
+    "ascii utf_8 cp1252 latin_1 iso8859_1 iso8859_15 cp1250 iso8859_2 cp1257 iso8859_4 "
+    "iso8859_13 iso8859_10 iso8859_3 iso8859_9 cp1254 iso8859_16 mac_roman mac_latin2 "
+    "mac_iceland cp850 cp858 cp437 cp865 cp861".split()
+)
 _CONTROL = bytes(set(range(32)) - {9, 10, 12, 13, 27})
+_ASCII = bytes(range(128))
+_NOT_LETTERS = bytes(b for b in range(256) if not (65 <= b <= 90 or 97 <= b <= 122))
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*(?:\n[ \t]*)+|\f")
 LIST_MARKER = re.compile(r"(?:[-*•–]|\d{1,3}[.)]|[a-zåäö]\))\s+\S")
 _KEY_VALUE = re.compile(r"[A-ZÅÄÖ][\wåäöÅÄÖ .-]{0,30}: \S")
@@ -50,7 +56,10 @@ def looks_binary(data: bytes) -> bool:
 
 
 def _decode_legacy(data: bytes) -> str:
-    """Swedish files that are not UTF-8 are nearly always cp1252; other scripts are guessed."""
+    """Swedish files that are not UTF-8 are nearly always cp1252: text whose letters are mostly
+    ASCII (åäö are a few per cent) is read as cp1252; other scripts are guessed."""
+    if _mostly_latin(data):
+        return _cp1252(data)
     try:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - charset-normalizer is a dependency
@@ -60,11 +69,22 @@ def _decode_legacy(data: bytes) -> str:
         if best is None:
             raise ExtractError(BINARY)
         encoding = best.encoding.lower()
-        if not encoding.startswith(_WESTERN):
+        if encoding not in _WESTERN:
             try:
                 return data.decode(encoding)
             except (LookupError, UnicodeDecodeError):
                 pass
+    return _cp1252(data)
+
+
+def _mostly_latin(data: bytes) -> bool:
+    sample = data[: _SAMPLE * 8]
+    high = len(sample.translate(None, _ASCII))
+    ascii_letters = len(sample.translate(None, _NOT_LETTERS))
+    return high <= 0.3 * (ascii_letters + high)
+
+
+def _cp1252(data: bytes) -> str:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
@@ -113,6 +133,12 @@ def line_blocks(lines: list[str]) -> list[Block]:
     if current:
         blocks.append(Block(kind, join_lines(current)))  # type: ignore[arg-type]
     return blocks
+
+
+def paragraph_blocks(text: str) -> list[Block]:
+    """Plain text already decoded (e.g. a JSON field) → paragraphs and list items."""
+    paragraphs = split_paragraphs(normalise_newlines(text))
+    return [block for lines in paragraphs for block in line_blocks(lines)]
 
 
 def _title_lines(first: list[str]) -> tuple[str | None, list[str]]:

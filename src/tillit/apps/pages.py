@@ -1,0 +1,170 @@
+"""Pages: staff assistants (logged in) and the public assistant page (no login)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from anyio import to_thread
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse
+
+from tillit.apps.assistant import Answer, ask
+from tillit.apps.manifest import AssistantManifest
+from tillit.apps.service import get_app, list_apps, manifest_of
+from tillit.auth.roles import Principal
+from tillit.auth.service import get_tenant
+from tillit.errors import InvalidInput, NotFound
+from tillit.knowledge.service import get_collection, list_documents
+from tillit.platform import Platform
+from tillit.web.deps import FormDep, PageDep, PlatformDep
+from tillit.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+MAX_QUESTION = 2000
+
+
+@router.get("/assistants")
+def assistants(request: Request, platform: PlatformDep, ctx: PageDep) -> HTMLResponse:
+    with platform.session() as db:
+        apps = [(a.name, manifest_of(a)) for a in list_apps(db, ctx.principal.tenant_id)]
+    return render(
+        request,
+        "assistants.html",
+        ctx,
+        active="/assistants",
+        apps=apps,
+        tenant=ctx.principal.tenant_slug,
+    )
+
+
+def _staff_app(platform: Platform, principal: Principal, name: str) -> AssistantManifest:
+    with platform.session() as db:
+        return manifest_of(get_app(db, principal.tenant_id, name))
+
+
+@router.get("/assistants/{name}")
+def staff_chat(request: Request, name: str, platform: PlatformDep, ctx: PageDep) -> HTMLResponse:
+    manifest = _staff_app(platform, ctx.principal, name)
+    return render(
+        request,
+        "chat.html",
+        ctx,
+        active="/assistants",
+        m=manifest,
+        answer=None,
+        question="",
+        public=False,
+        action=f"/assistants/{name}",
+    )
+
+
+@router.post("/assistants/{name}")
+async def staff_ask(
+    request: Request,
+    name: str,
+    platform: PlatformDep,
+    ctx: FormDep,
+    question: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    manifest = await to_thread.run_sync(_staff_app, platform, ctx.principal, name)
+    answer = await _ask(platform, ctx.principal, manifest, question, name)
+    return render(
+        request,
+        "chat.html",
+        ctx,
+        active="/assistants",
+        m=manifest,
+        answer=answer,
+        question=question,
+        public=False,
+        action=f"/assistants/{name}",
+    )
+
+
+def _public_app(
+    platform: Platform, tenant_slug: str, name: str
+) -> tuple[Principal, AssistantManifest]:
+    """Only apps meant for residents; the same 404 for 'missing' and 'not public'."""
+    with platform.session() as db:
+        try:
+            tenant = get_tenant(db, tenant_slug)
+            manifest = manifest_of(get_app(db, tenant.id, name))
+        except NotFound:
+            manifest = None
+        if manifest is None or manifest.audience != "public":
+            raise NotFound("Tjänsten finns inte.", code="app_not_found")
+        principal = Principal(tenant.id, tenant.slug, "public", None, "invånare", frozenset())
+    return principal, manifest
+
+
+@router.get("/t/{tenant_slug}/assistent/{name}")
+def public_chat(
+    request: Request, tenant_slug: str, name: str, platform: PlatformDep
+) -> HTMLResponse:
+    _, manifest = _public_app(platform, tenant_slug, name)
+    return render(
+        request,
+        "chat.html",
+        None,
+        m=manifest,
+        answer=None,
+        question="",
+        public=True,
+        action=request.url.path,
+        tenant=tenant_slug,
+    )
+
+
+@router.post("/t/{tenant_slug}/assistent/{name}")
+async def public_ask(
+    request: Request,
+    tenant_slug: str,
+    name: str,
+    platform: PlatformDep,
+    question: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    principal, manifest = await to_thread.run_sync(_public_app, platform, tenant_slug, name)
+    answer = await _ask(platform, principal, manifest, question, name)
+    return render(
+        request,
+        "chat.html",
+        None,
+        m=manifest,
+        answer=answer,
+        question=question,
+        public=True,
+        action=request.url.path,
+        tenant=tenant_slug,
+    )
+
+
+@router.get("/t/{tenant_slug}/assistent/{name}/om")
+def public_about(
+    request: Request, tenant_slug: str, name: str, platform: PlatformDep
+) -> HTMLResponse:
+    principal, manifest = _public_app(platform, tenant_slug, name)
+    with platform.session() as db:
+        sources = [
+            (c, list_documents(db, get_collection(db, principal.tenant_id, c).id))
+            for c in manifest.collections
+        ]
+    return render(
+        request,
+        "about_app.html",
+        None,
+        m=manifest,
+        sources=sources,
+        tenant=tenant_slug,
+        back=f"/t/{tenant_slug}/assistent/{name}",
+    )
+
+
+async def _ask(
+    platform: Platform, principal: Principal, manifest: AssistantManifest, question: str, name: str
+) -> Answer:
+    question = question.strip()
+    if not question or len(question) > MAX_QUESTION:
+        raise InvalidInput(
+            f"Skriv en fråga (högst {MAX_QUESTION} tecken).", code="invalid_question"
+        )
+    return await to_thread.run_sync(ask, platform, principal, manifest, question, name)

@@ -1,0 +1,93 @@
+"""Builders for test documents: real PDF, encrypted PDF and DOCX bytes, made here, not mocked."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+STATUTES = REPO.parent / "shared" / "data" / "statutes"
+SOCIALTJANSTLAG = STATUTES / "sfs-2025-400_socialtjanstlag.txt"
+FORVALTNINGSLAG = STATUTES / "sfs-2017-900_forvaltningslag.md"
+
+
+def _pdf_escape(text: str) -> bytes:
+    raw = text.encode("cp1252")
+    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+def pdf_bytes(lines: list[str], title: str | None = None) -> bytes:
+    """A one-page PDF whose text layer holds ``lines`` (Helvetica, WinAnsi: å, ä, ö work)."""
+    stream = (
+        b"BT /F1 12 Tf 72 760 Td 16 TL "
+        + b" ".join(b"(" + _pdf_escape(line) + b") Tj T*" for line in lines)
+        + b" ET"
+    )
+    info = b"<< /Title (" + _pdf_escape(title) + b") >>" if title else b"<< >>"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        info,
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\n" % (len(objects) + 1)
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def encrypted_pdf(user_password: str = "hemligt") -> bytes:
+    """A PDF encrypted with pypdf (AES-128). With an empty user password anyone can open it."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(pdf_bytes(["Skyddad text om budget."]))))
+    writer.encrypt(user_password=user_password, owner_password="ägare", algorithm="AES-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def corrupt_pdf() -> bytes:
+    return b"%PDF-1.7\n" + bytes(range(256)) * 8 + b"\n%%EOF"
+
+
+def docx_bytes() -> bytes:
+    """A Word document with a title, headings, a bullet list and a table."""
+    import docx
+
+    document = docx.Document()
+    document.core_properties.author = "Socialförvaltningen"
+    document.add_heading("Riktlinjer för färdtjänst", 0)
+    document.add_heading("Vem kan få färdtjänst?", 1)
+    document.add_paragraph("Du som har en varaktig funktionsnedsättning kan ansöka.")
+    document.add_paragraph("Intyg från läkare", style="List Bullet")
+    document.add_paragraph("Ifylld ansökan", style="List Bullet")
+    document.add_heading("Avgifter", 2)
+    table = document.add_table(rows=3, cols=2)
+    for row, (zone, price) in enumerate(
+        [("Zon", "Pris"), ("Inom kommunen", "40 kr"), ("Till grannkommun", "80 kr")]
+    ):
+        table.cell(row, 0).text = zone
+        table.cell(row, 1).text = price
+    document.add_paragraph("Avgiften betalas till föraren.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+CP1252_TEXT = (
+    "Äldreomsorg i kommunen\n\n"
+    "Här får du veta hur du ansöker om hemtjänst och särskilt boende.\n"
+    "Kontakta biståndshandläggaren på växeln.\n"
+)

@@ -1,0 +1,115 @@
+"""Ingest end to end through the CLI surface: files → collection → search → ask, re-ingest
+semantics (only changed documents, deletions, stable ids), bad files skipped with reasons."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tillit.cli import app
+
+STATUTES = Path(__file__).resolve().parents[3] / "shared" / "data" / "statutes"
+
+
+@pytest.fixture
+def run(settings):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    env = {"TILLIT_DATABASE_URL": settings.database_url} if settings.database_url else {}
+
+    def invoke(*args: str) -> str:
+        result = runner.invoke(app, [*args, "--data-dir", str(settings.data_dir)], env=env)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    return invoke
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "webbsidor"
+    root.mkdir()
+    (root / "bygglov.md").write_text(
+        "# Bygglov\n\nDu behöver bygglov för att bygga en altan högre än 1,2 meter.\n\n"
+        "## Avgifter\n\nBygglovet kostar 7 000 kronor för en altan.\n",
+        encoding="utf-8",
+    )
+    (root / "sophamtning.txt").write_text(
+        "Sophämtning sker varannan vecka. Ställ kärlet vid tomtgränsen.", encoding="utf-8"
+    )
+    (root / "tom.txt").write_text("   \n", encoding="utf-8")
+    (root / "trasig.pdf").write_bytes(b"%PDF-1.7 this is not a real pdf")
+    return root
+
+
+def test_ingest_search_and_ask_from_the_cli(run, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    summary = json.loads(run("ingest", "--collection", "kommun", str(folder), "--json"))
+    assert (summary["added"], summary["skipped"]) == (2, 2)
+    found = json.loads(run("search", "--collection", "kommun", "vad kostar bygglov", "--json"))
+    top = found["results"][0]
+    assert top["document"] == "bygglov" and "7 000 kronor" in top["text"]
+    assert top["heading_path"] == ["Bygglov", "Avgifter"] and found["run_id"]
+    answer = json.loads(
+        run("ask", "--collection", "kommun", "Vad kostar bygglov för altan?", "--json")
+    )
+    assert answer["run_id"] and answer["citations"][0]["document"] == "bygglov"
+    assert "ingen språkmodell" in answer["answer"]
+
+
+def test_reingest_updates_only_changed_documents_and_removes_deleted(run, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    run("ingest", "--collection", "kommun", str(folder))
+    again = json.loads(run("ingest", "--collection", "kommun", str(folder), "--json"))
+    assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, 2)
+    (folder / "sophamtning.txt").write_text("Sophämtning sker varje vecka.", encoding="utf-8")
+    (folder / "bygglov.md").unlink()
+    changed = json.loads(run("ingest", "--collection", "kommun", str(folder), "--json"))
+    assert (changed["updated"], changed["removed"]) == (1, 1)
+    results = json.loads(run("search", "--collection", "kommun", "bygglov altan", "--json"))
+    assert "bygglov" not in [r["document"] for r in results["results"]]
+
+
+def test_queries_file_gives_one_line_per_query(run, folder: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("ingest", "--collection", "kommun", str(folder))
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        '{"id": "q1", "query": "sopkärl"}\n{"id": 2, "query": "altan"}\n', encoding="utf-8"
+    )
+    lines = run("search", "--collection", "kommun", "--queries", str(queries), "--limit", "1")
+    parsed = [json.loads(line) for line in lines.splitlines()]
+    assert [p["id"] for p in parsed] == ["q1", 2]
+    assert parsed[0]["results"][0]["document"] == "sophamtning"
+    assert set(parsed[1]["results"][0]) == {"document", "score", "text"}
+
+
+@pytest.mark.skipif(not STATUTES.exists(), reason="../shared/data/statutes is not present")
+def test_statute_is_searchable_by_paragraf(run) -> None:  # type: ignore[no-untyped-def]
+    run("ingest", "--collection", "lagar", str(STATUTES / "sfs-2017-900_forvaltningslag.md"))
+    found = json.loads(
+        run(
+            "search",
+            "--collection",
+            "lagar",
+            "hur snabbt ska myndigheten svara på frågor från enskilda",
+            "--json",
+        )
+    )
+    assert any("§" in " ".join(r["heading_path"]) for r in found["results"])
+
+
+def test_app_manifest_round_trip_from_the_cli(run, folder: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("ingest", "--collection", "kommun", str(folder))
+    manifest = tmp_path / "app.yaml"
+    manifest.write_text(
+        "name: fraga-kommunen\npurpose: Svarar på frågor om bygglov.\n"
+        "collections: [kommun]\naudience: public\n",
+        encoding="utf-8",
+    )
+    run("apps", "apply", str(manifest))
+    listed = json.loads(run("apps", "list", "--json"))
+    assert listed[0]["name"] == "fraga-kommunen" and listed[0]["audience"] == "public"
+    exported = run("apps", "export", "fraga-kommunen")
+    assert "collections:\n- kommun" in exported
+    answer = json.loads(run("ask", "--app", "fraga-kommunen", "Hur ofta töms soporna?", "--json"))
+    assert answer["citations"][0]["document"] == "sophamtning"
