@@ -289,6 +289,7 @@ PAGE_ATTACKS = [
     Attack("POST", "/models/{model_id}/disable", "model_not_found"),
     Attack("POST", "/keys/{key_id}/revoke", "key_not_found"),
     Attack("GET", "/assistants/{name}", "app_not_found", name_of="app"),
+    Attack("GET", "/collections/{name}", "collection_not_found"),
     Attack("POST", "/assistants/{name}", "app_not_found", name_of="app"),
 ]
 PUBLIC_ROUTES = {

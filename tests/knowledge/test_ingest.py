@@ -113,3 +113,19 @@ def test_app_manifest_round_trip_from_the_cli(run, folder: Path, tmp_path: Path)
     assert "collections:\n- kommun" in exported
     answer = json.loads(run("ask", "--app", "fraga-kommunen", "Hur ofta töms soporna?", "--json"))
     assert answer["citations"][0]["document"] == "sophamtning"
+
+
+def test_collection_page_shows_documents_skip_reasons_and_jobs(
+    run, folder, client, platform
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.factories import make_user
+    from tests.support.pages import login
+
+    run("ingest", "--collection", "kommun", str(folder))
+    make_user(platform, "redaktor", ["developer"])
+    login(client, "redaktor")
+    listing = client.get("/collections").text
+    assert 'href="/collections/kommun"' in listing
+    page = client.get("/collections/kommun").text
+    assert "bygglov" in page and "klar" in page
+    assert "tom:" in page and "trasig PDF" in page

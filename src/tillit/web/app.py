@@ -73,6 +73,7 @@ def _include_routers(app: FastAPI) -> None:
     from tillit.catalog import pages as catalog_pages
     from tillit.catalog import routes as catalog_routes
     from tillit.gateway import routes as gateway_routes
+    from tillit.knowledge import pages as knowledge_pages
     from tillit.knowledge import routes as knowledge_routes
     from tillit.runs import routes as runs_routes
 
@@ -87,6 +88,7 @@ def _include_routers(app: FastAPI) -> None:
         catalog_pages,
         audit_pages,
         knowledge_routes,
+        knowledge_pages,
         apps_routes,
         apps_pages,
     ):
