@@ -132,3 +132,28 @@ def test_manifest_exports_and_imports_unchanged_in_another_municipality(platform
         imported, _ = apply_manifest(db, other_id, parse_manifest(exported))
         assert dump_manifest(imported.manifest) == exported
         assert manifest_of(get_app(db, other_id, "kommunens-assistent")).audience == "public"
+
+
+def test_streaming_answer_over_the_api(client, platform, upstream) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from tests.support.factories import auth, make_key
+
+    load(platform)
+    register_upstream_model(platform, upstream, name="kommun-llm", max_class="K1")
+    with platform.session() as db:
+        apply_manifest(db, 1, manifest(model="kommun-llm"))
+    response = client.post(
+        "/api/apps/kommunens-assistent/ask/stream",
+        headers=auth(make_key(platform)),
+        json={"question": "Vad kostar boendeparkering?"},
+    )
+    events = [
+        json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: ")
+    ]
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "sources" and kinds[-1] == "done" and kinds.count("delta") > 3
+    text = "".join(e["text"] for e in events if e["event"] == "delta")
+    assert text.startswith("Svar: Källor:") and "Fråga: Vad kostar boendeparkering?" in text
+    [run] = runs(platform)
+    assert run.id == events[-1]["run_id"] and run.completion_tokens and run.status == "ok"

@@ -63,3 +63,33 @@ def test_resident_asks_public_assistant_and_sees_citations(settings, tmp_path: P
         assert page.get_by_role("heading", name="Hur svaret skapas").is_visible()
         assert page.get_by_text("Biblioteket").first.is_visible()
         assert "/tmp" not in page.content() and str(pages) not in page.content()
+
+
+def test_staff_chat_streams_the_answer(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env = {"TILLIT_DATA_DIR": str(settings.data_dir), "PW": "ett-långt-lösenord-42"}
+    if settings.database_url:
+        env["TILLIT_DATABASE_URL"] = settings.database_url
+    pages = tmp_path / "sidor"
+    pages.mkdir()
+    (pages / "parkering.md").write_text(
+        "# Parkering\n\nBoendeparkering kostar 500 kronor i månaden.\n", encoding="utf-8"
+    )
+    manifest = tmp_path / "app.yaml"
+    manifest.write_text(
+        "name: intern\npurpose: Stöd för handläggare.\ncollections: [webb]\n", encoding="utf-8"
+    )
+    _tillit(env, "ingest", "--collection", "webb", str(pages))
+    _tillit(env, "apps", "apply", str(manifest))
+    _tillit(env, "admin", "create-user", "kim", "--role", "developer", "--password-env", "PW")
+    with tillit_server(settings.data_dir, env) as (base, _), chromium_page() as page:
+        page.goto(f"{base}/assistants/intern")
+        page.get_by_label("Användarnamn").fill("kim")
+        page.get_by_label("Lösenord").fill("ett-långt-lösenord-42")
+        page.get_by_role("button", name="Logga in").click()
+        page.wait_for_url(f"{base}/assistants/intern")
+        page.get_by_label("Din fråga").fill("Vad kostar boendeparkering?")
+        page.get_by_role("button", name="Fråga").click()
+        page.get_by_text("Klart. Svars-id:").wait_for()
+        assert page.url == f"{base}/assistants/intern"  # answered in place, streamed
+        assert "500 kronor" in page.locator("#live-answer .answer-text").inner_text()
+        assert "Parkering" in page.locator("#live-answer .citations").inner_text()

@@ -282,6 +282,9 @@ API_ATTACKS = [
     Attack("GET", "/api/ingest-jobs/{job_id}", "job_not_found"),
     Attack("GET", "/api/apps/{name}/export", "app_not_found", name_of="app"),
     Attack("POST", "/api/apps/{name}/ask", "app_not_found", {"question": "Öppettider?"}, "app"),
+    Attack(
+        "POST", "/api/apps/{name}/ask/stream", "app_not_found", {"question": "Öppettider?"}, "app"
+    ),
 ]
 PAGE_ATTACKS = [
     Attack("GET", "/models/{model_id}", "model_not_found"),

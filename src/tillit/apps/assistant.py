@@ -60,8 +60,27 @@ def ask(
     app_name: str | None = None,
 ) -> Answer:
     started = time.perf_counter()
-    hits = _retrieve(platform, principal, manifest, question)
-    run = Run(
+    hits = retrieve(platform, principal, manifest, question)
+    run = new_run(principal, manifest, question, hits, app_name)
+    try:
+        answer = _answer(platform, principal, manifest, question, hits, run)
+    except TillitError as exc:
+        run.status, run.error_code, run.error_message = "error", exc.code, exc.message[:500]
+        save_run(platform, run, started)
+        raise
+    run.output = {"mode": answer.mode, "citations": [h.chunk_id for h in answer.citations]}
+    save_run(platform, run, started)
+    return answer
+
+
+def new_run(
+    principal: Principal,
+    manifest: AssistantManifest,
+    question: str,
+    hits: list[Hit],
+    app_name: str | None,
+) -> Run:
+    return Run(
         id=new_run_id(),
         tenant_id=principal.tenant_id,
         kind="assistant.ask",
@@ -77,18 +96,13 @@ def ask(
         status="ok",
         policy={"decision": "allowed", "call_class": manifest.security_class.value},
     )
-    try:
-        answer = _answer(platform, principal, manifest, question, hits, run)
-    except TillitError as exc:
-        run.status, run.error_code, run.error_message = "error", exc.code, exc.message[:500]
-        _save(platform, run, started)
-        raise
-    run.output = {"mode": answer.mode, "citations": [h.chunk_id for h in answer.citations]}
-    _save(platform, run, started)
-    return answer
 
 
-def _retrieve(
+def is_covered(hits: list[Hit]) -> bool:
+    return bool(hits) and max(h.dense for h in hits) >= NOT_COVERED_BELOW
+
+
+def retrieve(
     platform: Platform, principal: Principal, manifest: AssistantManifest, question: str
 ) -> list[Hit]:
     with platform.session() as db:
@@ -104,14 +118,14 @@ def _answer(
     hits: list[Hit],
     run: Run,
 ) -> Answer:
-    if not hits or max(h.dense for h in hits) < NOT_COVERED_BELOW:
+    if not is_covered(hits):
         return Answer(NOT_COVERED, [], run.id, "not_covered")
     if not manifest.model:
-        return _extractive(hits, run)
+        return extractive(hits, run)
     return _generative(platform, principal, manifest, question, hits, run)
 
 
-def _extractive(hits: list[Hit], run: Run) -> Answer:
+def extractive(hits: list[Hit], run: Run) -> Answer:
     chosen = hits[:EXTRACTIVE_PASSAGES]
     quotes = "\n\n".join(f"[{n}] »{_excerpt(h.text)}«" for n, h in enumerate(chosen, 1))
     return Answer(f"{EXTRACTIVE_NOTE}\n\n{quotes}", chosen, run.id, "extractive")
@@ -122,6 +136,64 @@ def _excerpt(text: str, limit: int = 600) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
+@dataclass
+class Generation:
+    provider_type: str
+    spec: ProviderSpec
+    body: dict[str, Any]
+    prices: tuple[float | None, float | None]
+    model_name: str
+
+
+def prepare_generation(
+    platform: Platform,
+    principal: Principal,
+    manifest: AssistantManifest,
+    question: str,
+    hits: list[Hit],
+    run: Run,
+) -> Generation:
+    """Resolve the model, apply policy, build the prompt; fills the Run's model fields."""
+    with platform.session() as db:
+        model = resolve_by_name(db, principal.tenant_id, manifest.model or "")
+        run.model_id, run.model_name, run.model_version = model.id, model.name, model.version
+        run.remote_model, run.provider = model.remote_model, model.provider
+        check_class(manifest.security_class, model.name, SecurityClass(model.max_class))
+        if not model.enabled or "chat" not in model.capabilities:
+            raise ModelUnavailable(f"Modellen '{model.name}' kan inte användas för svar.")
+        spec = platform.provider_spec(model)
+        generation = Generation(
+            model.provider, spec, {}, (model.price_in_per_1k, model.price_out_per_1k), model.name
+        )
+    generation.body = {
+        "model": spec.remote_model,
+        "temperature": 0.1,
+        "messages": [
+            {"role": "system", "content": system_message(manifest.instructions, manifest.language)},
+            {"role": "user", "content": user_message(question, hits)},
+        ],
+    }
+    return generation
+
+
+def finish_generation(
+    text: str, response: dict[str, Any], generation: Generation, hits: list[Hit], run: Run
+) -> Answer:
+    run.prompt_tokens, run.completion_tokens = usage_tokens(response)
+    run.cost = cost_of(run.prompt_tokens, run.completion_tokens, *generation.prices)
+    run.response_model = response.get("model")
+    cited = sorted({int(n) for n in CITATION.findall(text) if 1 <= int(n) <= len(hits)})
+    citations = [hits[n - 1] for n in cited] or hits[:EXTRACTIVE_PASSAGES]
+    return Answer(
+        text.strip(),
+        citations,
+        run.id,
+        "generative",
+        generation.model_name,
+        {"cited_numbers": cited},
+    )
+
+
 def _generative(
     platform: Platform,
     principal: Principal,
@@ -130,33 +202,10 @@ def _generative(
     hits: list[Hit],
     run: Run,
 ) -> Answer:
-    with platform.session() as db:
-        model = resolve_by_name(db, principal.tenant_id, manifest.model or "")
-        run.model_id, run.model_name, run.model_version = model.id, model.name, model.version
-        run.remote_model, run.provider = model.remote_model, model.provider
-        check_class(manifest.security_class, model.name, SecurityClass(model.max_class))
-        if not model.enabled or "chat" not in model.capabilities:
-            raise ModelUnavailable(f"Modellen '{model.name}' kan inte användas för svar.")
-        provider_type, spec = model.provider, platform.provider_spec(model)
-        prices = (model.price_in_per_1k, model.price_out_per_1k)
-    body = {
-        "model": model.remote_model,
-        "temperature": 0.1,
-        "messages": [
-            {"role": "system", "content": system_message(manifest.instructions, manifest.language)},
-            {"role": "user", "content": user_message(question, hits)},
-        ],
-    }
-    response = anyio.run(_chat_once, provider_type, spec, body)
+    generation = prepare_generation(platform, principal, manifest, question, hits, run)
+    response = anyio.run(_chat_once, generation.provider_type, generation.spec, generation.body)
     text = str(((response.get("choices") or [{}])[0].get("message") or {}).get("content") or "")
-    run.prompt_tokens, run.completion_tokens = usage_tokens(response)
-    run.cost = cost_of(run.prompt_tokens, run.completion_tokens, *prices)
-    run.response_model = response.get("model")
-    cited = sorted({int(n) for n in CITATION.findall(text) if 1 <= int(n) <= len(hits)})
-    citations = [hits[n - 1] for n in cited] or hits[:EXTRACTIVE_PASSAGES]
-    return Answer(
-        text.strip(), citations, run.id, "generative", model.name, {"cited_numbers": cited}
-    )
+    return finish_generation(text, response, generation, hits, run)
 
 
 async def _chat_once(provider_type: str, spec: ProviderSpec, body: dict[str, Any]) -> dict:
@@ -169,7 +218,7 @@ async def _chat_once(provider_type: str, spec: ProviderSpec, body: dict[str, Any
         await provider.aclose()
 
 
-def _save(platform: Platform, run: Run, started: float) -> None:
+def save_run(platform: Platform, run: Run, started: float) -> None:
     run.latency_ms = round((time.perf_counter() - started) * 1000, 3)
     with platform.session() as db:
         db.add(run)

@@ -6,12 +6,13 @@ from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from tillit.apps.assistant import ask, citation_dict
 from tillit.apps.manifest import dump_manifest, parse_manifest
 from tillit.apps.service import apply_manifest, get_app, list_apps, manifest_of
+from tillit.apps.streaming import ask_stream
 from tillit.audit.service import record as audit
 from tillit.web.deps import PlatformDep, PrincipalDep
 
@@ -77,3 +78,21 @@ async def ask_app(name: str, data: AskIn, platform: PlatformDep, principal: Prin
         }
 
     return await to_thread.run_sync(run)
+
+
+@router.post("/{name}/ask/stream")
+async def ask_app_stream(
+    name: str, data: AskIn, platform: PlatformDep, principal: PrincipalDep
+) -> StreamingResponse:
+    """Server-sent events: sources, then the answer as it is written, then done with run_id."""
+
+    def load() -> Any:
+        with platform.session() as db:
+            return manifest_of(get_app(db, principal.tenant_id, name))
+
+    manifest = await to_thread.run_sync(load)
+    return StreamingResponse(
+        ask_stream(platform, principal, manifest, data.question, name),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache"},
+    )
