@@ -13,6 +13,7 @@ from tillit.auth.oidc_cli import app as oidc_app
 from tillit.catalog.cli import app as models_app
 from tillit.cli_support import DataDirOption, remember_data_dir
 from tillit.knowledge.cli import ingest_command, search_command
+from tillit.privacy.cli import app as privacy_app
 from tillit.runs.cli import runs_app, usage_command
 from tillit.web.cli import serve_command
 
@@ -36,6 +37,7 @@ app.command("ingest")(ingest_command)
 app.command("search")(search_command)
 app.command("ask")(ask_command)
 app.add_typer(apps_app, name="apps")
+app.add_typer(privacy_app, name="privacy")
 app.add_typer(models_app, name="models")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")

@@ -1,0 +1,152 @@
+"""Detection: every type, written forms, offsets, bad input (empty, binary, huge, all names)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import tracemalloc
+
+import pytest
+
+from tillit.errors import InvalidInput
+from tillit.privacy import TYPES, detect
+
+detect_module = importlib.import_module("tillit.privacy.detect")
+
+REPORT = (
+    "Hej! Jag heter Annika Lindqvist och är klasslärare på Myrbergsskolan i Umeå. Jag vill "
+    "anmäla oro för Elias Nordström, 140621-2389. Elias pappa Johan Nordström bor på "
+    "Tjärdalsvägen 9 B, 931 41 Skellefteå. Rektor Maria Öberg vet om det. Majas mamma ringde. "
+    "Ni når mig på 070-174 06 12 eller annika.lindqvist@example.se."
+)
+
+
+def found(text: str) -> set[tuple[str, str]]:
+    return {(e.type, e.text) for e in detect(text)}
+
+
+def test_a_report_with_every_common_type() -> None:
+    result = found(REPORT)
+    for expected in [
+        ("PERSON", "Annika Lindqvist"),
+        ("ORG", "Myrbergsskolan"),
+        ("PERSON", "Elias Nordström"),
+        ("PNR", "140621-2389"),
+        ("PERSON", "Johan Nordström"),
+        ("ADDRESS", "Tjärdalsvägen 9 B, 931 41 Skellefteå"),
+        ("PERSON", "Maria Öberg"),
+        ("PERSON", "Maja"),  # possessive "Majas": the name without -s
+        ("PHONE", "070-174 06 12"),
+        ("EMAIL", "annika.lindqvist@example.se"),
+    ]:
+        assert expected in result
+    assert not any(t == "PERSON" and v in {"Hej", "Jag", "Ni", "Rektor"} for t, v in result)
+
+
+def test_offsets_are_character_offsets_end_exclusive() -> None:
+    for entity in detect(REPORT):
+        assert REPORT[entity.start : entity.end] == entity.text
+        assert entity.type in TYPES
+
+
+@pytest.mark.parametrize(
+    "number", ["140621-2389", "20140621-2389", "201406212389", "1406212389", "19090527+1474"]
+)
+def test_identity_numbers_in_every_written_form(number: str) -> None:
+    assert ("PNR", number) in found(f"Barnet, pnr {number}, går i skolan.")
+
+
+def test_samordningsnummer_and_interimsnummer_are_detected() -> None:
+    assert ("PNR", "310060-2394") in found("Samordningsnummer 310060-2394 enligt Migrationsverket.")
+    assert ("PNR", "000101-T220") in found("Interimsnummer 000101-T220.")
+
+
+def test_organisationsnummer_is_not_a_personnummer() -> None:
+    assert not any(t == "PNR" for t, _ in found("Bolaget har orgnr 556036-0793."))
+
+
+@pytest.mark.parametrize(
+    "phone", ["070-174 06 12", "0701740612", "+46 70 174 06 12", "08-123 45 67", "0410-73 52 08"]
+)
+def test_phone_formats(phone: str) -> None:
+    assert ("PHONE", phone) in found(f"Ring mig på {phone} i morgon.")
+
+
+def test_bank_numbers_and_car_registration() -> None:
+    result = found(
+        "Betala till bankgiro 5050-1055 eller plusgiro 90 20 50-4, IBAN SE45 5000 0000 0583 "
+        "9825 7466. Bilen har registreringsnummer ABC 123 och en annan MLB 84C."
+    )
+    assert ("BANKGIRO", "5050-1055") in result
+    assert ("PLUSGIRO", "90 20 50-4") in result
+    assert ("IBAN", "SE45 5000 0000 0583 9825 7466") in result
+    assert ("REGNR", "ABC 123") in result
+    assert ("REGNR", "MLB 84C") in result
+
+
+def test_addresses_with_and_without_postcode() -> None:
+    result = found(
+        "Hon bor på Storgatan 12, lgh 1102, 411 38 Göteborg. Han bor c/o Berg på Ekvägen."
+    )
+    assert ("ADDRESS", "Storgatan 12, lgh 1102, 411 38 Göteborg") in result
+    assert any(t == "ADDRESS" and "Ekvägen" in v for t, v in result)
+
+
+def test_organisations() -> None:
+    result = found("Hon går på Förskolan Lärkdungen och har kontakt med BVC Tallhöjden och BUP.")
+    assert ("ORG", "Förskolan Lärkdungen") in result
+    assert ("ORG", "BVC Tallhöjden") in result
+
+
+def test_sentence_start_words_that_are_also_names_need_support() -> None:
+    result = found("Per telefon sa hon att allt var bra. Inga tecken på våld. Alla var där.")
+    assert not any(t == "PERSON" for t, _ in result)
+    assert ("PERSON", "Per Andersson") in found("Per Andersson ringde i går.")
+
+
+def test_a_name_found_once_is_found_everywhere_in_the_document() -> None:
+    result = detect("Flickan heter Rojin. Rojin säger att Rojins bror slår henne.")
+    assert [e.text for e in result if e.type == "PERSON"] == ["Rojin", "Rojin", "Rojin"]
+
+
+def test_empty_and_binary_and_mixed_scripts_do_not_crash() -> None:
+    assert detect("") == []
+    detect("\x00\x01\xff\ufffd" * 1000 + "Elias")
+    result = found("Ahmed sa: مرحبا Привет 你好 — ring 070-174 06 12.")
+    assert ("PHONE", "070-174 06 12") in result
+
+
+def test_text_that_is_all_names() -> None:
+    text = " ".join(["Anna Karlsson", "Erik Johansson", "Fatima Ali"] * 2000)
+    entities = detect(text)
+    assert entities and all(e.type == "PERSON" for e in entities)
+
+
+def test_not_a_string_is_a_clear_error() -> None:
+    with pytest.raises(InvalidInput):
+        detect(b"bytes")  # type: ignore[arg-type]
+
+
+def test_enormous_text_is_chunked_with_offsets_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(detect_module, "CHUNK_CHARS", 5_000)
+    monkeypatch.setattr(detect_module, "_CUT_SEARCH", 1_000)
+    block = "Eleven Elias Nordström, 140621-2389, mår dåligt. " * 400
+    entities = detect(block)
+    assert sum(e.type == "PNR" for e in entities) == 400
+    assert all(block[e.start : e.end] == e.text for e in entities)
+
+
+def test_memory_stays_bounded_on_a_large_text() -> None:
+    text = "Det var en vanlig dag i skolan och ingenting hände. " * 40_000  # about 2 MB
+    tracemalloc.start()
+    detect(text)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 60 * len(text)
+
+
+def test_values_never_appear_in_logs_or_repr(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    entities = detect(REPORT)
+    assert "140621-2389" not in repr(entities)
+    assert "140621" not in caplog.text
