@@ -3,22 +3,25 @@
 Sets up a throwaway data directory, starts a local OpenAI-compatible upstream
 (``bench/upstream_fast.py`` by default) and ``tillit serve`` as subprocesses, registers the
 upstream as a model and creates an API key through the real CLI, then drives both endpoints
-with the *same* closed-loop load generator:
+with the *same* load generator (a raw asyncio HTTP/1.1 client, one keep-alive connection per
+client; ``--client httpx`` for httpx.AsyncClient):
 
-* at each concurrency (default 1 and 64 clients), non-stream and stream chat completions
-  (stream: the time until the whole body, ``data: [DONE]`` and the terminal chunk, is read);
+* at each concurrency (default 1 and 64 clients, closed loop), non-stream and stream chat
+  completions (stream: the time until the whole body, ``data: [DONE]`` and the terminal chunk,
+  is read); with ``--rate`` also open loop: Poisson arrivals at a fixed rate;
 * first directly against the upstream, then through the gateway, after a warm-up on the same
   connections;
 * reporting p50/p99 latency for both, the added milliseconds (gateway minus direct, per
-  percentile), requests/s for both, and the gateway's CPU time per request (all its processes,
-  from /proc), which is what the added latency turns into once the cores are saturated.
+  percentile), requests/s for both, the gateway's CPU time per request (all its processes,
+  from /proc), which is what the added latency turns into once the cores are saturated, and
+  the CPU other programs on the machine used meanwhile (a warning when it skews the figures).
 
 Run from the repository root::
 
-    python -m bench.gateway                 # full run (~1-3 minutes on 2 cores)
-    python -m bench.gateway --quick         # a smoke run
-    python -m bench.gateway --json          # JSON instead of the Markdown table
-    python -m bench.gateway --client httpx  # httpx.AsyncClient as the load generator
+    python -m bench.gateway                  # 1 and 64 clients (~1 minute on 2 cores)
+    python -m bench.gateway --quick          # a smoke run
+    python -m bench.gateway --rate 50,150    # plus open-loop scenarios (~3 minutes)
+    python -m bench.gateway --json           # JSON instead of the Markdown table
 
 Everything (load generator, upstream, gateway) shares the machine's cores; on a 2-core machine
 the figures at 64 concurrent clients are dominated by CPU queueing, see docs/benchmarks.md.
@@ -580,8 +583,8 @@ def markdown_table(results: list[Result]) -> str:
     rows = [
         "| scenario | clients | requests | direct p50 | gateway p50 | **added p50** "
         "| direct p99 | gateway p99 | **added p99** | direct req/s | gateway req/s "
-        "| gateway CPU/req |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| gateway CPU/req | other load |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in results:
         cpu = (
@@ -594,7 +597,7 @@ def markdown_table(results: list[Result]) -> str:
             f"| {r.gateway_p50_ms:.2f} ms | **{r.added_p50_ms:.2f} ms** "
             f"| {r.direct_p99_ms:.2f} ms | {r.gateway_p99_ms:.2f} ms "
             f"| **{r.added_p99_ms:.2f} ms** | {r.direct_rps:,.0f} | {r.gateway_rps:,.0f} "
-            f"| {cpu} |"
+            f"| {cpu} | {float(r.extra.get('foreign_cpu_cores', 0)):.2f} cores |"
         )
     noisy = max((float(r.extra.get("foreign_cpu_cores", 0)) for r in results), default=0.0)
     if noisy > FOREIGN_WARN_CORES:

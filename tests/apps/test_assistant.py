@@ -157,3 +157,40 @@ def test_streaming_answer_over_the_api(client, platform, upstream) -> None:  # t
     assert text.startswith("Svar: Källor:") and "Fråga: Vad kostar boendeparkering?" in text
     [run] = runs(platform)
     assert run.id == events[-1]["run_id"] and run.completion_tokens and run.status == "ok"
+
+
+def test_app_above_model_class_may_pseudonymise_when_manifest_allows(platform, upstream) -> None:  # type: ignore[no-untyped-def]
+    docs = [
+        SourceDocument(
+            key="akt",
+            title="Anteckning",
+            source="intern",
+            blocks=[
+                Block(
+                    "paragraph",
+                    "Elias Nordström, 140621-2389, har fått "
+                    "stöd av skolkuratorn varje vecka sedan mars.",
+                )
+            ],
+        )
+    ]
+    with platform.session() as db:
+        collection, _ = get_or_create_collection(db, 1, "kommun")
+        collection_id = collection.id
+    ingest_items(
+        platform, backend_for(platform), start_job(platform, 1, collection_id, ["t"]), [("t", docs)]
+    )
+    register_upstream_model(platform, upstream, name="moln", max_class="K2")
+    refused = manifest(model="moln", security_class="K3")
+    with platform.session() as db, pytest.raises(PolicyViolation):
+        apply_manifest(db, 1, refused)
+    allowed = manifest(model="moln", security_class="K3", privacy="pseudonymise")
+    answer = ask(
+        platform,
+        system_principal(platform, "default"),
+        allowed,
+        "Vilket stöd har Elias fått av skolkuratorn?",
+    )
+    assert answer.mode == "generative" and "140621-2389" in answer.text  # restored for the user
+    [run] = runs(platform)
+    assert run.policy["decision"] == "pseudonymised" and run.privacy["detected"]["PNR"] == 1

@@ -83,6 +83,7 @@ async def chat(request: Request) -> Response:
                 }
             ],
             "usage": _usage(body, reply),
+            "x_received": _last_user_text(body),  # lets tests see exactly what left Tillit
         }
     )
 

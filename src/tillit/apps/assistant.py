@@ -20,7 +20,8 @@ from tillit.knowledge.retrieval import retrieval_record
 from tillit.knowledge.search import Hit, search
 from tillit.knowledge.service import backend_for, get_collection
 from tillit.platform import Platform
-from tillit.policy import SecurityClass, check_class
+from tillit.policy import SecurityClass
+from tillit.privacy.policy import PrivacyStep
 from tillit.providers.base import ProviderSpec, usage_tokens
 from tillit.providers.registry import build_provider
 from tillit.runs.service import cost_of, hash_input, new_run_id
@@ -143,6 +144,7 @@ class Generation:
     body: dict[str, Any]
     prices: tuple[float | None, float | None]
     model_name: str
+    privacy: PrivacyStep | None = None
 
 
 def prepare_generation(
@@ -158,7 +160,9 @@ def prepare_generation(
         model = resolve_by_name(db, principal.tenant_id, manifest.model or "")
         run.model_id, run.model_name, run.model_version = model.id, model.name, model.version
         run.remote_model, run.provider = model.remote_model, model.provider
-        check_class(manifest.security_class, model.name, SecurityClass(model.max_class))
+        from tillit.apps.service import check_app_class
+
+        masked = check_app_class(manifest, model.name, SecurityClass(model.max_class))
         if not model.enabled or "chat" not in model.capabilities:
             raise ModelUnavailable(f"Modellen '{model.name}' kan inte användas för svar.")
         spec = platform.provider_spec(model)
@@ -173,12 +177,21 @@ def prepare_generation(
             {"role": "user", "content": user_message(question, hits)},
         ],
     }
+    if masked:
+        generation.privacy = PrivacyStep()
+        generation.body["messages"][1]["content"] = generation.privacy.mask(
+            generation.body["messages"][1]["content"]
+        )
+        run.policy = {**run.policy, "decision": "pseudonymised"}
     return generation
 
 
 def finish_generation(
     text: str, response: dict[str, Any], generation: Generation, hits: list[Hit], run: Run
 ) -> Answer:
+    if generation.privacy is not None:
+        text = generation.privacy.unmask(text)
+        run.privacy = generation.privacy.record()
     run.prompt_tokens, run.completion_tokens = usage_tokens(response)
     run.cost = cost_of(run.prompt_tokens, run.completion_tokens, *generation.prices)
     run.response_model = response.get("model")

@@ -37,6 +37,8 @@ class AssistantManifest(BaseModel):
     security_class: SecurityClass = SecurityClass.K0
     audience: Literal["public", "staff"] = "staff"
     top_k: int = Field(default=5, ge=1, le=20)
+    privacy: Literal["refuse", "pseudonymise"] = "refuse"
+    """Above the model's class: refuse, or pseudonymise what leaves (one class lower)."""
 
 
 def parse_manifest(raw: str | bytes) -> AssistantManifest:

@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 from tillit.apps.manifest import AssistantManifest
 from tillit.apps.tables import App
 from tillit.catalog.service import resolve_by_name
-from tillit.errors import NotFound
+from tillit.errors import NotFound, PolicyViolation
 from tillit.knowledge.service import get_collection
 from tillit.policy import SecurityClass, check_class
+from tillit.privacy.policy import class_after_pseudonymisation
 
 
 def apply_manifest(db: Session, tenant_id: int, manifest: AssistantManifest) -> tuple[App, bool]:
@@ -19,7 +20,7 @@ def apply_manifest(db: Session, tenant_id: int, manifest: AssistantManifest) -> 
         get_collection(db, tenant_id, name)
     if manifest.model:
         model = resolve_by_name(db, tenant_id, manifest.model)
-        check_class(manifest.security_class, model.name, SecurityClass(model.max_class))
+        check_app_class(manifest, model.name, SecurityClass(model.max_class))
     stored = manifest.model_dump(mode="json", exclude_defaults=False)
     app = db.scalar(select(App).where(App.tenant_id == tenant_id, App.name == manifest.name))
     if app is None:
@@ -31,6 +32,18 @@ def apply_manifest(db: Session, tenant_id: int, manifest: AssistantManifest) -> 
         app.manifest = stored
         app.version += 1
     return app, False
+
+
+def check_app_class(manifest: AssistantManifest, model_name: str, model_max: SecurityClass) -> bool:
+    """True when the app's text must be pseudonymised for this model; raises when refused."""
+    try:
+        check_class(manifest.security_class, model_name, model_max)
+    except PolicyViolation:
+        lowered = class_after_pseudonymisation(manifest.security_class)
+        if manifest.privacy != "pseudonymise" or lowered.level > model_max.level:
+            raise
+        return True
+    return False
 
 
 def get_app(db: Session, tenant_id: int, name: str) -> App:

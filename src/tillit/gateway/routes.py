@@ -18,6 +18,7 @@ from tillit.catalog.service import list_models
 from tillit.errors import InvalidInput, NotAuthenticated, TillitError
 from tillit.gateway.service import Call, authorize, finish
 from tillit.platform import Platform
+from tillit.privacy.policy import ALLOW_HEADER
 from tillit.web.errors import error_body
 
 router = APIRouter(tags=["gateway"])
@@ -68,6 +69,7 @@ async def _authorize(request: Request, body: dict[str, Any], kind: str) -> Call:
             request.headers.get(CLASS_HEADER),
             kind,
             body,
+            request.headers.get(ALLOW_HEADER),
         )
     except NotAuthenticated:
         await to_thread.run_sync(_audit_auth_failure, platform, secret, kind)
@@ -121,6 +123,8 @@ async def chat_completions(request: Request) -> JSONResponse | StreamingResponse
     upstream = {**body, "model": call.target.remote_model}  # type: ignore[union-attr]
     if call.stream:
         return await _stream(_platform(request), call, upstream)
+    if call.privacy is not None:
+        return await _pseudonymised_chat(_platform(request), call, upstream)
     return await _call(_platform(request), call, call.provider.chat(upstream))  # type: ignore[union-attr]
 
 
@@ -156,6 +160,26 @@ async def _call(platform: Platform, call: Call, pending: Any) -> JSONResponse:
         raise
     await to_thread.run_sync(partial(finish, platform, call, response=result))
     return JSONResponse(result, headers={"x-tillit-run-id": call.run_id})
+
+
+async def _pseudonymised_chat(
+    platform: Platform, call: Call, upstream: dict[str, Any]
+) -> JSONResponse:
+    """Names, numbers and contacts are replaced before the text leaves; the answer gets the
+    originals back for the caller who sent them."""
+    step = call.privacy
+    assert step is not None and call.provider is not None
+    upstream["messages"] = await to_thread.run_sync(step.mask_messages, upstream["messages"])
+
+    async def chat_and_restore() -> dict[str, Any]:
+        result = await call.provider.chat(upstream)  # type: ignore[union-attr]
+        for choice in result.get("choices") or []:
+            message = choice.get("message") or {}
+            if isinstance(message.get("content"), str):
+                message["content"] = await to_thread.run_sync(step.unmask, message["content"])
+        return result
+
+    return await _call(platform, call, chat_and_restore())
 
 
 async def _stream(platform: Platform, call: Call, upstream: dict[str, Any]) -> StreamingResponse:

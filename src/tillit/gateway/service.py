@@ -17,6 +17,7 @@ from tillit.catalog.tables import CatalogModel
 from tillit.errors import InvalidInput, ModelUnavailable, PolicyViolation, TillitError
 from tillit.platform import Platform
 from tillit.policy import SecurityClass, check_class
+from tillit.privacy.policy import ALLOW_VALUES, PrivacyStep, class_after_pseudonymisation
 from tillit.providers.base import Provider, usage_tokens
 from tillit.runs.service import cost_of, hash_input, new_run_id
 from tillit.runs.tables import Run
@@ -50,6 +51,7 @@ class Call:
     input_hash: str | None = None
     started: float = field(default_factory=time.perf_counter)
     provider: Provider | None = None
+    privacy: PrivacyStep | None = None
 
 
 def authorize(
@@ -59,6 +61,7 @@ def authorize(
     class_header: str | None,
     kind: str,
     body: dict[str, Any],
+    privacy_header: str | None = None,
 ) -> Call:
     call = Call(run_id=new_run_id(), kind=kind, stream=bool(body.get("stream")))
     call.params = {k: body[k] for k in PARAM_KEYS if k in body}
@@ -67,7 +70,7 @@ def authorize(
         call.principal = principal_for_secret(db, secret)
     try:
         with platform.session() as db:
-            model = _check_call(db, call, model_name, class_header)
+            model = _check_call(db, call, model_name, class_header, privacy_header)
             call.target = _snapshot(model)
             call.provider = platform.provider_for(
                 model.id, model.provider, platform.provider_spec(model)
@@ -78,7 +81,9 @@ def authorize(
     return call
 
 
-def _check_call(db: Session, call: Call, model_name: str, class_header: str | None) -> CatalogModel:
+def _check_call(
+    db: Session, call: Call, model_name: str, class_header: str | None, privacy: str | None
+) -> CatalogModel:
     assert call.principal is not None
     header_class = class_header.strip() if class_header else None
     klass = SecurityClass.parse(
@@ -94,8 +99,27 @@ def _check_call(db: Session, call: Call, model_name: str, class_header: str | No
         raise InvalidInput(
             f"Modellen '{model.name}' stöder inte {capability}.", code="capability_not_supported"
         )
-    check_class(klass, model.name, SecurityClass(model.max_class))
+    try:
+        check_class(klass, model.name, SecurityClass(model.max_class))
+    except PolicyViolation:
+        if not _may_pseudonymise(call, privacy, klass, SecurityClass(model.max_class)):
+            raise
+        call.privacy = PrivacyStep()
     return model
+
+
+def _may_pseudonymise(
+    call: Call, header: str | None, klass: SecurityClass, model_max: SecurityClass
+) -> bool:
+    """The caller allowed it, it is a chat call, and one class lower is enough."""
+    if (header or "").strip().lower() not in ALLOW_VALUES or call.kind != "chat":
+        return False
+    if call.stream:
+        raise InvalidInput(
+            "Pseudonymisering kan inte kombineras med strömmade svar ännu; använd stream=false.",
+            code="pseudonymise_stream_unsupported",
+        )
+    return class_after_pseudonymisation(klass).level <= model_max.level
 
 
 def _snapshot(model: CatalogModel) -> Target:
@@ -147,6 +171,7 @@ def finish(
         input_hash=call.input_hash,
         params=call.params,
         policy=_policy_record(call, error),
+        privacy=call.privacy.record() if call.privacy else {},
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
         cost=cost_of(prompt_tokens, completion_tokens, *_prices(target)),
@@ -178,6 +203,8 @@ def _status_for(error: TillitError | None) -> str:
 
 def _policy_record(call: Call, error: TillitError | None) -> dict[str, Any]:
     decision = "refused" if isinstance(error, PolicyViolation) else "allowed"
+    if call.privacy is not None and error is None:
+        decision = "pseudonymised"
     if error is not None and not isinstance(error, PolicyViolation) and call.target is None:
         decision = "not_evaluated"
     return {

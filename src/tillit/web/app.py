@@ -75,6 +75,8 @@ def _include_routers(app: FastAPI) -> None:
     from tillit.gateway import routes as gateway_routes
     from tillit.knowledge import pages as knowledge_pages
     from tillit.knowledge import routes as knowledge_routes
+    from tillit.privacy import pages as privacy_pages
+    from tillit.privacy import routes as privacy_routes
     from tillit.runs import routes as runs_routes
 
     for module in (
@@ -89,6 +91,8 @@ def _include_routers(app: FastAPI) -> None:
         audit_pages,
         knowledge_routes,
         knowledge_pages,
+        privacy_routes,
+        privacy_pages,
         apps_routes,
         apps_pages,
     ):

@@ -1,0 +1,69 @@
+"""Pseudonymisation as a policy step: when a call's information class is above what a model is
+cleared for, a caller (or app) that allows it gets its text pseudonymised before it leaves, and
+the answer re-identified on the way back. Pseudonymised text counts as one class lower
+(K3 → K2): names, identity numbers and contact details are gone, the content is not."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from tillit.policy import SecurityClass
+from tillit.privacy.pseudonymise import Pseudonymiser
+
+CLASS_DROP = 1
+ALLOW_HEADER = "x-tillit-privacy"
+ALLOW_VALUES = frozenset({"pseudonymise", "pseudonymisera"})
+CALLER = frozenset({"caller"})
+
+
+def class_after_pseudonymisation(call_class: SecurityClass) -> SecurityClass:
+    return SecurityClass(f"K{max(0, call_class.level - CLASS_DROP)}")
+
+
+@dataclass
+class PrivacyStep:
+    """One call's pseudonymisation: the mapping lives only for the call, in memory."""
+
+    pseudonymiser: Pseudonymiser = field(default_factory=lambda: Pseudonymiser("reversible"))
+    detected: Counter[str] = field(default_factory=Counter)
+    restored: int = 0
+
+    def mask(self, text: str) -> str:
+        result = self.pseudonymiser.pseudonymise(text)
+        self.detected.update(r.type for r in result.replacements)
+        return result.text
+
+    def mask_messages(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [self._mask_message(m) for m in messages]
+
+    def _mask_message(self, message: dict[str, Any]) -> dict[str, Any]:
+        content = message.get("content")
+        if isinstance(content, str):
+            return {**message, "content": self.mask(content)}
+        if isinstance(content, list):
+            parts = [
+                {**p, "text": self.mask(p["text"])}
+                if isinstance(p, dict) and isinstance(p.get("text"), str)
+                else p
+                for p in content
+            ]
+            return {**message, "content": parts}
+        return message
+
+    def unmask(self, text: str) -> str:
+        """Back to the caller who supplied the originals (so no new disclosure)."""
+
+        def count(_action: str, detail: dict[str, Any]) -> None:
+            self.restored += int(detail.get("replaced", 0))
+
+        return self.pseudonymiser.reidentify(text, roles=CALLER, audit=count, allowed_roles=CALLER)
+
+    def record(self) -> dict[str, Any]:
+        """For the Run: types and counts, never values."""
+        return {
+            "action": "pseudonymised",
+            "detected": dict(self.detected),
+            "reidentified": self.restored,
+        }
