@@ -29,6 +29,12 @@ def _platform(request: Request) -> Platform:
     return request.app.state.platform
 
 
+def db_limiter(request: Request) -> anyio.CapacityLimiter | None:
+    """Few threads for the gateway's database work: with anyio's default 40, threads fight
+    over the GIL and SQLite's write lock and the p99 latency balloons (docs/benchmarks.md)."""
+    return getattr(request.app.state, "gateway_db_limiter", None)
+
+
 def bearer_secret(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -60,8 +66,9 @@ def _model_name(body: dict[str, Any]) -> str:
 async def _authorize(request: Request, body: dict[str, Any], kind: str) -> Call:
     platform = _platform(request)
     secret = bearer_secret(request)
+    limiter = db_limiter(request)
     try:
-        return await to_thread.run_sync(
+        call = await to_thread.run_sync(
             authorize,
             platform,
             secret,
@@ -70,10 +77,13 @@ async def _authorize(request: Request, body: dict[str, Any], kind: str) -> Call:
             kind,
             body,
             request.headers.get(ALLOW_HEADER),
+            limiter=limiter,
         )
     except NotAuthenticated:
-        await to_thread.run_sync(_audit_auth_failure, platform, secret, kind)
+        await to_thread.run_sync(_audit_auth_failure, platform, secret, kind, limiter=limiter)
         raise
+    call.limiter = limiter
+    return call
 
 
 def _audit_auth_failure(platform: Platform, secret: str, kind: str) -> None:
@@ -156,9 +166,9 @@ async def _call(platform: Platform, call: Call, pending: Any) -> JSONResponse:
     try:
         result = await pending
     except TillitError as exc:
-        await to_thread.run_sync(partial(finish, platform, call, error=exc))
+        await to_thread.run_sync(partial(finish, platform, call, error=exc), limiter=call.limiter)
         raise
-    await to_thread.run_sync(partial(finish, platform, call, response=result))
+    await to_thread.run_sync(partial(finish, platform, call, response=result), limiter=call.limiter)
     return JSONResponse(result, headers={"x-tillit-run-id": call.run_id})
 
 
@@ -189,7 +199,7 @@ async def _stream(platform: Platform, call: Call, upstream: dict[str, Any]) -> S
     except StopAsyncIteration:
         first = None
     except TillitError as exc:
-        await to_thread.run_sync(partial(finish, platform, call, error=exc))
+        await to_thread.run_sync(partial(finish, platform, call, error=exc), limiter=call.limiter)
         raise
     return StreamingResponse(
         _relay(platform, call, first, chunks),
@@ -226,5 +236,6 @@ async def _relay(
             await to_thread.run_sync(
                 partial(
                     finish, platform, call, response=last_usage, response_model=model, **outcome
-                )
+                ),
+                limiter=call.limiter,
             )

@@ -52,6 +52,7 @@ class Call:
     started: float = field(default_factory=time.perf_counter)
     provider: Provider | None = None
     privacy: PrivacyStep | None = None
+    limiter: Any = None  # the web layer's thread limiter for this call's database work
 
 
 def authorize(
@@ -66,10 +67,9 @@ def authorize(
     call = Call(run_id=new_run_id(), kind=kind, stream=bool(body.get("stream")))
     call.params = {k: body[k] for k in PARAM_KEYS if k in body}
     call.input_hash = hash_input(body.get("messages") if kind == "chat" else body.get("input"))
-    with platform.session() as db:
-        call.principal = principal_for_secret(db, secret)
     try:
-        with platform.session() as db:
+        with platform.session() as db:  # one transaction: key, model and policy together
+            call.principal = principal_for_secret(db, secret)
             model = _check_call(db, call, model_name, class_header, privacy_header)
             call.target = _snapshot(model)
             call.provider = platform.provider_for(

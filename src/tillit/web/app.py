@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -21,6 +22,7 @@ from tillit.web.errors import install_error_handlers
 from tillit.web.middleware import BodySizeLimit
 
 WEB_DIR = Path(__file__).parent
+GATEWAY_DB_THREADS = 4
 
 
 def make_templates() -> Jinja2Templates:
@@ -34,7 +36,8 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     platform = platform or Platform.open(settings)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.gateway_db_limiter = anyio.CapacityLimiter(GATEWAY_DB_THREADS)
         yield
         if owned:
             await platform.aclose()
