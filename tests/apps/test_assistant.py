@@ -194,3 +194,41 @@ def test_app_above_model_class_may_pseudonymise_when_manifest_allows(platform, u
     assert answer.mode == "generative" and "140621-2389" in answer.text  # restored for the user
     [run] = runs(platform)
     assert run.policy["decision"] == "pseudonymised" and run.privacy["detected"]["PNR"] == 1
+
+
+def test_rerank_model_reorders_passages_and_is_a_run(platform, upstream) -> None:  # type: ignore[no-untyped-def]
+    load(platform)
+    register_upstream_model(
+        platform,
+        upstream,
+        name="omrankare",
+        remote="echo-1",
+        capabilities=["rerank"],
+        max_class="K1",
+    )
+    question = "sophämtning kärlet tomtgränsen vecka"
+    answer = ask(
+        platform,
+        system_principal(platform, "default"),
+        manifest(rerank_model="omrankare"),
+        question,
+    )
+    assert answer.citations[0].document == "sophamtning"
+    with platform.session() as db:
+        [rerun] = db.scalars(select(Run).where(Run.kind == "knowledge.rerank")).all()
+    assert rerun.model_name == "omrankare" and rerun.status == "ok"
+    assert rerun.retrieval[0]["document"] == "sophamtning"
+
+
+def test_rerank_model_must_have_the_capability(platform, upstream) -> None:  # type: ignore[no-untyped-def]
+    from tillit.errors import InvalidInput
+
+    load(platform)
+    register_upstream_model(platform, upstream, name="bara-chatt", max_class="K1")
+    with pytest.raises(InvalidInput):
+        ask(
+            platform,
+            system_principal(platform, "default"),
+            manifest(rerank_model="bara-chatt"),
+            "Vad kostar boendeparkering?",
+        )

@@ -133,6 +133,18 @@ async def embeddings(request: Request) -> Response:
     )
 
 
+async def rerank(request: Request) -> Response:
+    """Deterministic stand-in for a cross-encoder: shared words with the query, then shorter."""
+    body = await request.json()
+    query = set(str(body["query"]).lower().split())
+    scores = [
+        (len(query & set(d.lower().split())) - len(d) / 10_000, i)
+        for i, d in enumerate(body["documents"])
+    ]
+    results = [{"index": i, "relevance_score": round(score, 6)} for score, i in scores]
+    return JSONResponse({"model": body.get("model"), "results": results})
+
+
 async def models(_request: Request) -> Response:
     return JSONResponse(
         {
@@ -147,6 +159,7 @@ def make_app() -> Starlette:
         routes=[
             Route("/v1/chat/completions", chat, methods=["POST"]),
             Route("/v1/embeddings", embeddings, methods=["POST"]),
+            Route("/v1/rerank", rerank, methods=["POST"]),
             Route("/v1/models", models),
         ]
     )

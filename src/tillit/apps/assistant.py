@@ -31,6 +31,7 @@ from tillit.runs.tables import Run
 # questions 0.76–0.82 against the best passage (docs/benchmarks.md).
 NOT_COVERED_BELOW = 0.82
 EXTRACTIVE_PASSAGES = 3
+RERANK_POOL = 3  # rerank three times as many passages as the answer uses
 CITATION = re.compile(r"\[(\d{1,2})\]")
 
 NOT_COVERED = (
@@ -106,9 +107,17 @@ def is_covered(hits: list[Hit]) -> bool:
 def retrieve(
     platform: Platform, principal: Principal, manifest: AssistantManifest, question: str
 ) -> list[Hit]:
+    wanted = manifest.top_k * (RERANK_POOL if manifest.rerank_model else 1)
     with platform.session() as db:
         collections = [get_collection(db, principal.tenant_id, n) for n in manifest.collections]
-        return search(db, backend_for(platform), collections, question, manifest.top_k)
+        hits = search(db, backend_for(platform), collections, question, wanted)
+    if manifest.rerank_model:
+        from tillit.knowledge.rerank import rerank
+
+        hits = rerank(
+            platform, principal, manifest.rerank_model, question, hits, manifest.security_class
+        )
+    return hits[: manifest.top_k]
 
 
 def _answer(

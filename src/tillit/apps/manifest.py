@@ -37,6 +37,8 @@ class AssistantManifest(BaseModel):
     security_class: SecurityClass = SecurityClass.K0
     audience: Literal["public", "staff"] = "staff"
     top_k: int = Field(default=5, ge=1, le=20)
+    rerank_model: str | None = None
+    """Optional: a model with the rerank capability reorders the retrieved passages."""
     privacy: Literal["refuse", "pseudonymise"] = "refuse"
     """Above the model's class: refuse, or pseudonymise what leaves (one class lower)."""
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from tillit.policy import SecurityClass
 
-Capability = Literal["chat", "embeddings"]
+Capability = Literal["chat", "embeddings", "rerank"]
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 Hosting = Literal["own", "external"]
 

@@ -33,6 +33,8 @@ class Provider(Protocol):
         """OpenAI ``list`` of ``embedding`` objects with usage."""
         ...
 
+    # Optional: ``async def rerank(self, body) -> dict`` (Cohere-style), see openai_compat.py.
+
     async def health(self) -> str:
         """A short description of the model's state; raises ProviderError when unhealthy."""
         ...

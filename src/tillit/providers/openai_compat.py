@@ -54,6 +54,20 @@ class OpenAICompatProvider:
             )
         return payload
 
+    async def rerank(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Cohere-style rerank (vLLM, TEI, Infinity): {model, query, documents, top_n} →
+        {"results": [{"index", "relevance_score"}]}."""
+        payload = await post_json(self._client, self.spec, self._path("/rerank"), body)
+        results = payload.get("results")
+        if not isinstance(results, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("index"), int) for r in results
+        ):
+            raise ProviderError(
+                f"Modellen '{self.spec.name}' gav ett ogiltigt omrankningssvar.",
+                code="upstream_bad_response",
+            )
+        return payload
+
     async def health(self) -> str:
         from tillit.providers.http import parse_json, transport_failure, upstream_failure
 
