@@ -168,6 +168,11 @@ async def _call(platform: Platform, call: Call, pending: Any) -> JSONResponse:
     except TillitError as exc:
         await to_thread.run_sync(partial(finish, platform, call, error=exc), limiter=call.limiter)
         raise
+    except BaseException as exc:  # client gone (cancelled) or a bug: the Run is still written
+        status = "cancelled" if isinstance(exc, anyio.get_cancelled_exc_class()) else "error"
+        with anyio.CancelScope(shield=True):
+            await to_thread.run_sync(partial(finish, platform, call, status=status))
+        raise
     await to_thread.run_sync(partial(finish, platform, call, response=result), limiter=call.limiter)
     return JSONResponse(result, headers={"x-tillit-run-id": call.run_id})
 
