@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +30,7 @@ class Platform:
     sessions: sessionmaker[Session]
     box: SecretBox
     providers: ProviderPool = field(default_factory=ProviderPool)
+    search_backend: Any = None  # set by knowledge.service.backend_for on first use
 
     @classmethod
     def open(cls, settings: Settings) -> Platform:

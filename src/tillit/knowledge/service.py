@@ -14,18 +14,19 @@ from tillit.knowledge.tables import Collection, Document
 from tillit.platform import Platform
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-_backends: dict[int, SearchBackend] = {}
 
 
 def backend_for(platform: Platform) -> SearchBackend:
-    """One backend per platform (the SQLite one caches embedding matrices in memory)."""
-    key = id(platform)
-    if key not in _backends:
+    """One backend per platform, kept on it (the SQLite one caches embedding matrices in memory,
+    which must never outlive or cross the database they came from)."""
+    if platform.search_backend is None:
         from tillit.knowledge.index.postgres import PostgresBackend
         from tillit.knowledge.index.sqlite import SQLiteBackend
 
-        _backends[key] = SQLiteBackend() if platform.settings.is_sqlite else PostgresBackend()
-    return _backends[key]
+        platform.search_backend = (
+            SQLiteBackend() if platform.settings.is_sqlite else PostgresBackend()
+        )
+    return platform.search_backend
 
 
 def get_collection(db: Session, tenant_id: int, name: str) -> Collection:
