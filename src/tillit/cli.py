@@ -12,6 +12,8 @@ from tillit.auth.cli import admin_app, keys_app, tenants_app
 from tillit.auth.oidc_cli import app as oidc_app
 from tillit.catalog.cli import app as models_app
 from tillit.cli_support import DataDirOption, remember_data_dir
+from tillit.concern.cli import app as concern_app
+from tillit.governance.cli import app as governance_app
 from tillit.knowledge.cli import ingest_command, search_command
 from tillit.privacy.cli import app as privacy_app
 from tillit.runs.cli import runs_app, usage_command
@@ -38,6 +40,8 @@ app.command("search")(search_command)
 app.command("ask")(ask_command)
 app.add_typer(apps_app, name="apps")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(concern_app, name="concern")
+app.add_typer(governance_app, name="governance")
 app.add_typer(models_app, name="models")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")

@@ -31,6 +31,7 @@ class Platform:
     box: SecretBox
     providers: ProviderPool = field(default_factory=ProviderPool)
     search_backend: Any = None  # set by knowledge.service.backend_for on first use
+    caches: dict[str, Any] = field(default_factory=dict)  # per-platform, e.g. loaded classifiers
 
     @classmethod
     def open(cls, settings: Settings) -> Platform:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.governance.lifecycle import promote
 from tests.support.browser import chromium_page
 from tests.support.servers import tillit_server
 
@@ -25,7 +26,9 @@ def _tillit(env: dict[str, str], *args: str) -> None:
     )
 
 
-def test_resident_asks_public_assistant_and_sees_citations(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_resident_asks_public_assistant_and_sees_citations(
+    settings, platform, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     env = {"TILLIT_DATA_DIR": str(settings.data_dir)}
     if settings.database_url:
         env["TILLIT_DATABASE_URL"] = settings.database_url
@@ -48,6 +51,7 @@ def test_resident_asks_public_assistant_and_sees_citations(settings, tmp_path: P
     )
     _tillit(env, "ingest", "--collection", "webb", str(pages))
     _tillit(env, "apps", "apply", str(manifest))
+    promote(platform, "fraga-kommunen")  # residents are served only in production
     with tillit_server(settings.data_dir, env) as (base, _), chromium_page() as page:
         page.goto(f"{base}/t/default/assistent/fraga-kommunen")
         assert page.locator("html").get_attribute("lang") == "sv"
@@ -59,6 +63,7 @@ def test_resident_asks_public_assistant_and_sees_citations(settings, tmp_path: P
         assert citations.count() >= 1
         assert "Bygglov för altan" in citations.first.inner_text()
         assert "kräver bygglov" in page.locator(".answer").inner_text()
+        assert page.get_by_role("link", name="Hur skapades svaret?").is_visible()
         page.get_by_role("link", name="Så fungerar tjänsten").click()
         assert page.get_by_role("heading", name="Hur svaret skapas").is_visible()
         assert page.get_by_text("Biblioteket").first.is_visible()

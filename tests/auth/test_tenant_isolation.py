@@ -307,6 +307,79 @@ PER_TENANT_NAMES = {
     ("GET", "/t/{tenant_slug}/assistent/{name}"): "test_public_pages_show_only_public_apps",
     ("POST", "/t/{tenant_slug}/assistent/{name}"): "test_public_pages_show_only_public_apps",
     ("GET", "/t/{tenant_slug}/assistent/{name}/om"): "test_public_pages_show_only_public_apps",
+    # Case numbers run per tenant; every case route looks the number up in the caller's tenant.
+    **dict.fromkeys(
+        [
+            ("GET", "/api/concern/cases/{case_number}"),
+            ("POST", "/api/concern/cases/{case_number}/status"),
+            ("POST", "/api/concern/cases/{case_number}/protective-assessment"),
+            ("POST", "/api/concern/cases/{case_number}/analyse"),
+            ("POST", "/api/concern/cases/{case_number}/passages/{position}/review"),
+            ("POST", "/api/concern/cases/{case_number}/letters"),
+            ("GET", "/api/concern/cases/{case_number}/letters"),
+            ("POST", "/api/concern/cases/{case_number}/letters/{letter_id}/approve"),
+            ("GET", "/api/concern/cases/{case_number}/letters/{letter_id}/file"),
+            ("POST", "/api/concern/cases/{case_number}/letters/{letter_id}/dispatch"),
+            ("POST", "/api/concern/cases/{case_number}/model-summary"),
+        ],
+        "tests/concern/test_routes.py::test_another_tenants_caseworker_gets_404_for_every_case_route",
+    ),
+    **dict.fromkeys(
+        [
+            ("GET", "/arenden/{case_number}"),
+            ("POST", "/arenden/{case_number}/analys"),
+            ("POST", "/arenden/{case_number}/stycken/{position}"),
+            ("POST", "/arenden/{case_number}/status"),
+            ("POST", "/arenden/{case_number}/skyddsbedomning"),
+            ("POST", "/arenden/{case_number}/brev"),
+            ("POST", "/arenden/{case_number}/brev/{letter_id}/godkann"),
+            ("GET", "/arenden/{case_number}/brev/{letter_id}.{fmt}"),
+            ("POST", "/arenden/{case_number}/brev/{letter_id}/skickat"),
+            ("POST", "/arenden/{case_number}/sammanfattning"),
+            ("POST", "/annotering/{item_id}"),
+        ],
+        "tests/concern/test_pages.py::test_another_tenants_caseworker_gets_404_on_every_case_page",
+    ),
+    **dict.fromkeys(
+        [
+            ("GET", "/api/apps/{name}/governance"),
+            ("PUT", "/api/apps/{name}/governance/record"),
+            ("POST", "/api/apps/{name}/governance/aiact"),
+            ("POST", "/api/apps/{name}/governance/signoff"),
+            ("POST", "/api/apps/{name}/governance/transition"),
+        ],
+        "tests/governance/test_routes.py::"
+        "test_another_tenants_admin_gets_404_on_every_governance_route",
+    ),
+    **dict.fromkeys(
+        [
+            ("GET", "/assistants/{name}/styrning"),
+            ("POST", "/assistants/{name}/styrning/underlag"),
+            ("POST", "/assistants/{name}/styrning/aiact"),
+            ("POST", "/assistants/{name}/styrning/godkann"),
+            ("POST", "/assistants/{name}/styrning/overgang"),
+        ],
+        "tests/governance/test_routes.py::"
+        "test_another_tenants_admin_gets_404_on_every_governance_page",
+    ),
+    **dict.fromkeys(
+        [
+            ("GET", "/insyn/api/services/{slug}"),
+            ("GET", "/insyn/api/services/{slug}/versions"),
+            ("GET", "/insyn/api/services/{slug}/versions/{number}"),
+            ("GET", "/insyn/tjanster/{slug}"),
+            ("GET", "/insyn/tjanster/{slug}/versioner/{number}"),
+            ("GET", "/insyn/modeller/{name:path}"),
+            ("GET", "/insyn/kallor/{name}"),
+        ],
+        "tests/insyn/test_register.py::test_another_municipality_gets_404_like_for_nothing",
+    ),
+    ("GET", "/insyn/svar/{token}"): "tests/insyn/test_provenance.py::"
+    "test_internal_answers_are_shown_only_inside_their_tenant",
+    ("GET", "/insyn/svar/{token}.json"): "tests/insyn/test_provenance.py::"
+    "test_internal_answers_are_shown_only_inside_their_tenant",
+    ("GET", "/t/{tenant_slug}/orosanmalan"): "tests/concern/intake/test_form.py (public form)",
+    ("POST", "/t/{tenant_slug}/orosanmalan"): "tests/concern/intake/test_form.py (public form)",
 }
 COVERED = (
     {(a.method, a.route) for a in API_ATTACKS + PAGE_ATTACKS}

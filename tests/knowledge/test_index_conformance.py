@@ -4,11 +4,13 @@ expectations."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 
+from tillit.auth.service import get_tenant
 from tillit.knowledge.embedding import embed_passages
-from tillit.knowledge.index.base import IndexedChunk
+from tillit.knowledge.index.base import NewChunk
 from tillit.knowledge.search import search
 from tillit.knowledge.service import backend_for, get_or_create_collection
 from tillit.knowledge.tables import Chunk, Collection, Document
@@ -24,26 +26,21 @@ DOCS = {
 }
 
 
-def add_documents(platform: Platform, collection_name: str, docs: dict[str, str]) -> Collection:
+def add_documents(
+    platform: Platform, collection_name: str, docs: dict[str, str], tenant_id: int = 1
+) -> Collection:
     backend = backend_for(platform)
     vectors = embed_passages(list(docs.values()))
     with platform.session() as db:
-        collection, _ = get_or_create_collection(db, 1, collection_name)
+        collection, _ = get_or_create_collection(db, tenant_id, collection_name)
         for (key, text), vector in zip(docs.items(), vectors, strict=True):
             document = Document(collection_id=collection.id, key=key, title=key, source=key)
             db.add(document)
             db.flush()
-            chunk = Chunk(
-                document_id=document.id,
-                collection_id=collection.id,
-                ordinal=0,
-                heading_path=[key],
-                text=text,
-                terms=" ".join(lexical_terms(text)),
+            chunk = NewChunk(
+                document.id, collection.id, 0, [key], text, " ".join(lexical_terms(text)), vector
             )
-            db.add(chunk)
-            db.flush()
-            backend.add(db, [IndexedChunk(chunk.id, collection.id, chunk.terms, vector)])
+            backend.add(db, [chunk])
         collection.index_version += 1
     return collection
 
@@ -113,3 +110,108 @@ def test_stopword_only_and_odd_queries_do_not_fail(platform, faq) -> None:  # ty
 def test_empty_collection_returns_nothing(platform) -> None:  # type: ignore[no-untyped-def]
     empty = add_documents(platform, "tom", {})
     assert find(platform, [empty], "bygglov") == []
+
+
+def scored(platform: Platform, collections: list[Collection], query: str) -> list[tuple]:
+    with platform.session() as db:
+        hits = search(db, backend_for(platform), collections, query, limit=5)
+    return [(h.document, round(h.score, 9), round(h.lexical, 9), round(h.dense, 6)) for h in hits]
+
+
+def test_rankings_do_not_depend_on_another_tenants_documents(  # type: ignore[no-untyped-def]
+    platform, faq, second_tenant
+) -> None:
+    queries = ["bygglov altan", "förskoleplats ansökan", "parkering kronor", "sophämtning kärl"]
+    before = {q: scored(platform, [faq], q) for q in queries}
+    with platform.session() as db:
+        other_tenant = get_tenant(db, second_tenant).id
+    # Many documents full of the same words: with shared term statistics they would change
+    # every word's weight (idf) and, through that, scores and order in the first tenant.
+    shared = {
+        f"annan-{i}": f"Bygglov för altan {i}. Parkering och sophämtning, förskola och kärl."
+        for i in range(40)
+    }
+    add_documents(platform, "faq", shared, tenant_id=other_tenant)
+    assert {q: scored(platform, [faq], q) for q in queries} == before
+
+
+def add_vectors(
+    platform: Platform, name: str, vectors: np.ndarray, tenant_id: int = 1
+) -> tuple[Collection, list[int]]:
+    backend = backend_for(platform)
+    with platform.session() as db:
+        collection, _ = get_or_create_collection(db, tenant_id, name)
+        document = Document(collection_id=collection.id, key=name, title=name, source=name)
+        db.add(document)
+        db.flush()
+        ids = backend.add(
+            db,
+            [
+                NewChunk(document.id, collection.id, i, [name], f"stycke {i}", "", v)
+                for i, v in enumerate(vectors)
+            ],
+        )
+        collection.index_version += 1
+    return collection, ids
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def test_dense_candidates_fill_k_despite_the_index_and_other_collections(  # type: ignore[no-untyped-def]
+    platform, second_tenant
+) -> None:
+    rng = np.random.default_rng(7)
+    query = unit(rng.standard_normal(384))
+    with platform.session() as db:
+        other_tenant = get_tenant(db, second_tenant).id
+    # Another tenant's chunks lie much nearer the query than any of ours.
+    add_vectors(platform, "naer", unit(query + 0.2 * rng.standard_normal((300, 384))), other_tenant)
+    vectors = unit(rng.standard_normal((150, 384)))
+    ours, our_ids = add_vectors(platform, "egen", vectors)
+    with platform.session() as db:
+        found = backend_for(platform).candidates(db, [ours.id], [], query, 100)
+    assert len(found.dense) == 100 and set(found.dense) <= set(our_ids)
+    exact = {our_ids[i] for i in np.argsort(-(vectors @ query))[:100]}
+    assert len(exact & set(found.dense)) >= 95  # HNSW is approximate; SQLite is exact
+
+
+def test_add_returns_the_ids_of_the_inserted_rows_in_order(platform) -> None:  # type: ignore[no-untyped-def]
+    collection, ids = add_vectors(platform, "ordning", unit(np.eye(384)[:5] + 0.01))
+    with platform.session() as db:
+        rows = db.query(Chunk.id, Chunk.ordinal).filter(Chunk.collection_id == collection.id)
+        assert sorted(ids) == ids and dict(rows) == {i: n for n, i in enumerate(ids)}
+
+
+def test_the_hnsw_scan_fills_k_through_the_collection_filter(  # type: ignore[no-untyped-def]
+    platform, second_tenant
+) -> None:
+    """PostgreSQL only: the planner picks the HNSW index only for large tables, so it is made to
+    here. With the default ef_search (40) and no iterative scan it returned at most 40 rows,
+    fewer still after the collection filter."""
+    if platform.settings.is_sqlite:
+        pytest.skip("PostgreSQL's HNSW index")
+    rng = np.random.default_rng(11)
+    query = unit(rng.standard_normal(384))
+    with platform.session() as db:
+        other_tenant = get_tenant(db, second_tenant).id
+    add_vectors(platform, "naer", unit(query + 0.2 * rng.standard_normal((400, 384))), other_tenant)
+    ours, our_ids = add_vectors(platform, "egen", unit(rng.standard_normal((300, 384))))
+    with platform.session() as db:
+        db.execute(text("SET LOCAL enable_sort = off"))
+        db.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = db.execute(text("EXPLAIN " + DENSE_SQL), _dense_params(ours.id, query)).scalars()
+        assert "ix_chunks_embedding" in " ".join(plan)
+        found = backend_for(platform).candidates(db, [ours.id], [], query, 100)
+    assert len(found.dense) == 100 and set(found.dense) <= set(our_ids)
+
+
+DENSE_SQL = (
+    "SELECT id FROM chunks WHERE collection_id = ANY(:cids) AND embedding IS NOT NULL "
+    "ORDER BY embedding <=> CAST(:vec AS vector) LIMIT 100"
+)
+
+
+def _dense_params(collection_id: int, vector: np.ndarray) -> dict:
+    return {"cids": [collection_id], "vec": "[" + ",".join(f"{x:.6f}" for x in vector) + "]"}

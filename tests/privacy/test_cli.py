@@ -104,9 +104,9 @@ def test_binary_garbage_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_an_oversized_line_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tillit.privacy.cli as privacy_cli
+    import tillit.cli_jsonl as cli_jsonl
 
-    monkeypatch.setattr(privacy_cli, "MAX_LINE_BYTES", 1024)
+    monkeypatch.setattr(cli_jsonl, "MAX_LINE_BYTES", 1024)
     source = write_jsonl(tmp_path / "in.jsonl", [ROWS[0], {"id": "big", "text": "Anna " * 1000}])
     target = tmp_path / "out.jsonl"
     result = runner.invoke(app, ["detect", "--input", str(source), "--output", str(target)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import itertools
 import logging
 import tracemalloc
 
@@ -10,6 +11,7 @@ import pytest
 
 from tillit.errors import InvalidInput
 from tillit.privacy import TYPES, detect
+from tillit.privacy.names import replacement_names
 
 detect_module = importlib.import_module("tillit.privacy.detect")
 
@@ -150,3 +152,74 @@ def test_values_never_appear_in_logs_or_repr(caplog: pytest.LogCaptureFixture) -
     entities = detect(REPORT)
     assert "140621-2389" not in repr(entities)
     assert "140621" not in caplog.text
+
+
+# The detector tries each pattern only where it can begin (capitalised words with the right form,
+# numbers, the characters before an "@", …). These pin down that nothing is lost by that.
+
+
+def test_organisations_found_by_the_word_after_or_a_company_form() -> None:
+    result = found(
+        "Hon rider på Fyrisåns ridskola och har journal på Västerås barnkliniken Uppsala. "
+        "Pappan arbetar på Nordströms Bygg AB och tränar i Sörby IF."
+    )
+    for expected in [
+        ("ORG", "Fyrisåns ridskola"),
+        ("ORG", "Västerås barnkliniken Uppsala"),
+        ("ORG", "Nordströms Bygg AB"),
+        ("ORG", "Sörby IF"),
+    ]:
+        assert expected in result
+
+
+def test_addresses_that_begin_with_a_direction_or_box() -> None:
+    result = found(
+        "Hon bor på Norra Storgatan 5, 411 38 Göteborg. Post till Box 123, 411 01 Göteborg. "
+        "Han bor på Karls väg 3, Lund."
+    )
+    assert ("ADDRESS", "Norra Storgatan 5, 411 38 Göteborg") in result
+    assert ("ADDRESS", "Box 123, 411 01 Göteborg") in result
+    assert ("ADDRESS", "Karls väg 3, Lund") in result
+
+
+def test_giro_labels_in_any_case_and_email_after_punctuation() -> None:
+    result = found(
+        "Betala till BANKGIRO 5050-1055 eller Pg 90 20 50-4. Hon uppgav att hon uppger fel. "
+        "Skriv till oss (e-post: anna.k+oro@example.se)."
+    )
+    assert ("BANKGIRO", "5050-1055") in result
+    assert ("PLUSGIRO", "90 20 50-4") in result
+    assert ("EMAIL", "anna.k+oro@example.se") in result
+
+
+def test_possessive_and_lower_case_mentions_of_a_known_name() -> None:
+    result = detect("Viktor kom. Viktors mamma ringde. Tindra Berg sa det, sedan sa tindra nej.")
+    persons = [e.text for e in result if e.type == "PERSON"]
+    assert persons == ["Viktor", "Viktor", "Tindra Berg", "tindra"]
+
+
+def test_lower_case_mention_among_very_many_names() -> None:
+    firsts, lasts = replacement_names()
+    text = " ".join(f"{f} {s} ringde." for f, s in zip(firsts[:400], lasts[:400], strict=False))
+    text += " Tindra kom också. Sedan sa tindra att det var bra."
+    assert ("PERSON", "tindra") in found(text)
+
+
+def test_a_long_run_of_lead_words_before_a_name() -> None:
+    text = "Ex-kollega " * 5_000 + "Anna Karlsson ringde."
+    assert found(text) == {("PERSON", "Anna Karlsson")}
+
+
+def test_entities_never_overlap_and_the_higher_priority_type_wins() -> None:
+    text = "Mejla anna.karlsson@example.se eller Anna Karlsson på Storgatan 3, tel 070-174 06 12."
+    entities = detect(text)
+    for first, second in itertools.pairwise(entities):
+        assert first.end <= second.start
+    assert ("EMAIL", "anna.karlsson@example.se") in found(text)
+
+
+def test_care_of_belongs_to_the_address() -> None:
+    text = "Hon bor c/o Berg, Storgatan 12, 903 25 Umeå."
+    assert [(e.type, e.text) for e in detect(text)] == [
+        ("ADDRESS", "c/o Berg, Storgatan 12, 903 25 Umeå")
+    ]

@@ -16,6 +16,7 @@ from tillit.apps.prompt import PROMPT_TEMPLATE_VERSION, system_message, user_mes
 from tillit.auth.roles import Principal
 from tillit.catalog.service import resolve_by_name
 from tillit.errors import ModelUnavailable, TillitError
+from tillit.insyn.provenance import record_provenance
 from tillit.knowledge.retrieval import retrieval_record
 from tillit.knowledge.search import Hit, search
 from tillit.knowledge.service import backend_for, get_collection
@@ -52,6 +53,7 @@ class Answer:
     mode: str  # "generative" | "extractive" | "not_covered"
     model: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    provenance_token: str | None = None
 
 
 def ask(
@@ -71,7 +73,7 @@ def ask(
         save_run(platform, run, started)
         raise
     run.output = {"mode": answer.mode, "citations": [h.chunk_id for h in answer.citations]}
-    save_run(platform, run, started)
+    answer.provenance_token = save_run(platform, run, started, manifest, answer.citations)
     return answer
 
 
@@ -240,10 +242,22 @@ async def _chat_once(provider_type: str, spec: ProviderSpec, body: dict[str, Any
         await provider.aclose()
 
 
-def save_run(platform: Platform, run: Run, started: float) -> None:
+def save_run(
+    platform: Platform,
+    run: Run,
+    started: float,
+    manifest: AssistantManifest | None = None,
+    used: list[Hit] | None = None,
+) -> str | None:
+    """Write the Run; a successful answer also gets its provenance (returns the token)."""
     run.latency_ms = round((time.perf_counter() - started) * 1000, 3)
     with platform.session() as db:
         db.add(run)
+        if manifest is None or run.status != "ok":
+            return None
+        db.flush()
+        mode = (run.output or {}).get("mode", "not_covered")
+        return record_provenance(db, run, manifest, mode, used or [])
 
 
 def manifest_for_collection(
@@ -269,4 +283,20 @@ def citation_dict(hit: Hit) -> dict[str, Any]:
         "source": hit.source,
         "heading_path": hit.heading_path,
         "score": round(hit.score, 4),
+    }
+
+
+def answer_dict(answer: Answer, base_url: str | None) -> dict[str, Any]:
+    """The JSON form of an answer (API and ``tillit ask --json``)."""
+    from tillit.insyn.provenance import provenance_url
+
+    url = provenance_url(base_url, answer.provenance_token) if answer.provenance_token else None
+    return {
+        "answer": answer.text,
+        "citations": [citation_dict(h) for h in answer.citations],
+        "run_id": answer.run_id,
+        "mode": answer.mode,
+        "model": answer.model,
+        "provenance_url": url,
+        "provenance_json_url": f"{url}.json" if url else None,
     }

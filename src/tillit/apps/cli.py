@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from tillit.apps.assistant import ask, citation_dict, manifest_for_collection
+from tillit.apps.assistant import answer_dict, ask, manifest_for_collection
 from tillit.apps.manifest import dump_manifest, parse_manifest
-from tillit.apps.service import apply_manifest, get_app, list_apps, manifest_of
+from tillit.apps.service import apply_manifest, get_app, list_apps, manifest_for_use
 from tillit.audit.service import record as audit
 from tillit.cli_support import (
     DataDirOption,
@@ -20,6 +20,7 @@ from tillit.cli_support import (
     print_json,
     system_principal,
 )
+from tillit.governance.state import get_lifecycle
 
 app = typer.Typer(help="AI-appar (assistenter) definierade av manifest.", no_args_is_help=True)
 
@@ -68,6 +69,7 @@ def list_command(
                     "collections": a.manifest.get("collections"),
                     "audience": a.manifest.get("audience"),
                     "security_class": a.manifest.get("security_class"),
+                    "lifecycle_state": get_lifecycle(db, a).state,
                     "updated_at": a.updated_at.isoformat(),
                 }
                 for a in list_apps(db, principal.tenant_id)
@@ -76,7 +78,8 @@ def list_command(
         print_json(apps)
         return
     for a in apps:
-        typer.echo(f"{a['name']:<30} {a['kind']:<10} v{a['version']}  {a['purpose']}")
+        line = f"{a['name']:<30} {a['kind']:<10} v{a['version']:<4} {a['lifecycle_state']:<11}"
+        typer.echo(f"{line} {a['purpose']}")
 
 
 @app.command("export")
@@ -105,22 +108,16 @@ def ask_command(
     with open_platform(data_dir) as platform:
         principal = system_principal(platform, tenant)
         if app_name:
-            with platform.session() as db:
-                manifest = manifest_of(get_app(db, principal.tenant_id, app_name))
+            manifest = manifest_for_use(platform, principal, app_name)
         else:
             manifest = manifest_for_collection(platform, principal, collection or "")
         answer = ask(platform, principal, manifest, question, app_name)
+        result = answer_dict(answer, platform.settings.public_base_url)
     if json_out:
-        print_json(
-            {
-                "answer": answer.text,
-                "citations": [citation_dict(h) for h in answer.citations],
-                "run_id": answer.run_id,
-                "mode": answer.mode,
-                "model": answer.model,
-            }
-        )
+        print_json(result)
         return
     typer.echo(answer.text)
     for n, hit in enumerate(answer.citations, 1):
         typer.echo(f"[{n}] {hit.title} – {hit.source}")
+    if result["provenance_url"]:
+        typer.echo(f"Hur skapades svaret? {result['provenance_url']}")

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from tillit.apps.assistant import Answer, ask
 from tillit.apps.manifest import AssistantManifest
-from tillit.apps.service import get_app, list_apps, manifest_of
+from tillit.apps.service import list_apps, manifest_for_use, manifest_of
 from tillit.auth.roles import Principal
 from tillit.auth.service import get_tenant
 from tillit.errors import InvalidInput, NotFound
@@ -38,8 +38,7 @@ def assistants(request: Request, platform: PlatformDep, ctx: PageDep) -> HTMLRes
 
 
 def _staff_app(platform: Platform, principal: Principal, name: str) -> AssistantManifest:
-    with platform.session() as db:
-        return manifest_of(get_app(db, principal.tenant_id, name))
+    return manifest_for_use(platform, principal, name)
 
 
 @router.get("/assistants/{name}")
@@ -84,16 +83,18 @@ async def staff_ask(
 def _public_app(
     platform: Platform, tenant_slug: str, name: str
 ) -> tuple[Principal, AssistantManifest]:
-    """Only apps meant for residents; the same 404 for 'missing' and 'not public'."""
+    """Only apps meant for residents, and only in production (the governance gate): the same
+    404 for 'missing' and 'not public'; 403 with the reason for a public app not in use."""
     with platform.session() as db:
         try:
             tenant = get_tenant(db, tenant_slug)
-            manifest = manifest_of(get_app(db, tenant.id, name))
         except NotFound:
-            manifest = None
-        if manifest is None or manifest.audience != "public":
-            raise NotFound("Tjänsten finns inte.", code="app_not_found")
+            raise NotFound("Tjänsten finns inte.", code="app_not_found") from None
         principal = Principal(tenant.id, tenant.slug, "public", None, "invånare", frozenset())
+    try:
+        manifest = manifest_for_use(platform, principal, name, public=True)
+    except NotFound:
+        raise NotFound("Tjänsten finns inte.", code="app_not_found") from None
     return principal, manifest
 
 

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from tillit.apps.assistant import ask, citation_dict
+from tillit.apps.assistant import answer_dict, ask
 from tillit.apps.manifest import dump_manifest, parse_manifest
-from tillit.apps.service import apply_manifest, get_app, list_apps, manifest_of
+from tillit.apps.service import apply_manifest, get_app, list_apps, manifest_for_use
 from tillit.apps.streaming import ask_stream
 from tillit.audit.service import record as audit
+from tillit.governance.state import get_lifecycle
 from tillit.web.deps import PlatformDep, PrincipalDep
 
 router = APIRouter(prefix="/api/apps", tags=["apps"])
@@ -28,7 +29,13 @@ def apps(platform: PlatformDep, principal: PrincipalDep) -> list[dict[str, Any]]
     principal.require("models:read")
     with platform.session() as db:
         return [
-            {"name": a.name, "kind": a.kind, "version": a.version, **a.manifest}
+            {
+                "name": a.name,
+                "kind": a.kind,
+                "version": a.version,
+                "lifecycle_state": get_lifecycle(db, a).state,
+                **a.manifest,
+            }
             for a in list_apps(db, principal.tenant_id)
         ]
 
@@ -66,16 +73,9 @@ def export(name: str, platform: PlatformDep, principal: PrincipalDep) -> PlainTe
 @router.post("/{name}/ask")
 async def ask_app(name: str, data: AskIn, platform: PlatformDep, principal: PrincipalDep) -> dict:
     def run() -> dict[str, Any]:
-        with platform.session() as db:
-            manifest = manifest_of(get_app(db, principal.tenant_id, name))
+        manifest = manifest_for_use(platform, principal, name)
         answer = ask(platform, principal, manifest, data.question, name)
-        return {
-            "answer": answer.text,
-            "citations": [citation_dict(h) for h in answer.citations],
-            "run_id": answer.run_id,
-            "mode": answer.mode,
-            "model": answer.model,
-        }
+        return answer_dict(answer, platform.settings.public_base_url)
 
     return await to_thread.run_sync(run)
 
@@ -86,11 +86,7 @@ async def ask_app_stream(
 ) -> StreamingResponse:
     """Server-sent events: sources, then the answer as it is written, then done with run_id."""
 
-    def load() -> Any:
-        with platform.session() as db:
-            return manifest_of(get_app(db, principal.tenant_id, name))
-
-    manifest = await to_thread.run_sync(load)
+    manifest = await to_thread.run_sync(manifest_for_use, platform, principal, name)
     return StreamingResponse(
         ask_stream(platform, principal, manifest, data.question, name),
         media_type="text/event-stream",

@@ -7,9 +7,13 @@ from sqlalchemy.orm import Session
 
 from tillit.apps.manifest import AssistantManifest
 from tillit.apps.tables import App
+from tillit.auth.roles import Principal
 from tillit.catalog.service import resolve_by_name
 from tillit.errors import NotFound, PolicyViolation
+from tillit.governance.service import after_change, refusal, rereview_if_changed
+from tillit.governance.state import get_lifecycle
 from tillit.knowledge.service import get_collection
+from tillit.platform import Platform
 from tillit.policy import SecurityClass, check_class
 from tillit.privacy.policy import class_after_pseudonymisation
 
@@ -27,10 +31,16 @@ def apply_manifest(db: Session, tenant_id: int, manifest: AssistantManifest) -> 
         app = App(tenant_id=tenant_id, name=manifest.name, kind=manifest.kind, manifest=stored)
         db.add(app)
         db.flush()
+        get_lifecycle(db, app)  # every app starts as an idea
+        after_change(db, app, "system:apps", "Appen skapades")
         return app, True
     if app.manifest != stored:
         app.manifest = stored
         app.version += 1
+        db.flush()
+        # A production app whose model, sources, prompt or purpose changed goes back for review.
+        rereview_if_changed(db, app)
+        after_change(db, app, "system:apps", f"Manifestet ändrades (version {app.version})")
     return app, False
 
 
@@ -59,3 +69,21 @@ def list_apps(db: Session, tenant_id: int) -> list[App]:
 
 def manifest_of(app: App) -> AssistantManifest:
     return AssistantManifest.model_validate(app.manifest)
+
+
+def manifest_for_use(
+    platform: Platform, principal: Principal, name: str, public: bool = False
+) -> AssistantManifest:
+    """The app's manifest if this caller may use it now (governance gate). A change since the
+    production sign-off is caught here too and sends the app back for review (committed even
+    though the call is then refused)."""
+    with platform.session() as db:
+        app = get_app(db, principal.tenant_id, name)
+        if public and app.manifest.get("audience") != "public":
+            raise NotFound("Tjänsten finns inte.", code="app_not_found")
+        rereview_if_changed(db, app)
+        refused = refusal(db, app, principal, public)
+        manifest = manifest_of(app)
+    if refused is not None:
+        raise refused
+    return manifest

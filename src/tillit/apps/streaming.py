@@ -26,6 +26,7 @@ from tillit.apps.assistant import (
 from tillit.apps.manifest import AssistantManifest
 from tillit.auth.roles import Principal
 from tillit.errors import TillitError
+from tillit.insyn.provenance import provenance_url
 from tillit.knowledge.search import Hit
 from tillit.platform import Platform
 from tillit.providers.registry import build_provider
@@ -46,16 +47,21 @@ async def ask_stream(
     started = time.perf_counter()
     hits = await to_thread.run_sync(retrieve, platform, principal, manifest, question)
     run = new_run(principal, manifest, question, hits, app_name)
+    used: list[Hit] = []
+    token: str | None = None
     try:
-        async for event in _events(platform, principal, manifest, question, hits, run):
+        async for event in _events(platform, principal, manifest, question, hits, run, used):
             yield sse(event)
     except TillitError as exc:
         run.status, run.error_code, run.error_message = "error", exc.code, exc.message[:500]
         yield sse({"event": "error", "code": exc.code, "message": exc.message})
     finally:
         with anyio.CancelScope(shield=True):
-            await to_thread.run_sync(save_run, platform, run, started)
-    yield sse({"event": "done", "run_id": run.id, "mode": (run.output or {}).get("mode")})
+            token = await to_thread.run_sync(save_run, platform, run, started, manifest, used)
+    done = {"event": "done", "run_id": run.id, "mode": (run.output or {}).get("mode")}
+    if token:
+        done["provenance_url"] = provenance_url(platform.settings.public_base_url, token)
+    yield sse(done)
 
 
 async def _events(
@@ -65,6 +71,7 @@ async def _events(
     question: str,
     hits: list[Hit],
     run: Run,
+    used: list[Hit],
 ) -> AsyncIterator[dict[str, Any]]:
     if not is_covered(hits):
         run.output = {"mode": "not_covered", "citations": []}
@@ -72,6 +79,7 @@ async def _events(
         return
     if not manifest.model:
         answer = extractive(hits, run)
+        used.extend(answer.citations)
         run.output = {"mode": "extractive", "citations": [h.chunk_id for h in answer.citations]}
         yield {"event": "sources", "citations": [citation_dict(h) for h in answer.citations]}
         yield {"event": "delta", "text": answer.text}
@@ -89,6 +97,7 @@ async def _events(
             parts.append(text)
             yield {"event": "delta", "text": text}
     answer = finish_generation("".join(parts), usage, generation, hits, run)
+    used.extend(answer.citations)
     run.output = {"mode": "generative", "citations": [h.chunk_id for h in answer.citations]}
     yield {"event": "cited", "numbers": answer.extra["cited_numbers"]}
 

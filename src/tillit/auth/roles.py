@@ -26,6 +26,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit:read": frozenset({"admin"}),
     "users:write": frozenset({"admin"}),
     "tenant:admin": frozenset({"admin"}),
+    # Concern reports are K3: only social-services roles see cases; annotators see
+    # pseudonymised passages only; an admin sets retention and letter details, never reads cases.
+    "cases:read": frozenset({"caseworker"}),
+    "cases:write": frozenset({"caseworker"}),
+    "annotations:write": frozenset({"caseworker", "annotator"}),
+    "concern:train": frozenset({"caseworker", "annotator"}),
+    "concern:configure": frozenset({"admin"}),
+    # Governance: anyone may read; builders write the record and move the lifecycle; approval
+    # is open to every role, because it is the person named in the record that counts.
+    "governance:read": frozenset(ROLES),
+    "governance:write": frozenset({"admin", "developer"}),
+    "governance:signoff": frozenset(ROLES),
 }
 
 

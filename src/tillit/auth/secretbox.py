@@ -5,6 +5,8 @@ Key: TILLIT_SECRET_KEY, else ``<data dir>/secret.key`` (created 0600 on first us
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from tillit.errors import InvalidInput
 class SecretBox:
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
+        self._hash_key = hashlib.sha256(b"tillit-keyed-hash\x00" + key).digest()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SecretBox:
@@ -26,6 +29,11 @@ class SecretBox:
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def keyed_hash(self, purpose: str, value: str) -> str:
+        """A stable HMAC of ``value``: lets equal values be matched without storing them."""
+        message = f"{purpose}\x00{value}".encode()
+        return hmac.new(self._hash_key, message, hashlib.sha256).hexdigest()
 
     def decrypt(self, token: str) -> str:
         try:

@@ -47,5 +47,8 @@ def load_all_tables() -> None:
     from tillit.audit import tables as _audit  # noqa: F401
     from tillit.auth import tables as _auth  # noqa: F401
     from tillit.catalog import tables as _catalog  # noqa: F401
+    from tillit.concern import tables as _concern  # noqa: F401
+    from tillit.governance import tables as _governance  # noqa: F401
+    from tillit.insyn import tables as _insyn  # noqa: F401
     from tillit.knowledge import tables as _knowledge  # noqa: F401
     from tillit.runs import tables as _runs  # noqa: F401

@@ -20,7 +20,7 @@ from tillit.db.base import utcnow
 from tillit.errors import TillitError
 from tillit.knowledge.documents import ChunkDraft, Connector, Skipped, SourceDocument
 from tillit.knowledge.embedding import embed_passages
-from tillit.knowledge.index.base import IndexedChunk, SearchBackend
+from tillit.knowledge.index.base import NewChunk, SearchBackend
 from tillit.knowledge.tables import Chunk, Collection, Document, IngestJob
 from tillit.knowledge.terms import lexical_terms
 from tillit.platform import Platform
@@ -180,24 +180,21 @@ def _store_document(
             job.updated += 1
         _fill(document, doc, digest, origin, len(drafts))
         db.flush()
-        chunks = [
-            Chunk(
-                document_id=document.id,
-                collection_id=job.collection_id,
-                ordinal=d.ordinal,
-                heading_path=d.heading_path,
-                text=d.text,
-                terms=" ".join(lexical_terms(_searchable_text(doc, d))),
-            )
-            for d in drafts
-        ]
-        db.add_all(chunks)
-        db.flush()
+        # One multi-row INSERT per document, embedding and full-text entry included
+        # (knowledge/index/): no second write per chunk.
         backend.add(
             db,
             [
-                IndexedChunk(c.id, c.collection_id, c.terms, v)
-                for c, v in zip(chunks, vectors, strict=True)
+                NewChunk(
+                    document_id=document.id,
+                    collection_id=job.collection_id,
+                    ordinal=d.ordinal,
+                    heading_path=d.heading_path,
+                    text=d.text,
+                    terms=" ".join(lexical_terms(_searchable_text(doc, d))),
+                    embedding=v,
+                )
+                for d, v in zip(drafts, vectors, strict=True)
             ],
         )
         _bump(db, job.collection_id)

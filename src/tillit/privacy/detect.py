@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from tillit.errors import InvalidInput
 from tillit.privacy.orgs import find_orgs
-from tillit.privacy.patterns import find_patterns, word_starts
+from tillit.privacy.patterns import capitalised_words, find_patterns
 from tillit.privacy.persons import find_persons
 
 TYPES = (
@@ -40,6 +40,7 @@ PRIORITY = (
     "REGNR",
     "PERSON",
 )
+_RANK = {name: i for i, name in enumerate(PRIORITY)}
 CHUNK_CHARS = 100_000
 _CUT_SEARCH = 5_000
 
@@ -68,23 +69,38 @@ def detect(text: str) -> list[Entity]:
 
 
 def _detect_chunk(text: str, known: set[str]) -> tuple[list[tuple[int, int, str]], set[str]]:
-    starts = word_starts(text)
-    spans = find_patterns(text, starts)
-    spans += list(find_orgs(text, starts))
+    words = capitalised_words(text)
+    spans = find_patterns(text, words)
+    spans += find_orgs(text, words)
     persons, names = find_persons(text, known)
     return _resolve(spans + persons), names
 
 
 def _resolve(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Keep the best of overlapping spans: higher-priority type first, then the longer one."""
-    rank = {name: i for i, name in enumerate(PRIORITY)}
-    ordered = sorted(set(spans), key=lambda s: (rank[s[2]], s[0] - s[1], s[0]))
+    """Keep the best of overlapping spans: higher-priority type first, then the longer one.
+
+    Spans that overlap no other are kept as they are; only a cluster of overlapping spans is
+    settled by priority (a kept span can only push out spans in its own cluster)."""
+    kept: list[tuple[int, int, str]] = []
+    cluster: list[tuple[int, int, str]] = []
+    cluster_end = 0
+    for span in sorted({s for s in spans if s[0] < s[1]}):
+        if span[0] >= cluster_end:
+            kept += _settle(cluster) if len(cluster) > 1 else cluster
+            cluster = []
+        cluster.append(span)
+        cluster_end = max(cluster_end, span[1])
+    kept += _settle(cluster) if len(cluster) > 1 else cluster
+    return kept
+
+
+def _settle(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Overlapping spans: take them by priority, each one unless it overlaps one taken."""
+    ordered = sorted(spans, key=lambda s: (_RANK[s[2]], s[0] - s[1], s[0]))
     starts: list[int] = []
     kept: list[tuple[int, int, str]] = []
     for span in ordered:
         start, end, _ = span
-        if start >= end:
-            continue
         i = bisect.bisect_left(starts, start)
         if (i > 0 and kept[i - 1][1] > start) or (i < len(kept) and kept[i][0] < end):
             continue

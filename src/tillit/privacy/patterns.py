@@ -2,12 +2,19 @@
 
 Each detector is a compiled regular expression plus, where one exists, a validator from a library
 (``personnummer``/``python-stdnum``). They return ``(start, end, type)`` triples.
+
+Speed: a pattern is tried only where it can begin. Word patterns (addresses, IBAN, car
+registrations) are tried at the capitalised words whose form allows them (a street ending,
+"Box", two capitals and two digits, …: decided once per distinct word and cached); number
+patterns at the numbers; e-mail at the run of characters before each "@"; bank giro at "bg",
+"pg", "bankgiro", … . Skipping a place where a pattern cannot match changes nothing it finds.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from stdnum import iban, luhn
 
@@ -30,7 +37,6 @@ _GIRO = re.compile(
     r"(?i:(?P<bg>bankgiro(?:nummer|t)?|bg(?:-?nr)?)|(?P<pg>plusgiro(?:nummer|t)?|postgiro|pg(?:-?nr)?))"
     r"[\s.:]{0,3}(?:nr\.?\s?)?(?P<num>[0-9]{1,4}(?:[ -]?[0-9]{1,4}){1,3})(?!\w)"
 )
-_GIRO_GATE = re.compile(r"(?i:giro|bg|pg)")
 _REGNR = re.compile(r"(?<![\w-])[A-HJ-PR-UW-ZÅÄÖ]{3} ?[0-9]{2}[A-HJ-NPR-UW-Z0-9](?![\w-])")
 _REGNR_NOT = frozenset({"BUP", "BVC", "LVU", "LVM", "LSS", "SFS", "SOL", "EUR", "SEK", "KAP"})
 _PHONE_CUE = re.compile(
@@ -41,16 +47,22 @@ _PHONE_CUE = re.compile(
 _CAP = r"[A-ZÅÄÖÉÜ][\wåäöéü]*"
 # Street names that are addresses on their own; the extended endings also name places and
 # organisations, so they count only with a house number.
-_CORE_SUFFIX = (
-    r"(?:gatan|vägen|gränd|gränden|stigen|gången|allén|torget|backen|platsen|slingan|stråket|"
-    r"kajen|promenaden|esplanaden)"
-)
-_EXTENDED_SUFFIX = (
-    r"(?:gata|väg|stig|backe|torg|allé|leden|plan|ringen|liden|kroken|svängen|udde|höjden|"
-    r"hagen|dalen|lunden|gärdet|lyckan|ängen|åsen|berget|parken|kullen|sluttningen|viken|udden|"
-    r"holmen|näset|vallen|fältet|bryggan|bäcken|s (?:väg|gata|gränd|plats|torg|allé))"
-)
-_DIRECTION = r"(?:(?:Stora|Lilla|Norra|Södra|Östra|Västra|Gamla|Nya|S:t|Sankt) )?"
+_CORE_ENDINGS = (
+    "gatan", "vägen", "gränd", "gränden", "stigen", "gången", "allén", "torget", "backen",
+    "platsen", "slingan", "stråket", "kajen", "promenaden", "esplanaden",
+)  # fmt: skip
+_EXTENDED_ENDINGS = (
+    "gata", "väg", "stig", "backe", "torg", "allé", "leden", "plan", "ringen", "liden", "kroken",
+    "svängen", "udde", "höjden", "hagen", "dalen", "lunden", "gärdet", "lyckan", "ängen", "åsen",
+    "berget", "parken", "kullen", "sluttningen", "viken", "udden", "holmen", "näset", "vallen",
+    "fältet", "bryggan", "bäcken",
+)  # fmt: skip
+_CORE_SUFFIX = f"(?:{'|'.join(_CORE_ENDINGS)})"
+_EXTENDED_SUFFIX = f"(?:{'|'.join(_EXTENDED_ENDINGS)}|s (?:väg|gata|gränd|plats|torg|allé))"
+_DIRECTIONS = (
+    "Stora", "Lilla", "Norra", "Södra", "Östra", "Västra", "Gamla", "Nya", "S:t", "Sankt",
+)  # fmt: skip
+_DIRECTION = f"(?:(?:{'|'.join(_DIRECTIONS)}) )?"
 _STREET = (
     rf"{_DIRECTION}{_CAP}{_CORE_SUFFIX}(?![\w-])"
     rf"|{_DIRECTION}{_CAP}{_EXTENDED_SUFFIX}(?= [0-9])"
@@ -59,39 +71,78 @@ _NUMBER = r"[0-9]{1,4}(?:(?: ?[A-Z]|[a-z])(?![\wåäö]))?(?:-[0-9]{1,4})?"
 _FLAT = r"(?:,? (?:lgh|lägenhet) [0-9]{3,4})"
 _POSTCODE_TOWN = r"[0-9]{3} ?[0-9]{2} [A-ZÅÄÖ][\wåäö]+(?:[ -][A-ZÅÄÖ][\wåäö]+)?"
 _ADDRESS = re.compile(
-    rf"(?:c/o {_CAP}(?: {_CAP})?,? )?"
     rf"(?<![\w-])(?P<street>{_STREET})(?: (?P<num>{_NUMBER}))?{_FLAT}?"
     rf"(?:(?:,| i|,? ?\n)? ?(?P<post>{_POSTCODE_TOWN})|(?:,? (?P<town>[\wåäö]+)))?"
 )
+# "c/o Berg, " before a street: matched backwards from the street's start (streets are where
+# the address pattern is tried, so a forward "c/o" prefix would never be reached).
+_CARE_OF = re.compile(rf"(?<![\w/])c/o {_CAP}(?: {_CAP})?,? \Z")
 _BOX = re.compile(rf"(?<!\w)(?:Box|Postbox) [0-9]{{1,5}},? {_POSTCODE_TOWN}")
 _LONE_POSTCODE = re.compile(rf"(?<![\w-]){_POSTCODE_TOWN}")
 
 
-WORD_STARTS = re.compile(r"(?:[A-ZÅÄÖÉÜ]|c/o )(?<![\w/-].)")
-_NUMBER_STARTS = re.compile(r"[0-9+(](?<![\w+-].)")
+# A capital not preceded by a letter, digit, "/" or "-", the rest of its word, and a lower-case
+# word after one space if there is one. (The look-behind comes after the capital so that the
+# engine can skip quickly to capitals; a lower-case word never starts a capitalised one.)
+_CAPITALISED = re.compile(r"([A-ZÅÄÖÉÜ](?<![\w/-].)[\w-]*)(?: ([a-zåäö]+))?")
+# Where an identity number (six digits or more), phone number ("+", "0", "(") or postcode (three
+# digits) can begin: not after a letter, digit, "+" or "-". "14 år" or "3 barn" are left out.
+_NUMBER_STARTS = re.compile(r"[0-9+(](?<![\w+-].)(?:(?<=[+(0])|(?=[0-9]{2}))")
+# Where "bg", "bankgiro", "pg", "plusgiro" or "postgiro" can begin, in any case ("K" and "ſ" are
+# the Kelvin sign and the long s, which a case-insensitive pattern takes for "k" and "s").
+_GIRO_STARTS = re.compile(
+    r"[bBpP](?:(?<=[bB])(?=[aA][nN][kKK]|[gG])|(?<=[pP])(?=[lL][uU]|[oO][sSſ]|[gG]))"
+)
+
+# A capitalised word: where it starts, the word (letters, digits, "-"), the lower-case word that
+# follows it after one space ("" if none): "Fyrisskolan", "Karlsson ridskola".
+Word = tuple[int, str, str]
+_AT_STREET, _AT_BOX, _AT_IBAN, _AT_REGNR = 1, 2, 4, 8  # roles of a word
+_STREET_ENDINGS = (*_CORE_ENDINGS, *_EXTENDED_ENDINGS, "s")  # "s": "Karls väg"
+_STREET_FIRST_WORDS = frozenset(d.split(":")[0] for d in _DIRECTIONS)  # "S:t" → "S"
 
 
-def word_starts(text: str) -> list[int]:
-    """Where a capitalised word (or "c/o") begins: the only places an address, organisation or
-    name can start. Anchoring the larger patterns there keeps detection fast."""
-    return [m.start() for m in WORD_STARTS.finditer(text)]
+def capitalised_words(text: str) -> list[Word]:
+    """The capitalised words: the only places an address, organisation or name can start."""
+    return [(m.start(), m[1], m[2] or "") for m in _CAPITALISED.finditer(text)]
 
 
-def find_patterns(text: str, starts: list[int] | None = None) -> list[Span]:
-    """All pattern detections. Each pattern is tried only where it can begin (a capitalised word
-    or a number), which is much faster than scanning every character with each pattern."""
-    words = word_starts(text) if starts is None else starts
+def find_patterns(text: str, words: list[Word] | None = None) -> list[Span]:
+    """All pattern detections, each pattern tried only where it can begin."""
+    words = capitalised_words(text) if words is None else words
+    starts: dict[int, list[int]] = {_AT_STREET: [], _AT_BOX: [], _AT_IBAN: [], _AT_REGNR: []}
+    for start, word, _ in words:
+        if roles := _word_roles(word):
+            for role, role_starts in starts.items():
+                if roles & role:
+                    role_starts.append(start)
     numbers = [m.start() for m in _NUMBER_STARTS.finditer(text)]
     spans: list[Span] = []
     if "@" in text:
         spans += _emails(text)
     spans += _identity_numbers(text, numbers)
     spans += _phones(text, numbers)
-    spans += _ibans(text, words)
+    spans += _ibans(text, starts[_AT_IBAN])
     spans += _giros(text)
-    spans += _regnrs(text, words)
-    spans += _addresses(text, words, numbers)
+    spans += _regnrs(text, starts[_AT_REGNR])
+    spans += _addresses(text, starts[_AT_STREET], starts[_AT_BOX], numbers)
     return spans
+
+
+@lru_cache(maxsize=1 << 14)
+def _word_roles(word: str) -> int:
+    """Which word patterns may begin with ``word`` (a superset: the pattern still decides).
+    A change to the address, IBAN or registration pattern must keep this a superset."""
+    roles = 0
+    if word.endswith(_STREET_ENDINGS) or word in _STREET_FIRST_WORDS:
+        roles |= _AT_STREET  # "Storgatan", "Karls väg 3", "Norra Långgatan", "S:t Eriksgatan"
+    if word in ("Box", "Postbox"):
+        roles |= _AT_BOX
+    if word[2:4].isdigit():
+        roles |= _AT_IBAN  # "SE45"
+    if len(word) in (3, 6) and word[:3].isupper():
+        roles |= _AT_REGNR  # "ABC 123", "ABC123"
+    return roles
 
 
 def _anchored(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
@@ -103,7 +154,16 @@ def _anchored(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterato
 
 
 def _emails(text: str) -> Iterator[Span]:
-    for match in _EMAIL.finditer(text):
+    """An address can only start where the run of name characters before an "@" starts."""
+    starts: list[int] = []
+    at = text.find("@")
+    while at >= 0:
+        start = at
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.+-"):
+            start -= 1  # back over the characters [\w.+-] (\w: alphanumeric or "_")
+        starts.append(start)
+        at = text.find("@", at + 1)
+    for match in _anchored(_EMAIL, text, starts):
         yield match.start(), match.end(), "EMAIL"
 
 
@@ -113,7 +173,8 @@ def _identity_numbers(text: str, starts: list[int]) -> Iterator[Span]:
         bare_ten = len(value) == 10 and value.isdigit()
         if bare_ten and _PHONE_CUE.search(text, max(0, match.start() - 24), match.start()):
             continue  # a phone number that happens to pass the check digit
-        if is_valid_identity(value) or ("-" in value and is_plausible_date_form(value)):
+        # (the cheap date test first: most numbers written with "-" pass it)
+        if ("-" in value and is_plausible_date_form(value)) or is_valid_identity(value):
             yield match.start(), match.end(), "PNR"
 
 
@@ -131,9 +192,8 @@ def _ibans(text: str, starts: list[int]) -> Iterator[Span]:
 
 
 def _giros(text: str) -> Iterator[Span]:
-    if _GIRO_GATE.search(text) is None:
-        return
-    for match in _GIRO.finditer(text):
+    starts = [m.start() for m in _GIRO_STARTS.finditer(text)]
+    for match in _anchored(_GIRO, text, starts):
         digits = re.sub(r"\D", "", match.group("num"))
         if not luhn.is_valid(digits):
             continue
@@ -149,14 +209,17 @@ def _regnrs(text: str, starts: list[int]) -> Iterator[Span]:
             yield match.start(), match.end(), "REGNR"
 
 
-def _addresses(text: str, words: list[int], numbers: list[int]) -> Iterator[Span]:
+def _addresses(
+    text: str, streets: list[int], boxes: list[int], numbers: list[int]
+) -> Iterator[Span]:
     towns = lexicon().towns
-    for match in _anchored(_ADDRESS, text, words):
+    for match in _anchored(_ADDRESS, text, streets):
         end = match.end()
         town = match.group("town")
         if town is not None and (town.lower() not in towns or not match.group("num")):
             end = match.start("town") - (2 if text[match.start("town") - 2] == "," else 1)
-        yield match.start(), end, "ADDRESS"
-    for pattern, starts in ((_BOX, words), (_LONE_POSTCODE, numbers)):
+        care_of = _CARE_OF.search(text, max(0, match.start() - 60), match.start())
+        yield care_of.start() if care_of else match.start(), end, "ADDRESS"
+    for pattern, starts in ((_BOX, boxes), (_LONE_POSTCODE, numbers)):
         for match in _anchored(pattern, text, starts):
             yield match.start(), match.end(), "ADDRESS"

@@ -75,7 +75,15 @@ def _include_routers(app: FastAPI) -> None:
     from tillit.auth import routes as auth_routes
     from tillit.catalog import pages as catalog_pages
     from tillit.catalog import routes as catalog_routes
+    from tillit.concern import annotation_pages
+    from tillit.concern import pages as concern_pages
+    from tillit.concern import routes as concern_routes
+    from tillit.concern.intake import form as concern_form
     from tillit.gateway import routes as gateway_routes
+    from tillit.governance import pages as governance_pages
+    from tillit.governance import routes as governance_routes
+    from tillit.insyn import pages as insyn_pages
+    from tillit.insyn import routes as insyn_routes
     from tillit.knowledge import pages as knowledge_pages
     from tillit.knowledge import routes as knowledge_routes
     from tillit.privacy import pages as privacy_pages
@@ -98,6 +106,14 @@ def _include_routers(app: FastAPI) -> None:
         privacy_pages,
         apps_routes,
         apps_pages,
+        concern_routes,
+        concern_pages,
+        concern_form,
+        annotation_pages,
+        governance_routes,
+        governance_pages,
+        insyn_routes,
+        insyn_pages,
     ):
         app.include_router(module.router)
 

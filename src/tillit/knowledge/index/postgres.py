@@ -1,28 +1,57 @@
 """PostgreSQL: tsvector (GIN) over the 4-gram terms ranked with ts_rank, pgvector HNSW for
-embeddings. Both in SQL, so several web processes share one index."""
+embeddings. Both in SQL, so several web processes share one index.
+
+ts_rank has no collection-wide statistics (no idf), so one collection's ranking never depends
+on another's documents. The HNSW scan is given an ``ef_search`` of at least twice the number of
+candidates wanted (the default 40 returned at most 40 rows), and with pgvector ≥ 0.8 an
+iterative scan, so the collection filter applied after the index scan does not run out of rows.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from sqlalchemy.types import UserDefinedType
 
-from tillit.knowledge.index.base import Candidates, IndexedChunk
+from tillit.knowledge.index.base import Candidates, NewChunk, TermFrequency
+from tillit.knowledge.index.rows import chunk_table, insert_chunks
+from tillit.knowledge.index.stats import TermStats
 
 TSQ = "to_tsquery('simple', :query)"
+MAX_EF_SEARCH = 1000
+
+
+class Vector(UserDefinedType[str]):
+    """pgvector's ``vector``, written from its text form (``[0.1,0.2,…]``)."""
+
+    cache_ok = True
+
+    def get_col_spec(self) -> str:
+        return "vector"
+
+    def bind_expression(self, bindvalue):  # type: ignore[no-untyped-def]
+        from sqlalchemy import cast
+
+        return cast(bindvalue, self)
+
+
+CHUNKS = chunk_table(Vector())
 
 
 class PostgresBackend:
-    def add(self, db: Session, chunks: list[IndexedChunk]) -> None:
-        if not chunks:
-            return
-        db.execute(
-            text("UPDATE chunks SET embedding = CAST(:embedding AS vector) WHERE id = :id"),
-            [{"id": c.chunk_id, "embedding": _literal(c.embedding)} for c in chunks],
-        )
+    def __init__(self) -> None:
+        self.stats = TermStats()
+        self._iterative: bool | None = None
+
+    def add(self, db: Session, chunks: list[NewChunk]) -> list[int]:
+        return insert_chunks(db, CHUNKS, chunks, _literal)
 
     def remove(self, db: Session, chunk_ids: list[int]) -> None:
         return None  # the index lives in the chunks rows themselves
+
+    def term_frequency(self, db: Session, collection_ids: list[int]) -> TermFrequency:
+        return self.stats.frequency(db, collection_ids)
 
     def candidates(
         self, db: Session, collection_ids: list[int], terms: list[str], vector: np.ndarray, k: int
@@ -54,6 +83,7 @@ class PostgresBackend:
         return {int(i): float(r) for i, r in rows}
 
     def _dense_top(self, db: Session, params: dict) -> dict[int, float]:
+        self._widen_hnsw_scan(db, params["k"])
         rows = db.execute(
             text(
                 "SELECT id, 1 - (embedding <=> CAST(:vec AS vector)) FROM chunks "
@@ -63,6 +93,18 @@ class PostgresBackend:
             params,
         )
         return {int(i): float(s) for i, s in rows}
+
+    def _widen_hnsw_scan(self, db: Session, k: int) -> None:
+        """Transaction-local settings (set_config(..., true) is SET LOCAL)."""
+        ef_search = str(min(MAX_EF_SEARCH, max(2 * k, 40)))
+        db.execute(text("SELECT set_config('hnsw.ef_search', :v, true)"), {"v": ef_search})
+        if self._iterative is None:
+            version = db.execute(
+                text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+            ).scalar()
+            self._iterative = _version(version or "0") >= (0, 8)
+        if self._iterative:
+            db.execute(text("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)"))
 
     def _lexical_for(self, db: Session, params: dict, ids: list[int]) -> dict[int, float]:
         rows = db.execute(
@@ -83,6 +125,10 @@ class PostgresBackend:
             {**params, "ids": ids},
         )
         return {int(i): float(s) for i, s in rows}
+
+
+def _version(text_version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text_version.split(".")[:2] if p.isdigit())
 
 
 def _literal(vector: np.ndarray) -> str:

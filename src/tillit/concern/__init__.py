@@ -1,0 +1,1 @@
+"""Child-concern reports (orosanmälningar): intake, passage classification, annotation, training."""

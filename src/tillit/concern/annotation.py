@@ -1,0 +1,208 @@
+"""Annotation: items to label, annotators' labels, the active-learning queue, agreement, and the
+training set built from all of it.
+
+Items hold passage text pseudonymised irreversibly (names replaced by realistic names), never the
+original. A report's passages stay together (``report_key``, ``position``) because the classifier
+reads a passage in its context.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tillit.audit.service import record
+from tillit.auth.roles import Principal
+from tillit.concern.case_analysis import pseudonymised_passages
+from tillit.concern.labels import LABELS
+from tillit.concern.models import load_active
+from tillit.concern.tables import Annotation, AnnotationItem
+from tillit.errors import InvalidInput, NotFound
+from tillit.platform import Platform
+
+if TYPE_CHECKING:
+    from tillit.concern.classifier import LabelledReport
+
+SEPARATOR = " "
+
+
+def import_annotated(
+    platform: Platform, principal: Principal, reports: list[LabelledReport], source: str
+) -> dict[str, int]:
+    """Annotated reports (the shared JSONL format) become items plus one annotation each, by
+    ``import:<source>``. Importing the same file again changes nothing."""
+    principal.require("annotations:write")
+    annotator = f"import:{source}"[:200]
+    added = 0
+    with platform.session() as db:
+        for report in reports:
+            report_key = platform.box.keyed_hash("import-report", f"{source}|{report.id}")
+            spans = [(start, end) for start, end, _labels in report.passages]
+            texts = pseudonymised_passages(report.text, spans)
+            for position, (text, passage) in enumerate(zip(texts, report.passages, strict=True)):
+                item = _item(db, principal.tenant_id, report_key, position, text, "import")
+                added += _set_labels(db, item, annotator, list(passage[2]))
+        record(
+            db,
+            principal,
+            "concern.annotations.import",
+            detail={"reports": len(reports), "annotations": added},
+        )
+    return {"reports": len(reports), "annotations": added}
+
+
+def _item(
+    db: Session, tenant_id: int, report_key: str, position: int, text: str, source: str
+) -> AnnotationItem:
+    item = db.scalar(
+        select(AnnotationItem).where(
+            AnnotationItem.tenant_id == tenant_id,
+            AnnotationItem.report_key == report_key,
+            AnnotationItem.position == position,
+        )
+    )
+    if item is None:
+        item = AnnotationItem(
+            tenant_id=tenant_id, report_key=report_key, position=position, text=text, source=source
+        )
+        db.add(item)
+        db.flush()
+    return item
+
+
+def _set_labels(db: Session, item: AnnotationItem, annotator: str, labels: list[str]) -> int:
+    existing = db.scalar(
+        select(Annotation).where(Annotation.item_id == item.id, Annotation.annotator == annotator)
+    )
+    if existing is not None:
+        existing.labels = labels
+        return 0
+    db.add(Annotation(item_id=item.id, annotator=annotator, labels=labels))
+    return 1
+
+
+def annotate(db: Session, principal: Principal, item_id: int, labels: list[str]) -> None:
+    principal.require("annotations:write")
+    unknown = [label for label in labels if label not in LABELS]
+    if unknown:
+        raise InvalidInput(f"Okänd etikett: {', '.join(unknown)}.", code="invalid_label")
+    item = db.get(AnnotationItem, item_id)
+    if item is None or item.tenant_id != principal.tenant_id:
+        raise NotFound("Stycket finns inte.", code="annotation_item_not_found")
+    _set_labels(db, item, principal.actor, [label for label in LABELS if label in labels])
+    record(db, principal, "concern.annotation", object_type="annotation_item", object_id=item_id)
+
+
+def queue(db: Session, principal: Principal, limit: int = 20) -> list[AnnotationItem]:
+    """Items this annotator has not labelled, most uncertain first (active learning); items
+    never scored come after, oldest first."""
+    principal.require("annotations:write")
+    mine = select(Annotation.item_id).where(Annotation.annotator == principal.actor)
+    statement = (
+        select(AnnotationItem)
+        .where(AnnotationItem.tenant_id == principal.tenant_id, AnnotationItem.id.not_in(mine))
+        .order_by(AnnotationItem.uncertainty.desc().nulls_last(), AnnotationItem.id)
+        .limit(limit)
+    )
+    return list(db.scalars(statement))
+
+
+def context_of(db: Session, item: AnnotationItem, around: int = 1) -> list[AnnotationItem]:
+    statement = select(AnnotationItem).where(
+        AnnotationItem.tenant_id == item.tenant_id,
+        AnnotationItem.report_key == item.report_key,
+        AnnotationItem.position.between(item.position - around, item.position + around),
+    )
+    return list(db.scalars(statement.order_by(AnnotationItem.position)))
+
+
+def refresh_uncertainty(platform: Platform, principal: Principal) -> int:
+    """Score every item with the active classifier (in its report's context)."""
+    from tillit.concern.classifier.uncertainty import uncertainty
+
+    principal.require("concern:train")
+    _version, classifier = load_active(platform, principal.tenant_id)
+    thresholds = classifier.thresholds
+    with platform.session() as db:
+        reports = _items_by_report(db, principal.tenant_id)
+        for items in reports.values():
+            text, spans = _joined(items)
+            for item, prediction in zip(items, classifier.predict_spans(text, spans), strict=True):
+                item.uncertainty = uncertainty(prediction.scores, thresholds)
+        return sum(len(items) for items in reports.values())
+
+
+def _items_by_report(db: Session, tenant_id: int) -> dict[str, list[AnnotationItem]]:
+    statement = select(AnnotationItem).where(AnnotationItem.tenant_id == tenant_id)
+    grouped: dict[str, list[AnnotationItem]] = defaultdict(list)
+    for item in db.scalars(statement.order_by(AnnotationItem.report_key, AnnotationItem.position)):
+        grouped[item.report_key].append(item)
+    return grouped
+
+
+def _joined(items: list[AnnotationItem]) -> tuple[str, list[tuple[int, int]]]:
+    spans, position = [], 0
+    for item in items:
+        spans.append((position, position + len(item.text)))
+        position += len(item.text) + len(SEPARATOR)
+    return SEPARATOR.join(item.text for item in items), spans
+
+
+# -- training set and agreement ---------------------------------------------------------------
+
+
+def training_reports(db: Session, tenant_id: int) -> list[LabelledReport]:
+    """Every report with at least one labelled passage. A passage's labels are those given by at
+    least half of its annotators; passages nobody labelled are left out (their text still gives
+    context)."""
+    from tillit.concern.classifier import LabelledReport
+
+    votes = _votes(db, tenant_id)
+    reports = []
+    for key, items in _items_by_report(db, tenant_id).items():
+        text, spans = _joined(items)
+        passages = [
+            (start, end, tuple(_majority(votes[item.id])))
+            for item, (start, end) in zip(items, spans, strict=True)
+            if votes.get(item.id)
+        ]
+        if passages:
+            reports.append(LabelledReport(id=key[:12], text=text, passages=passages))
+    return reports
+
+
+def _votes(db: Session, tenant_id: int) -> dict[int, list[list[str]]]:
+    statement = (
+        select(Annotation.item_id, Annotation.labels)
+        .join(AnnotationItem, AnnotationItem.id == Annotation.item_id)
+        .where(AnnotationItem.tenant_id == tenant_id)
+    )
+    votes: dict[int, list[list[str]]] = defaultdict(list)
+    for item_id, labels in db.execute(statement):
+        votes[item_id].append(list(labels))
+    return votes
+
+
+def _majority(votes: list[list[str]]) -> list[str]:
+    return [label for label in LABELS if 2 * sum(label in v for v in votes) >= len(votes)]
+
+
+def agreement(db: Session, tenant_id: int) -> dict[str, Any]:
+    """Krippendorff's alpha over items labelled by two or more annotators."""
+    statement = (
+        select(Annotation.item_id, Annotation.annotator, Annotation.labels)
+        .join(AnnotationItem, AnnotationItem.id == Annotation.item_id)
+        .where(AnnotationItem.tenant_id == tenant_id)
+    )
+    by_item: dict[int, dict[str, list[str]]] = defaultdict(dict)
+    for item_id, annotator, labels in db.execute(statement):
+        by_item[item_id][annotator] = list(labels)
+    from tillit.concern.classifier.agreement import krippendorff_alpha
+
+    shared = {k: v for k, v in by_item.items() if len(v) >= 2}
+    if not shared:
+        return {"items": 0, "alpha": None, "per_label": {}}
+    return {"items": len(shared), **krippendorff_alpha(shared)}

@@ -1,0 +1,155 @@
+"""Pages: the annotation queue (one passage at a time, keyboard first) and the classifier page
+(train, versions with model cards, agreement)."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from anyio import to_thread
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from tillit.concern.annotation import (
+    agreement,
+    annotate,
+    context_of,
+    import_annotated,
+    queue,
+    refresh_uncertainty,
+    training_reports,
+)
+from tillit.concern.labels import LABEL_NAMES
+from tillit.concern.models import train_version, versions
+from tillit.errors import InvalidInput, TillitError
+from tillit.jobs import submit
+from tillit.platform import Platform
+from tillit.web.deps import FormDep, PageDep, PlatformDep
+from tillit.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+MAX_UPLOAD = 20 * 2**20
+
+
+@router.get("/annotering")
+def annotate_page(
+    request: Request, platform: PlatformDep, ctx: PageDep, message: str | None = None
+) -> HTMLResponse:
+    with platform.session() as db:
+        waiting = queue(db, ctx.principal, limit=50)
+        item = waiting[0] if waiting else None
+        around = context_of(db, item) if item else []
+        view = {
+            "item": item and {"id": item.id, "text": item.text, "uncertainty": item.uncertainty},
+            "before": [i.text for i in around if item and i.position < item.position],
+            "after": [i.text for i in around if item and i.position > item.position],
+            "waiting": len(waiting),
+        }
+    return render(
+        request,
+        "concern_annotate.html",
+        ctx,
+        active="/annotering",
+        labels=LABEL_NAMES,
+        message=message,
+        **view,
+    )
+
+
+@router.post("/annotering/{item_id}")
+async def save_annotation(
+    request: Request, item_id: int, platform: PlatformDep, ctx: FormDep
+) -> RedirectResponse:
+    form = await request.form()
+    labels = [str(v) for v in form.getlist("labels")]
+
+    def store() -> None:
+        with platform.session() as db:
+            annotate(db, ctx.principal, item_id, labels)
+
+    await to_thread.run_sync(store)
+    return RedirectResponse("/annotering?message=" + quote("Sparat."), status_code=303)
+
+
+@router.get("/klassificerare")
+def classifier_page(
+    request: Request, platform: PlatformDep, ctx: PageDep, message: str | None = None
+) -> HTMLResponse:
+    ctx.principal.require("concern:train")
+    with platform.session() as db:
+        rows = versions(db, ctx.principal.tenant_id)
+        stored = training_reports(db, ctx.principal.tenant_id)
+        alpha = agreement(db, ctx.principal.tenant_id)
+    return render(
+        request,
+        "concern_classifier.html",
+        ctx,
+        active="/annotering",
+        versions=rows,
+        stored_reports=len(stored),
+        stored_passages=sum(len(r.passages) for r in stored),
+        agreement=alpha,
+        labels=LABEL_NAMES,
+        message=message,
+    )
+
+
+def _to_classifier(message: str) -> RedirectResponse:
+    return RedirectResponse("/klassificerare?message=" + quote(message), status_code=303)
+
+
+@router.post("/klassificerare/import")
+async def import_page(platform: PlatformDep, ctx: FormDep, file: UploadFile) -> RedirectResponse:
+    content = await file.read(MAX_UPLOAD + 1)
+    if len(content) > MAX_UPLOAD:
+        return _to_classifier("Filen är för stor (högst 20 MB).")
+    from tillit.concern.classifier import load_jsonl
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload.jsonl"
+        path.write_bytes(content)
+        try:
+            reports = load_jsonl(path)
+        except ValueError as exc:
+            return _to_classifier(f"Filen kunde inte läsas: {exc}")
+    name = Path(file.filename or "upload.jsonl").name
+    result = await to_thread.run_sync(import_annotated, platform, ctx.principal, reports, name)
+    return _to_classifier(
+        f"Importerade {result['reports']} anmälningar ({result['annotations']} nya annoteringar)."
+    )
+
+
+@router.post("/klassificerare/trana")
+def train_page(
+    platform: PlatformDep,
+    ctx: FormDep,
+    evaluate: Annotated[str, Form()] = "on",
+) -> RedirectResponse:
+    """Training runs in the background; the page shows the new version when it is done."""
+    ctx.principal.require("concern:train")
+    with platform.session() as db:
+        reports = training_reports(db, ctx.principal.tenant_id)
+    if len(reports) < 10:
+        return _to_classifier("Det behövs minst 10 annoterade anmälningar för att träna.")
+    submit(_train_job, platform, ctx.principal, reports, evaluate == "on")
+    return _to_classifier(
+        f"Träningen har startat på {len(reports)} anmälningar. Ladda om sidan om en stund."
+    )
+
+
+def _train_job(platform: Platform, principal: Any, reports: list[Any], evaluate: bool) -> None:
+    train_version(platform, principal, reports, source="annoteringar i Tillit", evaluate=evaluate)
+    with contextlib.suppress(TillitError):  # no items to score is not a failed training
+        refresh_uncertainty(platform, principal)
+
+
+@router.post("/klassificerare/kolista")
+async def refresh_page(platform: PlatformDep, ctx: FormDep) -> RedirectResponse:
+    try:
+        count = await to_thread.run_sync(refresh_uncertainty, platform, ctx.principal)
+    except (TillitError, InvalidInput) as exc:
+        return _to_classifier(exc.message)
+    return _to_classifier(f"Osäkerheten är beräknad för {count} stycken; kön är sorterad.")

@@ -1,0 +1,302 @@
+"""Analysing a case and reviewing the suggestions.
+
+The classifier runs in Tillit's own process (K3), so the report text never leaves the server.
+The analysis is a Run (kind ``concern.analysis``) holding counts and types only. A caseworker's
+confirmation or correction of a passage becomes an annotation for the next training, on text
+pseudonymised irreversibly (realistic replacement names, so the training text reads like a
+real report without being one).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from tillit.audit.service import record
+from tillit.auth.roles import Principal
+from tillit.concern.analysis import Analysis, analyse_text
+from tillit.concern.cases import open_case
+from tillit.concern.labels import LABELS
+from tillit.concern.models import load_active
+from tillit.concern.schemas import ReviewIn
+from tillit.concern.tables import (
+    Annotation,
+    AnnotationItem,
+    ClassifierVersion,
+    ConcernCase,
+    ConcernPassage,
+)
+from tillit.errors import InvalidInput, NotFound
+from tillit.platform import Platform
+from tillit.privacy.pseudonymise import Pseudonymiser
+from tillit.runs.service import hash_input, new_run_id
+from tillit.runs.tables import Run
+
+
+def analyse_case(platform: Platform, principal: Principal, case_number: str) -> dict[str, Any]:
+    principal.require("cases:write")
+    with platform.session() as db:  # the case first: another tenant's number is simply 404
+        case = open_case(db, principal, case_number)
+        if case.text_enc is None:
+            raise InvalidInput("Ärendets innehåll är gallrat.", code="case_purged")
+        text = platform.box.decrypt(case.text_enc)
+    version, classifier = load_active(platform, principal.tenant_id)
+    started = time.perf_counter()
+    analysis = analyse_text(classifier, text)
+    latency_ms = round((time.perf_counter() - started) * 1000, 3)
+    pseudonymiser = Pseudonymiser("reversible", "tag")
+    pseudonymiser.pseudonymise(text, analysis.entities)
+    with platform.session() as db:
+        case = open_case(db, principal, case_number)
+        run = _run(principal, version, analysis, text, latency_ms)
+        db.add(run)
+        _store(db, case, analysis, run.id)
+        case.mapping_enc = pseudonymiser.export_mapping(platform.box)
+        record(
+            db,
+            principal,
+            "concern.case.analyse",
+            object_type="concern_case",
+            object_id=case_number,
+            detail={"run_id": run.id, "model_version": version.version},
+        )
+        return {"run_id": run.id, "case_number": case_number, "labels": analysis.label_counts()}
+
+
+def _store(db: Session, case: ConcernCase, analysis: Analysis, run_id: str) -> None:
+    db.execute(delete(ConcernPassage).where(ConcernPassage.case_id == case.id))
+    for position, passage in enumerate(analysis.passages):
+        db.add(
+            ConcernPassage(
+                case_id=case.id,
+                position=position,
+                start=passage.start,
+                end=passage.end,
+                suggested=list(passage.labels),
+                scores=dict(passage.scores),
+                model_version=analysis.model_version,
+            )
+        )
+    case.analysis = {
+        **{k: v for k, v in case.analysis.items() if k == "warnings"},
+        "summary": analysis.summary,
+        "run_id": run_id,
+        "model_version": analysis.model_version,
+        "entity_counts": _entity_counts(analysis),
+    }
+    case.analysed_at = datetime.now(UTC)
+    if case.status == "ny":
+        case.status = "forhandsbedomning"
+
+
+def _entity_counts(analysis: Analysis) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entity in analysis.entities:
+        counts[entity.type] = counts.get(entity.type, 0) + 1
+    return counts
+
+
+def _classifier_run(
+    principal: Principal, version: ClassifierVersion, latency_ms: float, **fields: Any
+) -> Run:
+    """A Run of the tenant's classifier: in-process, K3, so always allowed."""
+    return Run(
+        id=new_run_id(),
+        tenant_id=principal.tenant_id,
+        kind="concern.analysis",
+        app="orosanmalan",
+        caller_type=principal.kind,
+        caller_id=str(principal.id or principal.name),
+        model_id=version.catalog_model_id,
+        model_name=f"orosanmalan-passager-v{version.version}",
+        model_version=str(version.version),
+        provider="local-classifier",
+        security_class="K3",
+        status="ok",
+        policy={"decision": "allowed", "call_class": "K3", "model_class": "K3"},
+        latency_ms=round(latency_ms, 3),
+        **fields,
+    )
+
+
+def _run(
+    principal: Principal,
+    version: ClassifierVersion,
+    analysis: Analysis,
+    text: str,
+    latency_ms: float,
+) -> Run:
+    return _classifier_run(
+        principal,
+        version,
+        latency_ms,
+        input_hash=hash_input(text),
+        privacy={
+            "detected": _entity_counts(analysis),
+            "action": "none: the model runs in Tillit's own process (K3)",
+        },
+        output={"passages": len(analysis.passages), "labels": analysis.label_counts()},
+    )
+
+
+def record_batch_run(
+    platform: Platform,
+    principal: Principal,
+    version: ClassifierVersion,
+    reports: int,
+    latency_ms: float,
+) -> None:
+    """A batch analysis (``tillit concern analyse``) is one Run: counts only."""
+    with platform.session() as db:
+        params = {"batch": True, "reports": reports}
+        db.add(_classifier_run(principal, version, latency_ms, params=params))
+
+
+# -- review → annotation ----------------------------------------------------------------------
+
+
+def review_passage(
+    platform: Platform, principal: Principal, case_number: str, position: int, review: ReviewIn
+) -> dict[str, Any]:
+    """Confirm, reject or correct one suggestion; the decision becomes an annotation."""
+    principal.require("cases:write")
+    unknown = [label for label in review.labels if label not in LABELS]
+    if unknown:
+        raise InvalidInput(f"Okänd etikett: {', '.join(unknown)}.", code="invalid_label")
+    with platform.session() as db:
+        case = open_case(db, principal, case_number)
+        passages = _passages(db, case)
+        if not 0 <= position < len(passages):
+            raise NotFound("Stycket finns inte.", code="passage_not_found")
+        passage = passages[position]
+        labels = _decided_labels(passage, review)
+        passage.reviewed, passage.review_status = labels, _status(review)
+        passage.reviewed_by, passage.reviewed_at = principal.actor, datetime.now(UTC)
+        _annotate(platform, db, principal, case, passages, passage, labels)
+        record(
+            db,
+            principal,
+            "concern.passage.review",
+            object_type="concern_case",
+            object_id=case_number,
+            detail={"position": position, "action": review.action, "labels": labels},
+        )
+        return passage_view(passage)
+
+
+def _decided_labels(passage: ConcernPassage, review: ReviewIn) -> list[str]:
+    if review.action == "confirm":
+        return list(passage.suggested)
+    if review.action == "reject":
+        return []
+    return [label for label in LABELS if label in review.labels]
+
+
+def _status(review: ReviewIn) -> str:
+    return {"confirm": "bekraftad", "reject": "avvisad", "set": "andrad"}[review.action]
+
+
+def _passages(db: Session, case: ConcernCase) -> list[ConcernPassage]:
+    statement = select(ConcernPassage).where(ConcernPassage.case_id == case.id)
+    return list(db.scalars(statement.order_by(ConcernPassage.position)))
+
+
+def passage_view(passage: ConcernPassage) -> dict[str, Any]:
+    return {
+        "position": passage.position,
+        "start": passage.start,
+        "end": passage.end,
+        "suggested": passage.suggested,
+        "scores": passage.scores,
+        "reviewed": passage.reviewed,
+        "review_status": passage.review_status,
+        "reviewed_by": passage.reviewed_by,
+    }
+
+
+def case_passages(db: Session, case: ConcernCase) -> list[dict[str, Any]]:
+    return [passage_view(p) for p in _passages(db, case)]
+
+
+def _annotate(
+    platform: Platform,
+    db: Session,
+    principal: Principal,
+    case: ConcernCase,
+    passages: list[ConcernPassage],
+    passage: ConcernPassage,
+    labels: list[str],
+) -> None:
+    report_key = platform.box.keyed_hash("case-report", str(case.id))
+    items = _ensure_items(platform, db, case, passages, report_key)
+    item = items[passage.position]
+    annotation = db.scalar(
+        select(Annotation).where(
+            Annotation.item_id == item.id, Annotation.annotator == principal.actor
+        )
+    )
+    if annotation is None:
+        db.add(Annotation(item_id=item.id, annotator=principal.actor, labels=labels))
+    else:
+        annotation.labels = labels
+
+
+def _ensure_items(
+    platform: Platform,
+    db: Session,
+    case: ConcernCase,
+    passages: list[ConcernPassage],
+    report_key: str,
+) -> list[AnnotationItem]:
+    """The case's passages as annotation items, pseudonymised irreversibly, made once."""
+    statement = select(AnnotationItem).where(
+        AnnotationItem.tenant_id == case.tenant_id, AnnotationItem.report_key == report_key
+    )
+    items = list(db.scalars(statement.order_by(AnnotationItem.position)))
+    if len(items) == len(passages):
+        return items
+    text = platform.box.decrypt(case.text_enc or "")
+    spans = [(p.start, p.end) for p in passages]
+    for position, passage_text in enumerate(pseudonymised_passages(text, spans)):
+        if position >= len(items):
+            item = AnnotationItem(
+                tenant_id=case.tenant_id,
+                report_key=report_key,
+                position=position,
+                text=passage_text,
+                source="granskning",
+            )
+            db.add(item)
+            items.append(item)
+    db.flush()
+    return items
+
+
+def pseudonymised_passages(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """Each span's text with personal data replaced irreversibly, one pseudonym per person
+    across the whole report."""
+    result = Pseudonymiser("irreversible", "names").pseudonymise(text)
+    moved = [_moved_offset(result.replacements, s, e) for s, e in spans]
+    return [result.text[start:end].strip() for start, end in moved]
+
+
+def _moved_offset(replacements: list[Any], start: int, end: int) -> tuple[int, int]:
+    shift_start = shift_end = 0
+    new_start = new_end = None
+    for r in replacements:
+        if r.end <= start:
+            shift_start = r.new_end - r.end
+        if r.start < start < r.end:  # a span boundary inside an entity: keep the whole pseudonym
+            new_start = r.new_start
+        if r.end <= end:
+            shift_end = r.new_end - r.end
+        if r.start < end < r.end:
+            new_end = r.new_end
+    return (
+        new_start if new_start is not None else start + shift_start,
+        new_end if new_end is not None else end + shift_end,
+    )

@@ -1,0 +1,251 @@
+"""The case register: reading, searching, status, assignment, history and retention.
+
+Cases are K3. Every read of a case's content, every search and every export is audited
+(``concern.case.view`` / ``.search`` / ``.export``): the audit record names the case number and
+the actor, never the content.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from tillit.audit.service import record
+from tillit.auth.roles import Principal
+from tillit.auth.secretbox import SecretBox
+from tillit.auth.tables import User
+from tillit.concern.register import decrypt_json
+from tillit.concern.schemas import CHANNELS, CLOSED_STATUSES, REPORTER_TYPES, STATUSES
+from tillit.concern.tables import ConcernCase, ConcernLetter, ConcernPassage, ConcernSettings
+from tillit.errors import InvalidInput, NotFound
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "ny": frozenset({"forhandsbedomning", "utredning_inleds", "inleds_ej"}),
+    "forhandsbedomning": frozenset({"utredning_inleds", "inleds_ej"}),
+    "utredning_inleds": frozenset({"avslutad"}),
+    "inleds_ej": frozenset({"avslutad"}),
+    "avslutad": frozenset(),
+}
+
+
+def get_case(db: Session, tenant_id: int, case_number: str) -> ConcernCase:
+    case = db.scalar(
+        select(ConcernCase).where(
+            ConcernCase.tenant_id == tenant_id, ConcernCase.case_number == case_number
+        )
+    )
+    if case is None:
+        raise NotFound("Ärendet finns inte.", code="case_not_found")
+    return case
+
+
+def open_case(db: Session, principal: Principal, case_number: str) -> ConcernCase:
+    """A case for reading its content: permission checked and the view audited."""
+    principal.require("cases:read")
+    case = get_case(db, principal.tenant_id, case_number)
+    record(db, principal, "concern.case.view", object_type="concern_case", object_id=case_number)
+    return case
+
+
+def list_cases(
+    db: Session,
+    box: SecretBox,
+    principal: Principal,
+    *,
+    status: str | None = None,
+    query: str | None = None,
+    limit: int = 200,
+) -> list[ConcernCase]:
+    """Open cases first by deadline; ``query`` matches case number or the child's name."""
+    principal.require("cases:read")
+    if status and status not in STATUSES:
+        raise InvalidInput("Okänd status.", code="invalid_status")
+    statement = select(ConcernCase).where(ConcernCase.tenant_id == principal.tenant_id)
+    if status:
+        statement = statement.where(ConcernCase.status == status)
+    cases = list(db.scalars(statement.order_by(ConcernCase.assessment_deadline)))
+    if query:
+        cases = [c for c in cases if _matches(box, c, query)]
+    record(
+        db,
+        principal,
+        "concern.case.search",
+        object_type="concern_case",
+        detail={"status": status, "query": bool(query), "hits": len(cases)},
+    )
+    return cases[:limit]
+
+
+def _matches(box: SecretBox, case: ConcernCase, query: str) -> bool:
+    needle = query.casefold().strip()
+    if needle in case.case_number.casefold():
+        return True
+    name = decrypt_json(box, case.child_enc).get("name") or ""
+    return bool(name) and needle in name.casefold()
+
+
+def summary_dict(box: SecretBox, case: ConcernCase, now: datetime | None = None) -> dict[str, Any]:
+    """What the register's list shows (the caller audited the search)."""
+    now = now or datetime.now(UTC)
+    child = decrypt_json(box, case.child_enc)
+    return {
+        "case_number": case.case_number,
+        "status": case.status,
+        "status_label": STATUSES[case.status],
+        "channel": case.channel,
+        "channel_label": CHANNELS.get(case.channel, case.channel),
+        "reporter_type": case.reporter_type,
+        "reporter_type_label": REPORTER_TYPES.get(case.reporter_type, case.reporter_type),
+        "received_at": case.received_at.isoformat(),
+        "assessment_deadline": case.assessment_deadline.date().isoformat(),
+        "overdue": case.status in ("ny", "forhandsbedomning") and case.assessment_deadline < now,
+        "protective_assessment_due": case.protective_done_at is None
+        and case.status not in CLOSED_STATUSES,
+        "child_name": child.get("name"),
+        "assigned_to": case.assigned_to_id,
+        "duplicate_of": case.duplicate_of_id,
+        "analysed": case.analysed_at is not None,
+        "purged": case.purged_at is not None,
+    }
+
+
+def detail_dict(db: Session, box: SecretBox, case: ConcernCase) -> dict[str, Any]:
+    """Everything about one case (the caller opened it with ``open_case``)."""
+    data = summary_dict(box, case)
+    data.update(
+        text=box.decrypt(case.text_enc) if case.text_enc else None,
+        reporter=decrypt_json(box, case.reporter_enc) or None,
+        anonymous=case.anonymous,
+        child=decrypt_json(box, case.child_enc),
+        protective_done_at=case.protective_done_at.isoformat() if case.protective_done_at else None,
+        warnings=case.analysis.get("warnings", []),
+        duplicate_of=_case_number(db, case.duplicate_of_id),
+    )
+    return data
+
+
+def _case_number(db: Session, case_id: int | None) -> str | None:
+    if case_id is None:
+        return None
+    return db.scalar(select(ConcernCase.case_number).where(ConcernCase.id == case_id))
+
+
+def set_status(db: Session, principal: Principal, case: ConcernCase, status: str) -> None:
+    principal.require("cases:write")
+    if status not in TRANSITIONS.get(case.status, frozenset()):
+        raise InvalidInput(
+            f"Ärendet kan inte gå från '{STATUSES[case.status]}' till "
+            f"'{STATUSES.get(status, status)}'.",
+            code="invalid_transition",
+        )
+    previous, case.status = case.status, status
+    if status in CLOSED_STATUSES and case.closed_at is None:
+        case.closed_at = datetime.now(UTC)
+    record(
+        db,
+        principal,
+        "concern.case.status",
+        object_type="concern_case",
+        object_id=case.case_number,
+        detail={"from": previous, "to": status},
+    )
+
+
+def mark_protective_assessment(db: Session, principal: Principal, case: ConcernCase) -> None:
+    """The same-day protective assessment (skyddsbedömning) is done."""
+    principal.require("cases:write")
+    case.protective_done_at = datetime.now(UTC)
+    record(
+        db,
+        principal,
+        "concern.case.protective_assessment",
+        object_type="concern_case",
+        object_id=case.case_number,
+    )
+
+
+def assign(db: Session, principal: Principal, case: ConcernCase, user_id: int | None) -> None:
+    principal.require("cases:write")
+    if user_id is not None:
+        user = db.get(User, user_id)
+        if user is None or user.tenant_id != principal.tenant_id or "caseworker" not in user.roles:
+            raise InvalidInput("Ärenden kan bara tilldelas handläggare.", code="invalid_assignee")
+    case.assigned_to_id = user_id
+    record(
+        db,
+        principal,
+        "concern.case.assign",
+        object_type="concern_case",
+        object_id=case.case_number,
+        detail={"user_id": user_id},
+    )
+
+
+def history(db: Session, case: ConcernCase) -> list[ConcernCase]:
+    """Other reports about the same child: same personnummer, or same name and birth date."""
+    keys = []
+    if case.child_pnr_key:
+        keys.append(ConcernCase.child_pnr_key == case.child_pnr_key)
+    if case.child_name_key:
+        keys.append(ConcernCase.child_name_key == case.child_name_key)
+    if not keys:
+        return []
+    statement = select(ConcernCase).where(
+        ConcernCase.tenant_id == case.tenant_id, ConcernCase.id != case.id, or_(*keys)
+    )
+    return list(db.scalars(statement.order_by(ConcernCase.received_at)))
+
+
+# -- retention (gallring) ---------------------------------------------------------------------
+
+
+def settings_for(db: Session, tenant_id: int) -> ConcernSettings:
+    settings = db.get(ConcernSettings, tenant_id)
+    if settings is None:
+        settings = ConcernSettings(tenant_id=tenant_id, retention_days=365 * 5, office={})
+        db.add(settings)
+        db.flush()
+    return settings
+
+
+def apply_retention(
+    db: Session, principal: Principal, *, now: datetime | None = None, dry_run: bool = False
+) -> list[str]:
+    """Erase the content of cases closed longer ago than the tenant's retention period.
+    The case number, dates and status stay (the register must show that a case existed)."""
+    principal.require("concern:configure")
+    now = now or datetime.now(UTC)
+    limit = now - timedelta(days=settings_for(db, principal.tenant_id).retention_days)
+    due = list(
+        db.scalars(
+            select(ConcernCase).where(
+                ConcernCase.tenant_id == principal.tenant_id,
+                ConcernCase.closed_at.is_not(None),
+                ConcernCase.closed_at < limit,
+                ConcernCase.purged_at.is_(None),
+            )
+        )
+    )
+    if not dry_run:
+        for case in due:
+            _erase(db, case, now)
+    record(
+        db,
+        principal,
+        "concern.retention",
+        detail={"cases": len(due), "dry_run": dry_run},
+    )
+    return [case.case_number for case in due]
+
+
+def _erase(db: Session, case: ConcernCase, now: datetime) -> None:
+    db.execute(delete(ConcernPassage).where(ConcernPassage.case_id == case.id))
+    db.execute(update(ConcernLetter).where(ConcernLetter.case_id == case.id).values(data_enc=""))
+    case.text_enc = case.reporter_enc = case.child_enc = None
+    case.notes_enc = case.mapping_enc = None
+    case.child_pnr_key = case.child_name_key = None
+    case.analysis = {}
+    case.purged_at = now

@@ -1,0 +1,293 @@
+"""``tillit concern …``: train and run the passage classifier, import reports, keep the register.
+
+The local CLI acts as the installation's administrator within one tenant (``--tenant``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tillit.audit.service import record
+from tillit.cli_jsonl import map_jsonl
+from tillit.cli_support import (
+    DataDirOption,
+    JsonOption,
+    fail,
+    open_platform,
+    print_json,
+    system_principal,
+)
+from tillit.concern.analysis import analyse_text
+from tillit.concern.annotation import import_annotated
+from tillit.concern.case_analysis import record_batch_run
+from tillit.concern.cases import apply_retention, settings_for
+from tillit.concern.intake.file_import import import_file
+from tillit.concern.intake.mail import MailboxSettings
+from tillit.concern.intake.mail_intake import poll
+from tillit.concern.models import (
+    card_markdown,
+    figures_markdown,
+    load_active,
+    make_card,
+    train_version,
+    versions,
+)
+
+app = typer.Typer(help="Orosanmälningar: ärenden, analys och träning.", no_args_is_help=True)
+
+TenantOpt = Annotated[str, typer.Option("--tenant", help="Organisationens kortnamn.")]
+InputOption = Annotated[
+    Path, typer.Option("--input", exists=True, dir_okay=False, help="JSONL: {id, text} per rad.")
+]
+
+
+@app.command("train")
+def train_command(
+    data: Annotated[
+        Path, typer.Option("--data", exists=True, dir_okay=False, help="Annoterad JSONL.")
+    ],
+    tenant: TenantOpt = "default",
+    evaluate: Annotated[
+        bool, typer.Option("--evaluate/--no-evaluate", help="Korsvalidera för modellkortet.")
+    ] = True,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Träna en ny version på annoterade anmälningar och gör den aktiv."""
+    from tillit.concern.classifier import load_jsonl
+
+    try:
+        reports = load_jsonl(data)
+    except ValueError as exc:
+        fail(f"{data}: {exc}")
+    if not reports:
+        fail(f"{data}: inga anmälningar.")
+    with open_platform(data_dir) as platform:
+        principal = system_principal(platform, tenant)
+        version = train_version(
+            platform,
+            principal,
+            reports,
+            source=data.name,
+            evaluate=evaluate,
+            progress=lambda message: typer.echo(message, err=True),
+        )
+        typer.echo(card_markdown(version.card))
+
+
+@app.command("analyse")
+def analyse_command(
+    input: InputOption,
+    output: Annotated[Path, typer.Option("--output", dir_okay=False, help="JSONL att skriva.")],
+    tenant: TenantOpt = "default",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Analysera anmälningar: stycken med förslag på etiketter, personuppgifter, sammanfattning."""
+    with open_platform(data_dir) as platform:
+        principal = system_principal(platform, tenant)
+        version, classifier = load_active(platform, principal.tenant_id)
+        started, count = time.perf_counter(), 0
+
+        def analyse(row: dict[str, Any]) -> dict[str, Any]:
+            nonlocal count
+            count += 1
+            return analyse_text(classifier, row["text"]).as_output(row["id"])
+
+        map_jsonl(input, output, analyse)
+        seconds = time.perf_counter() - started
+        record_batch_run(platform, principal, version, count, seconds * 1000)
+        typer.echo(f"Analystid totalt {seconds:.1f} s.", err=True)
+
+
+@app.command("import")
+def import_command(
+    input: InputOption,
+    tenant: TenantOpt = "default",
+    json_out: JsonOption = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Registrera anmälningar från en JSONL-fil som ärenden (samma id två gånger = ett ärende)."""
+    with open_platform(data_dir) as platform:
+        result = import_file(platform, system_principal(platform, tenant), input)
+    if json_out:
+        print_json(result.as_dict())
+    else:
+        typer.echo(
+            f"{len(result.registered)} nya ärenden, {len(result.already)} redan registrerade, "
+            f"{len(result.rejected)} avvisade rader."
+        )
+        for number, reason in result.rejected:
+            typer.echo(f"  rad {number}: {reason}", err=True)
+    if result.rejected:
+        raise typer.Exit(1)
+
+
+@app.command("models")
+def models_command(
+    tenant: TenantOpt = "default", json_out: JsonOption = False, data_dir: DataDirOption = None
+) -> None:
+    """Visa tränade versioner av klassificeraren."""
+    with open_platform(data_dir) as platform:
+        principal = system_principal(platform, tenant)
+        with platform.session() as db:
+            rows = [
+                {"version": v.version, "active": v.active, "trained_by": v.trained_by,
+                 "created_at": v.created_at.isoformat(), "card": v.card}
+                for v in versions(db, principal.tenant_id)
+            ]  # fmt: skip
+    if json_out:
+        print_json(rows)
+        return
+    for row in rows:
+        mark = "*" if row["active"] else " "
+        typer.echo(f"{mark} v{row['version']}  {row['created_at']}  {row['trained_by']}")
+
+
+@app.command("poll-mail")
+def poll_mail_command(
+    host: Annotated[str, typer.Option("--host", help="IMAP-server.")],
+    user: Annotated[str, typer.Option("--user", help="Användarnamn för brevlådan.")],
+    port: Annotated[int, typer.Option("--port", help="Port (993 för IMAPS).")] = 993,
+    password_env: Annotated[
+        str, typer.Option("--password-env", help="Miljövariabel som håller lösenordet.")
+    ] = "TILLIT_CONCERN_IMAP_PASSWORD",  # noqa: S107 - the variable's name, not a password
+    folder: Annotated[str, typer.Option("--folder")] = "INBOX",
+    processed_folder: Annotated[
+        str | None, typer.Option("--processed-folder", help="Flytta inlästa meddelanden hit.")
+    ] = None,
+    failed_folder: Annotated[
+        str | None, typer.Option("--failed-folder", help="Flytta oläsbara meddelanden hit.")
+    ] = None,
+    ssl: Annotated[bool, typer.Option("--ssl/--no-ssl", help="IMAPS (standard).")] = True,
+    starttls: Annotated[bool, typer.Option("--starttls", help="STARTTLS på port 143.")] = False,
+    ca_file: Annotated[Path | None, typer.Option("--ca-file", help="Egen CA (intern).")] = None,
+    tenant: TenantOpt = "default",
+    json_out: JsonOption = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Läs in nya anmälningar från e-postlådan (kör från cron eller en systemd-timer)."""
+    password = os.environ.get(password_env)
+    if not password:
+        fail(f"Lösenordet saknas: sätt miljövariabeln {password_env}.")
+    settings = MailboxSettings(
+        host=host, port=port, username=user, password=password or "", folder=folder,
+        ssl=ssl, starttls=starttls, processed_folder=processed_folder,
+        failed_folder=failed_folder, ca_file=str(ca_file) if ca_file else None,
+    )  # fmt: skip
+    with open_platform(data_dir) as platform:
+        result = poll(platform, system_principal(platform, tenant), settings)
+    summary = {
+        "fetched": result.fetched,
+        "registered": result.registered,
+        "failed": [{"message": m, "reason": r} for m, r in result.failed],
+        "left_for_retry": [{"message": m, "error": e} for m, e in result.left_for_retry],
+    }
+    if json_out:
+        print_json(summary)
+    else:
+        typer.echo(
+            f"{result.fetched} meddelanden, {result.registered} nya ärenden, "
+            f"{len(result.failed)} oläsbara, {len(result.left_for_retry)} försöks igen."
+        )
+
+
+@app.command("retention")
+def retention_command(
+    days: Annotated[
+        int | None, typer.Option("--days", min=1, help="Ny gallringsfrist i dagar.")
+    ] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Gallra nu (annars bara visa).")] = False,
+    tenant: TenantOpt = "default",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Gallring: innehållet i ärenden som avslutats för längre sedan än fristen tas bort."""
+    with open_platform(data_dir) as platform:
+        principal = system_principal(platform, tenant)
+        with platform.session() as db:
+            rules = settings_for(db, principal.tenant_id)
+            if days is not None:
+                rules.retention_days = days
+            due = apply_retention(db, principal, dry_run=not apply)
+            period = rules.retention_days
+    verb = "Gallrade" if apply else "Skulle gallra"
+    typer.echo(f"Gallringsfrist {period} dagar. {verb} {len(due)} ärenden: {', '.join(due) or '–'}")
+
+
+@app.command("import-annotations")
+def import_annotations_command(
+    data: Annotated[
+        Path, typer.Option("--data", exists=True, dir_okay=False, help="Annoterad JSONL.")
+    ],
+    tenant: TenantOpt = "default",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Importera annoterade anmälningar till annoteringsarkivet (pseudonymiseras irreversibelt)."""
+    from tillit.concern.classifier import load_jsonl
+
+    try:
+        reports = load_jsonl(data)
+    except ValueError as exc:
+        fail(f"{data}: {exc}")
+    with open_platform(data_dir) as platform:
+        result = import_annotated(platform, system_principal(platform, tenant), reports, data.name)
+    typer.echo(f"{result['reports']} anmälningar, {result['annotations']} nya annoteringar.")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    data: Annotated[
+        Path, typer.Option("--data", exists=True, dir_okay=False, help="Annoterad JSONL.")
+    ],
+    folds: Annotated[int, typer.Option("--folds", min=2, max=20)] = 5,
+    json_out: JsonOption = False,
+) -> None:
+    """Korsvalidera klassificeraren på annoterade anmälningar (grupperat per anmälan)."""
+    from tillit.concern.classifier import cross_validate, load_jsonl
+
+    try:
+        reports = load_jsonl(data)
+    except ValueError as exc:
+        fail(f"{data}: {exc}")
+    if len(reports) < folds:
+        fail(f"För få anmälningar ({len(reports)}) för {folds} delar.")
+    result = cross_validate(reports, folds=folds)
+    if json_out:
+        print_json(result)
+        return
+    examples = make_card(reports, data.name)["training_data"]["labels"]
+    typer.echo(f"Korsvalidering, {folds} delar, {len(reports)} anmälningar:\n")
+    typer.echo(figures_markdown(result, examples))
+
+
+@app.command("office")
+def office_command(
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", help="Kommunens namn.")
+    ] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Enhet, t.ex. Barn och unga.")] = None,
+    address: Annotated[
+        list[str] | None, typer.Option("--address", help="Adressrad (upprepa för fler).")
+    ] = None,
+    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    email: Annotated[str | None, typer.Option("--email")] = None,
+    tenant: TenantOpt = "default",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Kontorsuppgifterna som breven får (brevhuvud och sidfot); utan flaggor: visa dem."""
+    changes = {"municipality": municipality, "unit": unit, "phone": phone, "email": email}
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if address:
+        changes["address"] = address
+    with open_platform(data_dir) as platform:
+        principal = system_principal(platform, tenant)
+        with platform.session() as db:
+            rules = settings_for(db, principal.tenant_id)
+            if changes:
+                rules.office = {**rules.office, **changes}
+                record(db, principal, "concern.settings", detail={"fields": sorted(changes)})
+            office = dict(rules.office)
+    print_json(office)

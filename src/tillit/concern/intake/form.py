@@ -1,0 +1,147 @@
+"""The public web form for concern reports (no login), with a receipt.
+
+Each form page carries a one-time token; it is the submission's source ref, so a form sent twice
+(double click, reload, back and resend) registers one case and shows the same receipt. A refused
+submission is shown again with everything the reporter wrote, and the reason next to the field.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from tillit.auth.roles import Principal
+from tillit.auth.service import get_tenant
+from tillit.concern.register import register_report
+from tillit.concern.schemas import REPORTER_TYPES, Child, Reporter, ReportIn
+from tillit.errors import InvalidInput
+from tillit.platform import Platform
+from tillit.web.deps import PlatformDep
+from tillit.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+FIELDS = (
+    "reporter_type", "anonymous", "reporter_name", "reporter_organisation", "reporter_email",
+    "reporter_phone", "child_name", "child_personnummer", "child_birth_date", "child_address",
+    "text", "form_token",
+)  # fmt: skip
+PUBLIC_REPORTER_TYPES = {k: v for k, v in REPORTER_TYPES.items() if k not in ("anonym",)}
+
+
+def _tenant_principal(platform: Platform, tenant_slug: str) -> Principal:
+    with platform.session() as db:
+        tenant = get_tenant(db, tenant_slug)
+        return Principal(tenant.id, tenant.slug, "public", None, "webbformulär", frozenset())
+
+
+@router.get("/t/{tenant_slug}/orosanmalan")
+def report_form(request: Request, tenant_slug: str, platform: PlatformDep) -> HTMLResponse:
+    _tenant_principal(platform, tenant_slug)
+    values = {"form_token": secrets.token_urlsafe(24), "reporter_type": "annan"}
+    return _form(request, tenant_slug, values, {})
+
+
+def _form(
+    request: Request, tenant: str, values: dict[str, Any], errors: dict[str, str], status: int = 200
+) -> HTMLResponse:
+    return render(
+        request,
+        "concern_form.html",
+        None,
+        status_code=status,
+        tenant=tenant,
+        v=values,
+        errors=errors,
+        reporter_types=PUBLIC_REPORTER_TYPES,
+    )
+
+
+@router.post("/t/{tenant_slug}/orosanmalan")
+async def submit_report(request: Request, tenant_slug: str, platform: PlatformDep) -> HTMLResponse:
+    principal = _tenant_principal(platform, tenant_slug)
+    values = _values(await request.form())
+    try:
+        report = _report(values)
+        with platform.session() as db:
+            registered = register_report(db, platform.box, principal, report, "webbformular")
+            number = registered.case.case_number
+            received = registered.case.received_at
+    except FieldError as exc:
+        return _form(request, tenant_slug, values, {exc.field: exc.message}, status=400)
+    except InvalidInput as exc:
+        field = "child_personnummer" if exc.code == "child_pnr_invalid" else "text"
+        return _form(request, tenant_slug, values, {field: exc.message}, status=400)
+    return render(
+        request,
+        "concern_receipt.html",
+        None,
+        tenant=tenant_slug,
+        case_number=number,
+        received=received.astimezone().strftime("%Y-%m-%d %H:%M"),
+        anonymous=report.anonymous,
+    )
+
+
+class FieldError(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _values(form: FormData) -> dict[str, Any]:
+    values = {name: str(form.get(name, "")).strip() for name in FIELDS}
+    values["anonymous"] = form.get("anonymous") == "on"
+    return values
+
+
+def _report(v: dict[str, Any]) -> ReportIn:
+    if not v["form_token"]:
+        raise FieldError("text", "Formuläret saknar sin nyckel. Ladda om sidan och försök igen.")
+    birth = _birth_date(v["child_birth_date"])
+    try:
+        return ReportIn(
+            text=v["text"],
+            reporter_type=v["reporter_type"] if v["reporter_type"] in REPORTER_TYPES else "annan",
+            anonymous=v["anonymous"],
+            reporter=Reporter(
+                name=v["reporter_name"] or None,
+                organisation=v["reporter_organisation"] or None,
+                email=v["reporter_email"] or None,
+                phone=v["reporter_phone"] or None,
+            ),
+            child=Child(
+                name=v["child_name"] or None,
+                personnummer=v["child_personnummer"] or None,
+                birth_date=birth,
+                address=v["child_address"] or None,
+            ),
+            source_ref=f"form:{v['form_token'][:100]}",
+        )
+    except ValidationError as exc:
+        raise _field_error(exc) from None
+
+
+def _birth_date(value: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FieldError(
+            "child_birth_date", "Skriv födelsedatum som ÅÅÅÅ-MM-DD, till exempel 2015-04-30."
+        ) from None
+
+
+def _field_error(exc: ValidationError) -> FieldError:
+    first = exc.errors()[0]
+    location = [str(part) for part in first["loc"]]
+    if location[0] == "text":
+        return FieldError("text", "Beskriv din oro med några ord (högst 200 000 tecken).")
+    name = "_".join(location)
+    return FieldError(name if name in FIELDS else "text", "Kontrollera uppgiften.")

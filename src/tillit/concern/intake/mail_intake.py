@@ -1,0 +1,52 @@
+"""Mail intake: poll the intake unit's IMAP mailbox and register every report as a case.
+
+A message is marked processed only after its case is committed; a message whose registration
+fails stays for the next poll. The Message-ID is the case's source ref, so a message seen twice
+(another client reset its flags, a poll cut short) is still one case.
+"""
+
+from __future__ import annotations
+
+from tillit.auth.roles import Principal
+from tillit.concern.intake.mail import MailboxSettings, PollResult, poll_mailbox
+from tillit.concern.intake.mail_parse import IncomingMail
+from tillit.concern.register import register_report
+from tillit.concern.schemas import MAX_REPORT_CHARS, Reporter, ReportIn
+from tillit.platform import Platform
+
+
+def poll(platform: Platform, principal: Principal, settings: MailboxSettings) -> PollResult:
+    principal.require("cases:write")
+
+    def register(mail: IncomingMail) -> None:
+        report, notes = report_from_mail(mail)
+        with platform.session() as db:
+            register_report(
+                db, platform.box, principal, report, "e-post", strict_identity=False, notes=notes
+            )
+
+    return poll_mailbox(settings, register)
+
+
+def report_from_mail(mail: IncomingMail) -> tuple[ReportIn, tuple[str, ...]]:
+    text = f"Ämne: {mail.subject}\n\n{mail.text}" if mail.subject else mail.text
+    notes = tuple(
+        f"Bilagan {a.name or '(utan namn)'} ({a.content_type}) lästes inte in: {a.reason}."
+        for a in mail.attachments
+        if a.reason
+    )
+    if len(text) > MAX_REPORT_CHARS:
+        text = text[:MAX_REPORT_CHARS]
+        notes = (*notes, "Texten var längre än 200 000 tecken och är avkortad; se originalet.")
+    report = ReportIn(
+        text=text,
+        reporter_type="annan",
+        reporter=Reporter(name=_cut(mail.sender_name), email=_cut(mail.sender_address, 320)),
+        received_at=mail.received,
+        source_ref=mail.message_id[:200],
+    )
+    return report, notes
+
+
+def _cut(value: str | None, limit: int = 200) -> str | None:
+    return value[:limit] if value else None

@@ -1,0 +1,231 @@
+"""Letters from a case: drafted from case data, approved by a caseworker, then printed or sent.
+
+A draft is a snapshot of the letter's data (encrypted). Only an approved letter can be
+downloaded for sending; every approval, download and dispatch is audited.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tillit.audit.service import record
+from tillit.auth.roles import Principal
+from tillit.auth.tables import Tenant, User
+from tillit.concern.cases import open_case, settings_for
+from tillit.concern.letters import (
+    LETTER_KINDS,
+    MEDIA_TYPES,
+    LetterData,
+    letter_filename,
+    letter_text,
+    render_letter,
+)
+from tillit.concern.register import decrypt_json
+from tillit.concern.tables import ConcernCase, ConcernLetter
+from tillit.errors import InvalidInput, NotFound
+from tillit.platform import Platform
+
+DISPATCH_METHODS = {"utskrift": "Utskrift", "post": "Post", "e-post": "E-post", "lamnat": "Lämnat"}
+DEFAULT_UNIT = "Socialtjänsten, barn och unga"
+
+
+class LetterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: Literal["receipt", "decision_open", "decision_not_open", "guardian_info"]
+    recipient_name: str = Field(default="", max_length=200)
+    recipient_address: list[str] = Field(default_factory=list, max_length=6)
+    decision_text: str = Field(default="", max_length=10_000)
+    reasons: str = Field(default="", max_length=10_000)
+
+
+def draft_letter(
+    platform: Platform, db: Session, principal: Principal, case_number: str, letter: LetterIn
+) -> ConcernLetter:
+    principal.require("cases:write")
+    case = open_case(db, principal, case_number)
+    data = _letter_data(platform, db, principal, case, letter)
+    draft = ConcernLetter(
+        case_id=case.id,
+        kind=letter.kind,
+        status="utkast",
+        data_enc=platform.box.encrypt(json.dumps(_plain(data), ensure_ascii=False)),
+        created_by=principal.actor,
+    )
+    db.add(draft)
+    db.flush()
+    _audit(db, principal, "concern.letter.draft", case, draft)
+    return draft
+
+
+def _letter_data(
+    platform: Platform, db: Session, principal: Principal, case: ConcernCase, letter: LetterIn
+) -> LetterData:
+    if case.text_enc is None:
+        raise InvalidInput("Ärendets innehåll är gallrat.", code="case_purged")
+    child = decrypt_json(platform.box, case.child_enc)
+    reporter = decrypt_json(platform.box, case.reporter_enc)
+    if letter.kind == "receipt" and (case.anonymous or not reporter):
+        raise InvalidInput(
+            "Anmälaren är anonym: ingen mottagningsbekräftelse kan skickas.",
+            code="reporter_anonymous",
+        )
+    if not child.get("birth_date") or not child.get("name"):
+        raise InvalidInput(
+            "Barnets namn och födelsedatum behövs för brevet; komplettera ärendet.",
+            code="child_details_missing",
+        )
+    office = settings_for(db, case.tenant_id).office
+    tenant = db.get(Tenant, case.tenant_id)
+    recipient = letter.recipient_name or (reporter.get("name") if letter.kind == "receipt" else "")
+    return LetterData(
+        municipality=office.get("municipality") or (tenant.name if tenant else ""),
+        unit=office.get("unit") or DEFAULT_UNIT,
+        case_number=case.case_number,
+        letter_date=datetime.now(UTC).date(),
+        received_date=case.received_at.date(),
+        child_name=child["name"],
+        child_birth_date=date.fromisoformat(child["birth_date"]),
+        recipient_name=recipient or "",
+        recipient_address=tuple(letter.recipient_address),
+        caseworker_name=_caseworker_name(db, principal),
+        office_address=tuple(office.get("address", ())),
+        office_phone=office.get("phone", ""),
+        office_email=office.get("email", ""),
+        decision_text=letter.decision_text,
+        reasons=letter.reasons,
+        reporter_name=(reporter.get("name") or "") if letter.kind == "receipt" else "",
+        reporter_contact=_contact(reporter) if letter.kind != "receipt" else (),
+    )
+
+
+def _contact(reporter: dict[str, Any]) -> tuple[str, ...]:
+    """Given to guardian letters only so that the letter refuses to carry any of it."""
+    return tuple(v for v in (reporter.get(k) for k in ("name", "email", "phone")) if v)
+
+
+def _caseworker_name(db: Session, principal: Principal) -> str:
+    if principal.kind == "user" and principal.id is not None:
+        user = db.get(User, principal.id)
+        if user is not None:
+            return user.display_name or user.username
+    return principal.name
+
+
+def _plain(data: LetterData) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(data).items()}
+
+
+def _data(platform: Platform, letter: ConcernLetter) -> LetterData:
+    if not letter.data_enc:
+        raise InvalidInput("Brevets innehåll är gallrat.", code="letter_purged")
+    raw = json.loads(platform.box.decrypt(letter.data_enc))
+    dates = {f.name for f in fields(LetterData) if "date" in f.name and "birth" not in f.name}
+    values = {
+        k: (
+            date.fromisoformat(v)
+            if k in dates and v
+            else v
+            if not isinstance(v, list)
+            else tuple(v)
+        )
+        for k, v in raw.items()
+    }
+    return LetterData(**values)
+
+
+def get_letter(db: Session, principal: Principal, case_number: str, letter_id: int) -> Any:
+    case = open_case(db, principal, case_number)
+    letter = db.get(ConcernLetter, letter_id)
+    if letter is None or letter.case_id != case.id:
+        raise NotFound("Brevet finns inte.", code="letter_not_found")
+    return case, letter
+
+
+def case_letters(platform: Platform, db: Session, case: ConcernCase) -> list[dict[str, Any]]:
+    statement = select(ConcernLetter).where(ConcernLetter.case_id == case.id)
+    return [letter_dict(platform, x) for x in db.scalars(statement.order_by(ConcernLetter.id))]
+
+
+def letter_dict(platform: Platform, letter: ConcernLetter) -> dict[str, Any]:
+    return {
+        "id": letter.id,
+        "kind": letter.kind,
+        "title": LETTER_KINDS[letter.kind],  # type: ignore[index]
+        "status": letter.status,
+        "created_by": letter.created_by,
+        "approved_by": letter.approved_by,
+        "dispatched_at": letter.dispatched_at.isoformat() if letter.dispatched_at else None,
+        "dispatch_method": letter.dispatch_method,
+        "text": letter_text(letter.kind, _data(platform, letter)) if letter.data_enc else "",  # type: ignore[arg-type]
+    }
+
+
+def approve_letter(db: Session, principal: Principal, case_number: str, letter_id: int) -> Any:
+    principal.require("cases:write")
+    case, letter = get_letter(db, principal, case_number, letter_id)
+    if letter.status != "utkast":
+        raise InvalidInput("Brevet är redan godkänt.", code="letter_not_draft")
+    letter.status, letter.approved_by = "godkant", principal.actor
+    letter.approved_at = datetime.now(UTC)
+    _audit(db, principal, "concern.letter.approve", case, letter)
+    return letter
+
+
+def letter_file(
+    platform: Platform,
+    db: Session,
+    principal: Principal,
+    case_number: str,
+    letter_id: int,
+    fmt: str,
+) -> tuple[bytes, str, str]:
+    """The approved letter as DOCX or PDF: (content, filename, media type); downloading is
+    logged as printing."""
+    if fmt not in MEDIA_TYPES:
+        raise InvalidInput("Format: docx eller pdf.", code="letter_format")
+    case, letter = get_letter(db, principal, case_number, letter_id)
+    if letter.status == "utkast":
+        raise InvalidInput(
+            "Brevet måste godkännas innan det skrivs ut.", code="letter_not_approved"
+        )
+    data = _data(platform, letter)
+    content = render_letter(letter.kind, data, fmt)  # type: ignore[arg-type]
+    _audit(db, principal, "concern.letter.print", case, letter, {"format": fmt})
+    return content, letter_filename(letter.kind, data, fmt), MEDIA_TYPES[fmt]  # type: ignore[arg-type,index]
+
+
+def dispatch_letter(
+    db: Session, principal: Principal, case_number: str, letter_id: int, method: str
+) -> Any:
+    principal.require("cases:write")
+    if method not in DISPATCH_METHODS:
+        raise InvalidInput("Okänt sätt att skicka.", code="dispatch_method")
+    case, letter = get_letter(db, principal, case_number, letter_id)
+    if letter.status == "utkast":
+        raise InvalidInput("Brevet måste godkännas innan det skickas.", code="letter_not_approved")
+    letter.status, letter.dispatch_method = "skickat", method
+    letter.dispatched_at = datetime.now(UTC)
+    _audit(db, principal, "concern.letter.dispatch", case, letter, {"method": method})
+    return letter
+
+
+def _audit(
+    db: Session,
+    principal: Principal,
+    action: str,
+    case: ConcernCase,
+    letter: ConcernLetter,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    detail = {"letter_id": letter.id, "kind": letter.kind, **(extra or {})}
+    record(
+        db, principal, action, object_type="concern_case", object_id=case.case_number, detail=detail
+    )

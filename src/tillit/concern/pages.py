@@ -1,0 +1,271 @@
+"""Pages for the intake unit: the case register, one case with its analysis, review and history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from tillit.catalog.service import list_models
+from tillit.concern.case_analysis import analyse_case, case_passages, review_passage
+from tillit.concern.cases import (
+    detail_dict,
+    history,
+    list_cases,
+    mark_protective_assessment,
+    open_case,
+    set_status,
+    summary_dict,
+)
+from tillit.concern.highlight import highlight_passages
+from tillit.concern.labels import LABEL_NAMES
+from tillit.concern.letter_service import (
+    DISPATCH_METHODS,
+    LetterIn,
+    approve_letter,
+    case_letters,
+    dispatch_letter,
+    draft_letter,
+    letter_file,
+)
+from tillit.concern.letters import LETTER_KINDS
+from tillit.concern.model_summary import summarise_case
+from tillit.concern.schemas import STATUSES, ReviewIn
+from tillit.concern.tables import ConcernCase
+from tillit.errors import (
+    InvalidInput,
+    ModelUnavailable,
+    NotFound,
+    PolicyViolation,
+    ProviderError,
+)
+from tillit.platform import Platform
+from tillit.web.deps import FormDep, PageDep, PlatformDep
+from tillit.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+ACTIVE = "/arenden"
+# Errors the caseworker reads as a message on the case page. NotFound is not among them: a case
+# number of another tenant must answer 404 like a missing one, never a page with a message.
+SHOWN_ON_PAGE = (InvalidInput, PolicyViolation, ModelUnavailable, ProviderError)
+
+
+@router.get("/arenden")
+def cases_page(
+    request: Request,
+    platform: PlatformDep,
+    ctx: PageDep,
+    status: str | None = None,
+    q: str | None = None,
+) -> HTMLResponse:
+    with platform.session() as db:
+        found = list_cases(db, platform.box, ctx.principal, status=status or None, query=q)
+        rows = [summary_dict(platform.box, case) for case in found]
+    return render(
+        request,
+        "concern_cases.html",
+        ctx,
+        active=ACTIVE,
+        rows=rows,
+        statuses=STATUSES,
+        status=status or "",
+        q=q or "",
+    )
+
+
+def _case_view(platform: Platform, ctx: Any, case_number: str) -> dict[str, Any]:
+    with platform.session() as db:
+        case = open_case(db, ctx.principal, case_number)
+        data = detail_dict(db, platform.box, case)
+        passages = case_passages(db, case)
+        earlier = [_history_row(platform, db, c) for c in history(db, case)]
+        return {
+            "case": data,
+            "analysis": case.analysis,
+            "passages": passages,
+            "marked": highlight_passages(data["text"] or "", passages),
+            "history": earlier,
+            "letters": case_letters(platform, db, case),
+        }
+
+
+def _history_row(platform: Platform, db: Any, case: ConcernCase) -> dict[str, Any]:
+    row = summary_dict(platform.box, case)
+    signs: dict[str, int] = {}
+    for passage in case_passages(db, case):
+        for label in (
+            passage["reviewed"] if passage["reviewed"] is not None else passage["suggested"]
+        ):
+            signs[LABEL_NAMES[label]] = signs.get(LABEL_NAMES[label], 0) + 1
+    row["signs"] = signs
+    return row
+
+
+@router.get("/arenden/{case_number}")
+def case_page(
+    request: Request,
+    case_number: str,
+    platform: PlatformDep,
+    ctx: PageDep,
+    message: str | None = None,
+) -> HTMLResponse:
+    view = _case_view(platform, ctx, case_number)
+    return render(
+        request,
+        "concern_case.html",
+        ctx,
+        active=ACTIVE,
+        labels=LABEL_NAMES,
+        statuses=STATUSES,
+        message=message,
+        letter_kinds=LETTER_KINDS,
+        writing_models=_writing_models(platform, ctx.principal.tenant_id),
+        dispatch_methods=DISPATCH_METHODS,
+        **view,
+    )
+
+
+def _back(case_number: str, message: str, anchor: str = "") -> RedirectResponse:
+    from urllib.parse import quote
+
+    return RedirectResponse(
+        f"/arenden/{quote(case_number)}?message={quote(message)}{anchor}", status_code=303
+    )
+
+
+def _missing_besides_case(case_number: str, exc: NotFound) -> RedirectResponse:
+    """A missing classifier or model is a message; a missing case stays a 404."""
+    if exc.code == "case_not_found":
+        raise exc
+    return _back(case_number, exc.message, "#analys")
+
+
+@router.post("/arenden/{case_number}/analys")
+async def analyse_page(case_number: str, platform: PlatformDep, ctx: FormDep) -> RedirectResponse:
+    try:
+        await to_thread.run_sync(analyse_case, platform, ctx.principal, case_number)
+    except SHOWN_ON_PAGE as exc:
+        return _back(case_number, exc.message)
+    except NotFound as exc:
+        return _missing_besides_case(case_number, exc)
+    return _back(case_number, "Anmälan är analyserad. Granska förslagen nedan.", "#analys")
+
+
+@router.post("/arenden/{case_number}/stycken/{position}")
+async def review_page(
+    request: Request, case_number: str, position: int, platform: PlatformDep, ctx: FormDep
+) -> RedirectResponse:
+    form = await request.form()
+    review = ReviewIn(
+        action=str(form.get("action", "set")),  # type: ignore[arg-type]
+        labels=[str(v) for v in form.getlist("labels")],
+    )
+    await to_thread.run_sync(review_passage, platform, ctx.principal, case_number, position, review)
+    return _back(case_number, f"Stycke {position + 1} är granskat.", f"#stycke-{position + 1}")
+
+
+@router.post("/arenden/{case_number}/sammanfattning")
+async def model_summary_page(
+    request: Request, case_number: str, platform: PlatformDep, ctx: FormDep
+) -> RedirectResponse:
+    model = str((await request.form()).get("model", ""))
+    try:
+        await to_thread.run_sync(summarise_case, platform, ctx.principal, case_number, model)
+    except SHOWN_ON_PAGE as exc:
+        return _back(case_number, exc.message, "#analys")
+    except NotFound as exc:
+        return _missing_besides_case(case_number, exc)
+    return _back(case_number, "Språkmodellens sammanfattning är klar.", "#analys")
+
+
+def _writing_models(platform: Platform, tenant_id: int) -> list[dict[str, str]]:
+    """Chat models that may see a case: K3, or K2 (text then pseudonymised)."""
+    with platform.session() as db:
+        return [
+            {"name": m.name, "max_class": m.max_class}
+            for m in list_models(db, tenant_id)
+            if m.enabled and "chat" in m.capabilities and m.max_class in ("K2", "K3")
+        ]
+
+
+@router.post("/arenden/{case_number}/status")
+def status_page(
+    case_number: str,
+    platform: PlatformDep,
+    ctx: FormDep,
+    status: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    try:
+        with platform.session() as db:
+            set_status(db, ctx.principal, open_case(db, ctx.principal, case_number), status)
+    except SHOWN_ON_PAGE as exc:
+        return _back(case_number, exc.message)
+    return _back(case_number, f"Status: {STATUSES[status]}.")
+
+
+@router.post("/arenden/{case_number}/skyddsbedomning")
+def protective_page(case_number: str, platform: PlatformDep, ctx: FormDep) -> RedirectResponse:
+    with platform.session() as db:
+        mark_protective_assessment(db, ctx.principal, open_case(db, ctx.principal, case_number))
+    return _back(case_number, "Skyddsbedömningen är markerad som gjord.")
+
+
+# -- letters ----------------------------------------------------------------------------------
+
+
+@router.post("/arenden/{case_number}/brev")
+async def draft_page(
+    request: Request, case_number: str, platform: PlatformDep, ctx: FormDep
+) -> RedirectResponse:
+    form = await request.form()
+    address = [line.strip() for line in str(form.get("recipient_address", "")).splitlines()]
+    try:
+        letter = LetterIn(
+            kind=str(form.get("kind", "")),  # type: ignore[arg-type]
+            recipient_name=str(form.get("recipient_name", "")),
+            recipient_address=[line for line in address if line][:6],
+            decision_text=str(form.get("decision_text", "")),
+            reasons=str(form.get("reasons", "")),
+        )
+        with platform.session() as db:
+            draft_letter(platform, db, ctx.principal, case_number, letter)
+    except SHOWN_ON_PAGE as exc:
+        return _back(case_number, exc.message, "#brev")
+    except ValueError:
+        return _back(case_number, "Kontrollera brevets uppgifter.", "#brev")
+    return _back(case_number, "Brevet är skapat som utkast. Läs det och godkänn.", "#brev")
+
+
+@router.post("/arenden/{case_number}/brev/{letter_id}/godkann")
+def approve_page(
+    case_number: str, letter_id: int, platform: PlatformDep, ctx: FormDep
+) -> RedirectResponse:
+    with platform.session() as db:
+        approve_letter(db, ctx.principal, case_number, letter_id)
+    return _back(case_number, "Brevet är godkänt och kan skrivas ut eller skickas.", "#brev")
+
+
+@router.get("/arenden/{case_number}/brev/{letter_id}.{fmt}")
+def letter_page_file(
+    case_number: str, letter_id: int, fmt: str, platform: PlatformDep, ctx: PageDep
+) -> Response:
+    with platform.session() as db:
+        content, name, media = letter_file(platform, db, ctx.principal, case_number, letter_id, fmt)
+    return Response(
+        content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.post("/arenden/{case_number}/brev/{letter_id}/skickat")
+def dispatch_page(
+    case_number: str,
+    letter_id: int,
+    platform: PlatformDep,
+    ctx: FormDep,
+    method: Annotated[str, Form()] = "utskrift",
+) -> RedirectResponse:
+    with platform.session() as db:
+        dispatch_letter(db, ctx.principal, case_number, letter_id, method)
+    return _back(case_number, "Brevet är markerat som skickat.", "#brev")

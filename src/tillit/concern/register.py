@@ -1,0 +1,239 @@
+"""Registering a report as a case: case number, deadlines, duplicates, the child's keys.
+
+Personal data is encrypted with the platform's SecretBox before it is stored; equal children and
+equal texts are found through keyed hashes (``SecretBox.keyed_hash``), never through plaintext.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tillit.audit.service import record
+from tillit.auth.roles import Principal
+from tillit.auth.secretbox import SecretBox
+from tillit.concern.schemas import Child, ReportIn
+from tillit.concern.tables import ConcernCase
+from tillit.errors import InvalidInput
+from tillit.privacy.detect import detect
+from tillit.privacy.identity import IdentityNumber, parse_identity
+
+ASSESSMENT_DAYS = 14  # förhandsbedömning within 14 days of receipt (socialtjänstlagen)
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class Registered:
+    case: ConcernCase
+    created: bool
+    warnings: tuple[str, ...] = ()
+
+
+def register_report(
+    db: Session,
+    box: SecretBox,
+    principal: Principal,
+    report: ReportIn,
+    channel: str,
+    *,
+    strict_identity: bool = True,
+    notes: tuple[str, ...] = (),
+) -> Registered:
+    """Register ``report`` as a new case, or return the case its ``source_ref`` already made.
+
+    ``strict_identity``: a child's personnummer that fails validation is refused (form, API);
+    otherwise (mail, import) the case is registered with a warning so nothing is lost.
+    """
+    existing = _by_source(db, principal.tenant_id, channel, report.source_ref)
+    if existing is not None:
+        return Registered(existing, created=False)
+    child, warnings = _child_details(report, strict_identity)
+    warnings = (*warnings, *notes)
+    received = _aware(report.received_at) or datetime.now(UTC)
+    case = ConcernCase(
+        tenant_id=principal.tenant_id,
+        status="ny",
+        channel=channel,
+        reporter_type=report.reporter_type,
+        anonymous=report.anonymous or report.reporter.is_empty,
+        received_at=received,
+        assessment_deadline=received + timedelta(days=ASSESSMENT_DAYS),
+        source_ref=report.source_ref,
+        text_key=box.keyed_hash("report-text", _normalised_text(report.text)),
+        text_enc=box.encrypt(report.text),
+        reporter_enc=None if report.anonymous else encrypt_json(box, report.reporter.model_dump()),
+        child_enc=encrypt_json(box, child.model_dump(mode="json")),
+        analysis={"warnings": list(warnings)} if warnings else {},
+    )
+    _set_child_keys(case, box, child)
+    case.duplicate_of_id = _first_with_same_text(db, case)
+    try:
+        _insert_with_number(db, case)
+    except IntegrityError:
+        db.rollback()
+        existing = _by_source(db, principal.tenant_id, channel, report.source_ref)
+        if existing is None:
+            raise
+        return Registered(existing, created=False)
+    record(
+        db,
+        principal,
+        "concern.case.register",
+        object_type="concern_case",
+        object_id=case.case_number,
+        detail={"channel": channel, "duplicate": case.duplicate_of_id is not None},
+    )
+    return Registered(case, created=True, warnings=warnings)
+
+
+def encrypt_json(box: SecretBox, value: dict[str, Any]) -> str:
+    return box.encrypt(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def decrypt_json(box: SecretBox, token: str | None) -> dict[str, Any]:
+    return json.loads(box.decrypt(token)) if token else {}
+
+
+def birth_date_of(identity: IdentityNumber) -> date | None:
+    digits = identity.normalised
+    day = int(digits[6:8])
+    day = day - 60 if day > 60 else day
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), day)
+    except ValueError:  # samordningsnummer with an unknown date (day or month 00)
+        return None
+
+
+# -- the child --------------------------------------------------------------------------------
+
+
+def _child_details(report: ReportIn, strict: bool) -> tuple[Child, tuple[str, ...]]:
+    child = report.child
+    if not child.personnummer and not child.name:
+        child = _child_from_text(report.text, _aware(report.received_at))
+    if not child.personnummer:
+        return child, ()
+    identity = parse_identity(child.personnummer)
+    if identity is None:
+        if strict:
+            raise InvalidInput(
+                "Barnets personnummer är inte giltigt (fel kontrollsiffra eller datum).",
+                code="child_pnr_invalid",
+            )
+        return child, ("Barnets personnummer i anmälan är inte giltigt.",)
+    birth = child.birth_date or birth_date_of(identity)
+    return child.model_copy(update={"personnummer": identity.normalised, "birth_date": birth}), ()
+
+
+def _child_from_text(text: str, received: datetime | None) -> Child:
+    """A report without structured fields (mail, file): the first identity number of someone
+    under 18, and the name written just before it, are taken to be the child's."""
+    today = (received or datetime.now(UTC)).date()
+    entities = detect(text[:20_000])
+    for index, entity in enumerate(entities):
+        if entity.type != "PNR":
+            continue
+        identity = parse_identity(entity.text)
+        birth = birth_date_of(identity) if identity else None
+        if identity is None or birth is None or _age(birth, today) >= ADULT_AGE:
+            continue
+        name = _name_before(entities, index, text)
+        return Child(name=name, personnummer=identity.normalised, birth_date=birth)
+    return Child()
+
+
+def _name_before(entities: list[Any], index: int, text: str) -> str | None:
+    if index == 0 or entities[index - 1].type != "PERSON":
+        return None
+    person = entities[index - 1]
+    between = text[person.end : entities[index].start]
+    return person.text if len(between) <= 4 and not re.search(r"[.!?]", between) else None
+
+
+def _age(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def _set_child_keys(case: ConcernCase, box: SecretBox, child: Child) -> None:
+    if child.personnummer and parse_identity(child.personnummer):
+        case.child_pnr_key = box.keyed_hash("child-pnr", child.personnummer)
+    if child.name and child.birth_date:
+        name = " ".join(child.name.casefold().split())
+        case.child_name_key = box.keyed_hash("child-name", f"{name}|{child.birth_date}")
+
+
+# -- storing ----------------------------------------------------------------------------------
+
+
+def _by_source(db: Session, tenant_id: int, channel: str, ref: str | None) -> ConcernCase | None:
+    if not ref:
+        return None
+    return db.scalar(
+        select(ConcernCase).where(
+            ConcernCase.tenant_id == tenant_id,
+            ConcernCase.channel == channel,
+            ConcernCase.source_ref == ref,
+        )
+    )
+
+
+def _first_with_same_text(db: Session, case: ConcernCase) -> int | None:
+    return db.scalar(
+        select(func.min(ConcernCase.id)).where(
+            ConcernCase.tenant_id == case.tenant_id, ConcernCase.text_key == case.text_key
+        )
+    )
+
+
+def _insert_with_number(db: Session, case: ConcernCase, attempts: int = 5) -> None:
+    """Case numbers run per tenant and year (OA-2026-00017). On PostgreSQL a concurrent
+    registration that took the same number makes us try the next one inside a savepoint.
+    SQLite has one writer at a time; its driver's savepoints would commit the outer
+    transaction, so there a clash (another process, same instant) surfaces as an error."""
+    if db.get_bind().dialect.name == "sqlite":
+        case.case_number = _next_number(db, case.tenant_id, case.received_at.year)
+        db.add(case)
+        db.flush()
+        return
+    for _ in range(attempts):
+        case.case_number = _next_number(db, case.tenant_id, case.received_at.year)
+        savepoint = db.begin_nested()
+        try:
+            db.add(case)
+            db.flush()
+        except IntegrityError:
+            savepoint.rollback()
+            if _by_source(db, case.tenant_id, case.channel, case.source_ref) is not None:
+                raise  # the same submission, registered by a concurrent request
+            continue
+        savepoint.commit()
+        return
+    raise InvalidInput("Kunde inte tilldela ett ärendenummer; försök igen.", code="case_number")
+
+
+def _next_number(db: Session, tenant_id: int, year: int) -> str:
+    prefix = f"OA-{year}-"
+    last = db.scalar(
+        select(func.max(ConcernCase.case_number)).where(
+            ConcernCase.tenant_id == tenant_id, ConcernCase.case_number.like(f"{prefix}%")
+        )
+    )
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:05d}"
+
+
+def _normalised_text(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,179 @@
+"""JSON API for concern cases (social-services roles only; every read audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from tillit.concern.case_analysis import analyse_case, case_passages, review_passage
+from tillit.concern.cases import (
+    detail_dict,
+    history,
+    list_cases,
+    mark_protective_assessment,
+    open_case,
+    set_status,
+    summary_dict,
+)
+from tillit.concern.letter_service import (
+    LetterIn,
+    approve_letter,
+    case_letters,
+    dispatch_letter,
+    draft_letter,
+    letter_dict,
+    letter_file,
+)
+from tillit.concern.model_summary import summarise_case
+from tillit.concern.register import register_report
+from tillit.concern.schemas import ReportIn, ReviewIn, StatusIn
+from tillit.web.deps import PlatformDep, PrincipalDep
+
+router = APIRouter(prefix="/api/concern", tags=["concern"])
+
+
+@router.post("/cases", status_code=201)
+def register(report: ReportIn, platform: PlatformDep, principal: PrincipalDep) -> JSONResponse:
+    """Register a report (channel ``api``). The same ``source_ref`` twice gives the same case
+    (200 instead of 201)."""
+    principal.require("cases:write")
+    with platform.session() as db:
+        registered = register_report(db, platform.box, principal, report, "api")
+        body = {
+            "case_number": registered.case.case_number,
+            "created": registered.created,
+            "duplicate_of": registered.case.duplicate_of_id is not None,
+            "warnings": list(registered.warnings),
+        }
+    return JSONResponse(body, status_code=201 if registered.created else 200)
+
+
+@router.get("/cases")
+def cases(
+    platform: PlatformDep,
+    principal: PrincipalDep,
+    status: str | None = None,
+    q: str | None = None,
+) -> list[dict[str, Any]]:
+    with platform.session() as db:
+        found = list_cases(db, platform.box, principal, status=status, query=q)
+        return [summary_dict(platform.box, case) for case in found]
+
+
+@router.get("/cases/{case_number}")
+def case(case_number: str, platform: PlatformDep, principal: PrincipalDep) -> dict[str, Any]:
+    with platform.session() as db:
+        found = open_case(db, principal, case_number)
+        data = detail_dict(db, platform.box, found)
+        data["analysis"] = {k: v for k, v in found.analysis.items() if k != "warnings"}
+        data["passages"] = case_passages(db, found)
+        data["history"] = [summary_dict(platform.box, c) for c in history(db, found)]
+        return data
+
+
+@router.post("/cases/{case_number}/status")
+def change_status(
+    case_number: str, change: StatusIn, platform: PlatformDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    with platform.session() as db:
+        found = open_case(db, principal, case_number)
+        set_status(db, principal, found, change.status)
+        return summary_dict(platform.box, found)
+
+
+@router.post("/cases/{case_number}/protective-assessment")
+def protective_assessment(
+    case_number: str, platform: PlatformDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    with platform.session() as db:
+        found = open_case(db, principal, case_number)
+        mark_protective_assessment(db, principal, found)
+        return summary_dict(platform.box, found)
+
+
+@router.post("/cases/{case_number}/analyse")
+def analyse(case_number: str, platform: PlatformDep, principal: PrincipalDep) -> dict[str, Any]:
+    return analyse_case(platform, principal, case_number)
+
+
+@router.post("/cases/{case_number}/passages/{position}/review")
+def review(
+    case_number: str,
+    position: int,
+    decision: ReviewIn,
+    platform: PlatformDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    return review_passage(platform, principal, case_number, position, decision)
+
+
+# -- letters ----------------------------------------------------------------------------------
+
+
+@router.post("/cases/{case_number}/letters", status_code=201)
+def draft(
+    case_number: str, letter: LetterIn, platform: PlatformDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    with platform.session() as db:
+        return letter_dict(platform, draft_letter(platform, db, principal, case_number, letter))
+
+
+@router.get("/cases/{case_number}/letters")
+def letters(case_number: str, platform: PlatformDep, principal: PrincipalDep) -> list[dict]:
+    with platform.session() as db:
+        return case_letters(platform, db, open_case(db, principal, case_number))
+
+
+@router.post("/cases/{case_number}/letters/{letter_id}/approve")
+def approve(
+    case_number: str, letter_id: int, platform: PlatformDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    with platform.session() as db:
+        return letter_dict(platform, approve_letter(db, principal, case_number, letter_id))
+
+
+@router.get("/cases/{case_number}/letters/{letter_id}/file")
+def letter_download(
+    case_number: str,
+    letter_id: int,
+    platform: PlatformDep,
+    principal: PrincipalDep,
+    format: str = "pdf",
+) -> Response:
+    with platform.session() as db:
+        content, name, media = letter_file(platform, db, principal, case_number, letter_id, format)
+    return Response(
+        content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+class DispatchIn(BaseModel):
+    method: str
+
+
+@router.post("/cases/{case_number}/letters/{letter_id}/dispatch")
+def dispatch(
+    case_number: str,
+    letter_id: int,
+    body: DispatchIn,
+    platform: PlatformDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    with platform.session() as db:
+        letter = dispatch_letter(db, principal, case_number, letter_id, body.method)
+        return letter_dict(platform, letter)
+
+
+class SummaryIn(BaseModel):
+    model: str
+
+
+@router.post("/cases/{case_number}/model-summary")
+def model_summary(
+    case_number: str, body: SummaryIn, platform: PlatformDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A summary written by a configured language model (K3, or K2 with pseudonymisation)."""
+    return summarise_case(platform, principal, case_number, body.model)

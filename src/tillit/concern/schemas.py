@@ -1,0 +1,117 @@
+"""What a concern report looks like when it arrives, from any channel."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+REPORTER_TYPES: dict[str, str] = {
+    "skola": "Skola",
+    "forskola": "Förskola",
+    "fritid": "Fritidsverksamhet",
+    "halso_sjukvard": "Hälso- och sjukvård",
+    "bvc": "Barnavårdscentral (BVC)",
+    "tandvard": "Tandvård",
+    "polis": "Polis",
+    "annan_myndighet": "Annan myndighet",
+    "foralder": "Förälder",
+    "slakting": "Släkting",
+    "granne": "Granne eller bekant",
+    "barnet_sjalv": "Barnet självt",
+    "anonym": "Anonym",
+    "annan": "Annan",
+}
+CHANNELS: dict[str, str] = {
+    "webbformular": "Webbformulär",
+    "e-post": "E-post",
+    "telefon": "Telefon",
+    "brev": "Brev",
+    "polisanmalan": "Polisanmälan",
+    "api": "API",
+    "import": "Filimport",
+}
+STATUSES: dict[str, str] = {
+    "ny": "Ny",
+    "forhandsbedomning": "Förhandsbedömning",
+    "utredning_inleds": "Utredning inleds",
+    "inleds_ej": "Utredning inleds ej",
+    "avslutad": "Avslutad",
+}
+CLOSED_STATUSES = frozenset({"inleds_ej", "avslutad"})
+MAX_REPORT_CHARS = 200_000
+
+
+class Reporter(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, max_length=200)
+    organisation: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=50)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any((self.name, self.organisation, self.email, self.phone))
+
+
+class Child(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, max_length=200)
+    personnummer: str | None = Field(default=None, max_length=20)
+    birth_date: date | None = None
+    address: str | None = Field(default=None, max_length=300)
+
+
+class ReportIn(BaseModel):
+    """A report from the form, the API, a mail or a file. ``source_ref`` identifies the
+    submission in its channel (form token, Message-ID, import id): the same one twice is the
+    same case, never a second one."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    text: str = Field(min_length=1, max_length=MAX_REPORT_CHARS)
+    reporter_type: str = "annan"
+    reporter: Reporter = Field(default_factory=Reporter)
+    anonymous: bool = False
+    child: Child = Field(default_factory=Child)
+    received_at: datetime | None = None
+    source_ref: str | None = Field(default=None, max_length=200)
+
+    @field_validator("reporter_type")
+    @classmethod
+    def _known_reporter_type(cls, value: str) -> str:
+        if value not in REPORTER_TYPES:
+            raise ValueError(f"reporter_type must be one of {', '.join(REPORTER_TYPES)}")
+        return value
+
+    @field_validator("text")
+    @classmethod
+    def _has_words(cls, value: str) -> str:
+        if not any(ch.isalnum() for ch in value):
+            raise ValueError("the report has no text")
+        return value
+
+
+class StatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: str
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, value: str) -> str:
+        if value not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        return value
+
+
+class ReviewIn(BaseModel):
+    """The caseworker's decision on one passage: confirm the suggestion or set other labels."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["confirm", "reject", "set"]
+    labels: list[str] = Field(default_factory=list, max_length=8)

@@ -1,0 +1,1 @@
+"""Insyn: the public transparency register and per-answer provenance."""

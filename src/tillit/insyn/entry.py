@@ -1,0 +1,314 @@
+"""A register entry, built from live configuration (manifest, catalogue, collections, Runs)
+plus the governance record. The same dict feeds the HTML page, the JSON API, the exports and
+each stored version. Field names follow /work/shared/insyn-fields.md §2.1."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tillit.apps.manifest import AssistantManifest
+from tillit.apps.prompt import PROMPT_TEMPLATE_VERSION
+from tillit.apps.tables import App
+from tillit.auth.tables import Tenant
+from tillit.catalog.service import resolve_by_name
+from tillit.catalog.tables import CatalogModel
+from tillit.errors import NotFound
+from tillit.governance.lifecycle import (
+    PUBLIC_STATUS,
+    PUBLIC_STATUS_LABELS_SV,
+    STATE_LABELS_SV,
+)
+from tillit.governance.record import (
+    ASSESSMENT_LABELS_SV,
+    OUTCOME_LABELS_SV,
+    RecordData,
+)
+from tillit.governance.service import Current, current
+from tillit.knowledge.tables import Collection, Document
+from tillit.policy import CLASS_LABELS_SV, SecurityClass
+from tillit.runs.tables import Run
+
+SCHEMA_VERSION = "tillit-insyn/1"
+VOLATILE = ("usage", "updated", "record_version", "first_published")
+NOT_A_DECISION = (
+    "Tjänsten fattar inga beslut och har ingen tillgång till dina ärenden. Svaren är inte "
+    "beslut och kan inte överklagas; beslut fattas av en handläggare och motiveras."
+)
+HOSTING_SV = {"own": "Egen drift", "external": "Extern tjänst"}
+ROLE_SV = {"generation": "skriver svaret", "retrieval": "sökning", "rerank": "omrankning"}
+
+
+def register_path(tenant_slug: str, path: str) -> str:
+    """Register URLs name the municipality with ?kommun= (left out for the default tenant)."""
+    return path if tenant_slug == "default" else f"{path}?kommun={tenant_slug}"
+
+
+def is_listed(app: App, record: RecordData) -> bool:
+    """Public apps are always in the register; staff apps when their record says so."""
+    return app.manifest.get("audience") == "public" or record.in_register
+
+
+def model_summary(model: CatalogModel, role: str, tenant_slug: str) -> dict[str, Any]:
+    return {
+        "name": model.name,
+        "version": model.version,
+        "remote_model": model.remote_model,
+        "supplier": model.supplier,
+        "hosting": model.hosting,
+        "hosting_label": HOSTING_SV.get(model.hosting, model.hosting),
+        "country": model.country,
+        "licence": model.licence,
+        "role": role,
+        "role_label": ROLE_SV[role],
+        "page": register_path(tenant_slug, f"/insyn/modeller/{model.name}"),
+    }
+
+
+def app_models(
+    db: Session, tenant_id: int, manifest: AssistantManifest, collections: list[Collection]
+) -> list[tuple[str, CatalogModel]]:
+    wanted = [("generation", manifest.model), ("rerank", manifest.rerank_model)]
+    wanted += [("retrieval", c.embedding_model) for c in collections]
+    found: list[tuple[str, CatalogModel]] = []
+    seen: set[str] = set()
+    for role, name in wanted:
+        if not name or name in seen:
+            continue
+        seen.add(name)
+        try:
+            found.append((role, resolve_by_name(db, tenant_id, name)))
+        except NotFound:
+            continue
+    return found
+
+
+def app_collections(db: Session, tenant_id: int, manifest: AssistantManifest) -> list[Collection]:
+    rows = db.scalars(
+        select(Collection).where(
+            Collection.tenant_id == tenant_id, Collection.name.in_(manifest.collections)
+        )
+    )
+    by_name = {c.name: c for c in rows}
+    return [by_name[n] for n in manifest.collections if n in by_name]
+
+
+def source_summary(db: Session, collection: Collection, tenant_slug: str) -> dict[str, Any]:
+    count, last = db.execute(
+        select(func.count(), func.max(Document.indexed_at)).where(
+            Document.collection_id == collection.id, Document.status == "indexed"
+        )
+    ).one()
+    return {
+        "name": collection.name,
+        "title": collection.description or collection.name,
+        "owner": collection.owner,
+        "security_class": collection.security_class,
+        "documents": int(count),
+        "last_indexed": _iso(last),
+        "page": register_path(tenant_slug, f"/insyn/kallor/{collection.name}"),
+    }
+
+
+def pipeline(manifest: AssistantManifest, sources: int) -> dict[str, Any]:
+    steps = [
+        "Din fråga tas emot. Den sparas inte i klartext i tjänstens logg, bara ett kontrollvärde.",
+        f"Tjänsten söker i {sources} godkända källsamlingar från kommunen (ordsökning och "
+        "semantisk sökning).",
+    ]
+    if manifest.rerank_model:
+        steps.append(f"Modellen {manifest.rerank_model} sorterar avsnitten efter relevans.")
+    if manifest.model:
+        steps.append(
+            f"Språkmodellen {manifest.model} skriver ett svar enbart utifrån de hittade "
+            "avsnitten och hänvisar till dem med [1], [2] …"
+        )
+    else:
+        steps.append(
+            "Ingen språkmodell skriver text: svaret består av citat ur de avsnitt som bäst "
+            "matchar frågan."
+        )
+    checks = [
+        "Om källorna inte besvarar frågan ger tjänsten inget svar i stället för att gissa.",
+        "Källtexterna behandlas som data, aldrig som instruktioner.",
+        f"Informationsklassen ({manifest.security_class}) kontrolleras mot vad modellen är "
+        "godkänd för.",
+    ]
+    if manifest.privacy == "pseudonymise":
+        checks.append("Personuppgifter maskeras innan text lämnar kommunen.")
+    writer = (
+        f"modellen {manifest.model} skriver svaret bara utifrån källorna"
+        if manifest.model
+        else "svaret består av citat ur källorna"
+    )
+    return {
+        "steps": steps,
+        "checks": checks,
+        "summary": f"Din fråga → sökning i {sources} godkända källor → {writer} → kontroller",
+        "prompt_template_version": PROMPT_TEMPLATE_VERSION,
+        "top_k": manifest.top_k,
+        "generation": "generative" if manifest.model else "extractive",
+    }
+
+
+def usage(db: Session, app: App) -> dict[str, int]:
+    base = select(func.count()).where(
+        Run.tenant_id == app.tenant_id,
+        Run.app == app.name,
+        Run.kind == "assistant.ask",
+        Run.status == "ok",
+    )
+    since = datetime.now(UTC) - timedelta(days=30)
+    return {
+        "answers_last_30_days": int(db.scalar(base.where(Run.started_at >= since)) or 0),
+        "answers_total": int(db.scalar(base) or 0),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _assessments(record: RecordData) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "kind": a.kind,
+            "label": ASSESSMENT_LABELS_SV[a.kind],
+            "date": a.date.isoformat(),
+            "outcome": a.outcome,
+            "outcome_label": OUTCOME_LABELS_SV[a.outcome],
+            "by": a.by,
+            "summary": a.summary,
+            "link": a.link,
+        }
+        for a in sorted(record.assessments, key=lambda a: a.date)
+    ]
+    if record.ai_act:
+        rows.insert(
+            0,
+            {
+                "kind": "ai_act",
+                "label": ASSESSMENT_LABELS_SV["ai_act"],
+                "date": str(record.ai_act.get("classified_at", ""))[:10],
+                "outcome": record.ai_act.get("risk_group"),
+                "outcome_label": record.ai_act.get("risk_label"),
+                "by": "Beslutsstöd i Tillit",
+                "summary": "; ".join(record.ai_act.get("transparency_labels", [])),
+                "link": None,
+            },
+        )
+    return rows
+
+
+def _ai_act(record: RecordData) -> dict[str, Any] | None:
+    if not record.ai_act:
+        return None
+    public = dict(record.ai_act)
+    public.pop("classified_by", None)  # a user name: internal
+    return public
+
+
+def _governance(record: RecordData, now: Current) -> dict[str, Any]:
+    lifecycle = now.lifecycle
+    status = PUBLIC_STATUS[lifecycle.state]
+    label = PUBLIC_STATUS_LABELS_SV[status]
+    return {
+        "status": status,
+        "status_label": "Under ny granskning" if lifecycle.under_review else label,
+        "lifecycle_state": lifecycle.state,
+        "lifecycle_label": STATE_LABELS_SV[lifecycle.state],
+        "under_review": lifecycle.under_review,
+        "review_reasons": list(lifecycle.review_reasons or []),
+        "in_use_from": _iso(lifecycle.in_use_from),
+        "in_use_to": _iso(lifecycle.in_use_to),
+        "governance_record_version": now.version,
+        "risk_class": (record.ai_act or {}).get("risk_group", "ej_klassad"),
+        "risk_label": (record.ai_act or {}).get("risk_label", "Inte klassad ännu"),
+        "ai_act": _ai_act(record),
+        "risks": [r.model_dump() for r in record.risks],
+        "assessments": _assessments(record),
+        "evaluation": [
+            a for a in _assessments(record) if a["kind"] in ("evaluation", "red_teaming")
+        ],
+    }
+
+
+def _people(record: RecordData) -> dict[str, Any]:
+    return {
+        "department": record.department,
+        "owner": {"role": record.owner_role, "department": record.department},
+        "contact": {
+            "email": record.contact_email,
+            "url": record.contact_url,
+            "report_error_url": record.report_error_url,
+            "owner_role": record.owner_role,
+        },
+        "legal_basis": {
+            "text": record.legal_basis,
+            "refs": [link.model_dump() for link in record.legal_refs],
+        },
+        "political_decision_ref": record.political_decision_ref,
+        "scope_out": record.scope_out,
+        "human_oversight": record.human_oversight,
+        "appeal_route": record.appeal_route,
+        "limitations": record.limitations,
+        "en": record.en.model_dump(),
+    }
+
+
+def build_entry(db: Session, app: App) -> dict[str, Any]:
+    tenant = db.get(Tenant, app.tenant_id)
+    assert tenant is not None
+    manifest = AssistantManifest.model_validate(app.manifest)
+    now = current(db, app)
+    record = now.record
+    collections = app_collections(db, app.tenant_id, manifest)
+    models = app_models(db, app.tenant_id, manifest, collections)
+    flow = pipeline(manifest, len(collections))
+    page = register_path(tenant.slug, f"/insyn/tjanster/{app.name}")
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": f"{tenant.slug}/{app.name}",
+        "slug": app.name,
+        "name": app.name,
+        "lang": manifest.language,
+        "organisation": tenant.name,
+        "purpose": record.purpose_plain or manifest.purpose,
+        "purpose_en": record.en.purpose,
+        "audience": manifest.audience,
+        **_governance(record, now),
+        **_people(record),
+        "models": [model_summary(m, role, tenant.slug) for role, m in models],
+        "sources": [source_summary(db, c, tenant.slug) for c in collections],
+        "how_it_works": flow["summary"],
+        "pipeline": {**flow, "app_version": app.version},
+        "security_class": manifest.security_class.value,
+        "security_class_label": CLASS_LABELS_SV[SecurityClass(manifest.security_class)],
+        "automated_decision": False,
+        "not_a_decision": NOT_A_DECISION,
+        "ai_disclosure_text": "Svaren skapas av AI och bygger bara på kommunens egna källor.",
+        "usage": usage(db, app),
+        "app_version": app.version,
+        "created": _iso(app.created_at),
+        "links": {
+            "page": page,
+            "json": register_path(tenant.slug, f"/insyn/api/services/{app.name}"),
+            "versions": register_path(tenant.slug, f"/insyn/api/services/{app.name}/versions"),
+            "service": f"/t/{tenant.slug}/assistent/{app.name}"
+            if manifest.audience == "public"
+            else None,
+        },
+    }
+
+
+def stable_part(entry: dict[str, Any]) -> dict[str, Any]:
+    """What a new version is made for: everything but counters and dates of re-indexing."""
+    stable = {k: v for k, v in entry.items() if k not in VOLATILE}
+    stable["sources"] = [
+        {k: v for k, v in s.items() if k not in ("documents", "last_indexed")}
+        for s in entry.get("sources", [])
+    ]
+    return stable

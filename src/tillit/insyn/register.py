@@ -1,0 +1,133 @@
+"""Reading the public register of one municipality (tenant): its listed services, and the
+models and knowledge sources they use. Anything not used by a listed service is "not found",
+the same answer as for something that does not exist (here or in another tenant)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tillit.apps.manifest import AssistantManifest
+from tillit.apps.tables import App
+from tillit.auth.tables import Tenant
+from tillit.catalog.tables import CatalogModel
+from tillit.errors import NotFound
+from tillit.governance.service import current_record
+from tillit.insyn.entry import (
+    app_collections,
+    app_models,
+    is_listed,
+    model_summary,
+    register_path,
+    source_summary,
+)
+from tillit.insyn.publish import live_entry
+from tillit.knowledge.tables import Collection, Document
+
+DEFAULT_TENANT = "default"
+
+
+def tenant_for(db: Session, kommun: str | None) -> Tenant:
+    slug = (kommun or DEFAULT_TENANT).strip().lower()
+    tenant = db.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        raise NotFound("Kommunen finns inte i registret.", code="tenant_not_found")
+    return tenant
+
+
+def listed_apps(db: Session, tenant_id: int) -> list[App]:
+    apps = db.scalars(select(App).where(App.tenant_id == tenant_id).order_by(App.name))
+    return [app for app in apps if is_listed(app, current_record(db, app)[1])]
+
+
+def listed_app(db: Session, tenant_id: int, slug: str) -> App:
+    app = db.scalar(select(App).where(App.tenant_id == tenant_id, App.name == slug))
+    if app is None or not is_listed(app, current_record(db, app)[1]):
+        raise NotFound("Tjänsten finns inte i registret.", code="service_not_found")
+    return app
+
+
+def live_entries(db: Session, tenant_id: int) -> list[dict[str, Any]]:
+    return [live_entry(db, app) for app in listed_apps(db, tenant_id)]
+
+
+def _uses(db: Session, tenant: Tenant) -> list[tuple[App, AssistantManifest, list[Collection]]]:
+    found = []
+    for app in listed_apps(db, tenant.id):
+        manifest = AssistantManifest.model_validate(app.manifest)
+        found.append((app, manifest, app_collections(db, tenant.id, manifest)))
+    return found
+
+
+def _service_link(app: App, tenant: Tenant) -> dict[str, str]:
+    return {"name": app.name, "page": register_path(tenant.slug, f"/insyn/tjanster/{app.name}")}
+
+
+def model_record(db: Session, tenant: Tenant, name: str) -> dict[str, Any]:
+    """The model card of a model that a listed service uses (insyn-fields.md §2.2)."""
+    model: CatalogModel | None = None
+    services = []
+    for app, manifest, collections in _uses(db, tenant):
+        for role, candidate in app_models(db, tenant.id, manifest, collections):
+            if candidate.name == name:
+                model = candidate
+                services.append({**_service_link(app, tenant), "role": role})
+    if model is None:
+        raise NotFound("Modellen finns inte i registret.", code="model_not_found")
+    summary = model_summary(model, services[0]["role"], tenant.slug)
+    summary.pop("role_label")
+    summary.pop("role")
+    return {
+        **summary,
+        "model_id": f"{tenant.slug}/{model.name}@{model.version or 'okänd'}",
+        "capabilities": list(model.capabilities),
+        "max_class": model.max_class,
+        "model_card": model.model_card,
+        "status": "aktiv" if model.enabled else "avstängd",
+        "updated": model.updated_at.isoformat(),
+        "approved_for_services": services,
+    }
+
+
+def source_record(db: Session, tenant: Tenant, name: str) -> dict[str, Any]:
+    """A knowledge source (collection) a listed service uses. Documents are listed only for
+    open information (K0); for other classes only the summary is public."""
+    collection: Collection | None = None
+    services = []
+    for app, _manifest, collections in _uses(db, tenant):
+        for candidate in collections:
+            if candidate.name == name:
+                collection = candidate
+                services.append(_service_link(app, tenant))
+    if collection is None:
+        raise NotFound("Källan finns inte i registret.", code="source_not_found")
+    summary = source_summary(db, collection, tenant.slug)
+    documents = _documents(db, collection) if collection.security_class == "K0" else []
+    return {
+        **summary,
+        "description": collection.description,
+        "embedding_model": collection.embedding_model,
+        "documents_listed": collection.security_class == "K0",
+        "document_list": documents,
+        "used_by": services,
+    }
+
+
+def _documents(db: Session, collection: Collection) -> list[dict[str, Any]]:
+    rows = db.scalars(
+        select(Document)
+        .where(Document.collection_id == collection.id, Document.status == "indexed")
+        .order_by(Document.title, Document.key)
+    )
+    return [
+        {
+            "title": doc.title or doc.key,
+            "owner": doc.owner or collection.owner,
+            "url": doc.source if doc.source.startswith(("http://", "https://")) else None,
+            "version": doc.version,
+            "last_indexed": doc.indexed_at.isoformat() if doc.indexed_at else None,
+        }
+        for doc in rows
+    ]

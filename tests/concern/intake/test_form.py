@@ -1,0 +1,89 @@
+"""The public report form: a receipt, one case per submission, and nothing lost on errors."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tillit.concern.tables import ConcernCase
+from tillit.platform import Platform
+
+TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+TEXT = "Min granne Elsa, 8 år, är ofta ensam hemma på kvällarna och har inte ätit."
+
+
+def _form(client: TestClient) -> dict[str, str]:
+    page = client.get("/t/default/orosanmalan")
+    assert page.status_code == 200 and 'lang="sv"' in page.text
+    token = TOKEN.search(page.text)
+    assert token
+    return {
+        "form_token": token.group(1),
+        "reporter_type": "granne",
+        "reporter_name": "Karin Ek",
+        "reporter_email": "karin@example.se",
+        "child_name": "Elsa Berg",
+        "child_birth_date": "2017-05-02",
+        "text": TEXT,
+    }
+
+
+def _cases(platform: Platform) -> int:
+    with platform.session() as db:
+        return db.scalar(select(func.count()).select_from(ConcernCase)) or 0
+
+
+def test_a_submitted_report_gets_a_receipt_and_a_case(
+    client: TestClient, platform: Platform
+) -> None:
+    response = client.post("/t/default/orosanmalan", data=_form(client))
+    assert response.status_code == 200
+    number = re.search(r'id="case-number">([^<]+)<', response.text)
+    assert number and number.group(1).startswith("OA-")
+    with platform.session() as db:
+        case = db.scalar(select(ConcernCase))
+        assert case.channel == "webbformular" and case.reporter_type == "granne"
+        assert case.child_name_key  # name + birth date: history can find the child
+
+
+def test_submitting_the_same_form_twice_makes_one_case(
+    client: TestClient, platform: Platform
+) -> None:
+    form = _form(client)
+    first = client.post("/t/default/orosanmalan", data=form)
+    second = client.post("/t/default/orosanmalan", data=form)
+    numbers = [re.search(r'id="case-number">([^<]+)<', r.text).group(1) for r in (first, second)]
+    assert numbers[0] == numbers[1] and _cases(platform) == 1
+
+
+def test_a_refused_report_comes_back_with_everything_written(
+    client: TestClient, platform: Platform
+) -> None:
+    form = {**_form(client), "child_personnummer": "140621-2388"}
+    response = client.post("/t/default/orosanmalan", data=form)
+    assert response.status_code == 400
+    assert "personnummer är inte giltigt" in response.text
+    assert TEXT in response.text and 'aria-invalid="true"' in response.text
+    empty = client.post("/t/default/orosanmalan", data={**_form(client), "text": "   "})
+    assert empty.status_code == 400 and "Beskriv din oro" in empty.text
+    assert _cases(platform) == 0
+
+
+def test_an_unknown_municipality_is_404(client: TestClient) -> None:
+    assert client.get("/t/finns-inte/orosanmalan").status_code == 404
+    assert client.post("/t/finns-inte/orosanmalan", data={"text": TEXT}).status_code == 404
+
+
+def test_each_tenant_gets_its_own_cases(
+    client: TestClient, platform: Platform, second_tenant: str
+) -> None:
+    page = client.get(f"/t/{second_tenant}/orosanmalan")
+    token = TOKEN.search(page.text).group(1)
+    client.post(f"/t/{second_tenant}/orosanmalan", data={"form_token": token, "text": TEXT})
+    with platform.session() as db:
+        case = db.scalar(select(ConcernCase))
+        from tillit.auth.service import get_tenant
+
+        assert case.tenant_id == get_tenant(db, second_tenant).id

@@ -1,0 +1,75 @@
+"""Mail intake end to end: a report mailed to a real dovecot becomes one case, once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from email.message import EmailMessage
+
+import pytest
+from sqlalchemy import select
+
+from tests.support.mailserver import MailServer, mail_server
+from tillit.auth.roles import Principal
+from tillit.auth.service import get_tenant
+from tillit.concern.cases import detail_dict
+from tillit.concern.intake.mail import MailboxSettings
+from tillit.concern.intake.mail_intake import poll
+from tillit.concern.tables import ConcernCase
+from tillit.platform import Platform
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MailServer]:
+    with mail_server() as running:
+        yield running
+
+
+def _principal(platform: Platform) -> Principal:
+    with platform.session() as db:
+        tenant = get_tenant(db, "default")
+        return Principal(tenant.id, tenant.slug, "system", None, "cli", frozenset({"admin"}))
+
+
+def _mail(message_id: str, html_only: bool = False) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Åsa Öberg <asa.oberg@skola.example>"
+    msg["To"] = "orosanmalan@kommun.test"
+    msg["Subject"] = "Orosanmälan gällande Elsa Berg"
+    msg["Message-ID"] = message_id
+    body = "Elsa Berg, 150305-1201, berättade i dag att pappa slår henne när han är full."
+    if html_only:
+        msg.set_content(f"<html><body><p>{body}</p><script>x()</script></body></html>", "html")
+    else:
+        msg.set_content(body)
+        msg.add_attachment(b"%PDF-1.4 binary", maintype="application", subtype="pdf",
+                           filename="intyg.pdf")  # fmt: skip
+    return msg.as_bytes()
+
+
+def test_mailed_reports_become_cases_once(server: MailServer, platform: Platform) -> None:
+    server.reset()
+    server.deliver(_mail("<r1@skola.example>"))
+    server.deliver(_mail("<r2@skola.example>", html_only=True))
+    settings = MailboxSettings(
+        host=server.host,
+        port=server.port,
+        username=server.user,
+        password=server.password,
+        ssl=False,
+        processed_folder="Registrerade",
+    )
+    first = poll(platform, _principal(platform), settings)
+    assert (first.fetched, first.registered, first.failed) == (2, 2, [])
+    server.deliver(_mail("<r1@skola.example>"))  # the same message arrives again
+    second = poll(platform, _principal(platform), settings)
+    assert second.registered == 1  # handed over, but the Message-ID is already a case
+    with platform.session() as db:
+        cases = list(db.scalars(select(ConcernCase).order_by(ConcernCase.id)))
+        assert len(cases) == 2 and {c.channel for c in cases} == {"e-post"}
+        plain, html = (detail_dict(db, platform.box, c) for c in cases)
+    assert plain["reporter"]["email"] == "asa.oberg@skola.example"
+    assert "pappa slår henne" in plain["text"] and "Ämne: Orosanmälan" in plain["text"]
+    assert any("intyg.pdf" in warning for warning in plain["warnings"])
+    assert plain["child"]["name"] == "Elsa Berg" and plain["child"]["birth_date"] == "2015-03-05"
+    assert "pappa slår henne" in html["text"] and "x()" not in html["text"]
+    assert html["duplicate_of"] == plain["case_number"]  # same text through the same inbox

@@ -1,0 +1,78 @@
+"""A model-written case summary against a real OpenAI-compatible server process: K3 models get
+the text, K2 models get it pseudonymised (and the answer back re-identified), others nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+import tillit.concern.model_summary as model_summary
+from tests.support.factories import register_upstream_model
+from tillit.concern.model_summary import summarise_case
+from tillit.concern.register import register_report
+from tillit.concern.schemas import ReportIn
+from tillit.errors import PolicyViolation
+from tillit.platform import Platform
+from tillit.runs.tables import Run
+
+from .conftest import system
+
+TEXT = "Eleven Elias Nordström, 140621-2389, berättar att pappa Johan Nordström slår honom."
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What reached the upstream, as the upstream itself reports it (the call is real)."""
+    received: list[str] = []
+    real = model_summary._chat
+
+    async def spy(provider_type: str, spec: Any, body: dict[str, Any]) -> dict:
+        response = await real(provider_type, spec, body)
+        received.append(response["x_received"])
+        return response
+
+    monkeypatch.setattr(model_summary, "_chat", spy)
+    return received
+
+
+def _case(platform: Platform) -> str:
+    with platform.session() as db:
+        registered = register_report(db, platform.box, system(platform), ReportIn(text=TEXT), "api")
+        return registered.case.case_number
+
+
+def test_a_k3_model_reads_the_case_as_it_is(
+    platform: Platform, upstream: str, sent: list[str]
+) -> None:
+    register_upstream_model(platform, upstream, name="egen", max_class="K3")
+    summary = summarise_case(platform, system(platform), _case(platform), "egen")
+    assert "Elias Nordström" in sent[0] and "<anmälan>" in sent[0]
+    assert "Elias Nordström" in summary["text"]  # the echo upstream repeats the prompt
+
+
+def test_a_k2_model_gets_pseudonymised_text_and_the_answer_is_reidentified(
+    platform: Platform, upstream: str, sent: list[str]
+) -> None:
+    register_upstream_model(platform, upstream, name="moln", max_class="K2")
+    summary = summarise_case(platform, system(platform), _case(platform), "moln")
+    for value in ("Elias", "Nordström", "140621-2389", "Johan"):
+        assert value not in sent[0]
+    assert "Elias Nordström" in summary["text"] and "140621-2389" in summary["text"]
+    with platform.session() as db:
+        run = db.scalar(select(Run).where(Run.kind == "concern.summary"))
+    assert run.policy["decision"] == "pseudonymised" and run.privacy["detected"]["PERSON"] >= 2
+    assert "Elias" not in str(run.privacy)
+
+
+def test_a_k1_model_is_refused_before_anything_leaves(
+    platform: Platform, upstream: str, sent: list[str]
+) -> None:
+    register_upstream_model(platform, upstream, name="publik", max_class="K1")
+    with pytest.raises(PolicyViolation):
+        summarise_case(platform, system(platform), _case(platform), "publik")
+    assert sent == []
+    with platform.session() as db:
+        run = db.scalar(select(Run).where(Run.kind == "concern.summary"))
+    assert run.status == "refused" and run.error_code == "security_class_exceeded"

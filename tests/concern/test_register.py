@@ -1,0 +1,111 @@
+"""Registering reports as cases: numbers, deadlines, duplicates, the child, encryption at rest."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select, text
+
+from tillit.audit.tables import AuditEvent
+from tillit.auth.roles import Principal
+from tillit.concern.cases import history
+from tillit.concern.register import register_report
+from tillit.concern.schemas import Child, Reporter, ReportIn
+from tillit.concern.tables import ConcernCase
+from tillit.errors import InvalidInput
+from tillit.platform import Platform
+
+REPORT = (
+    "Jag är lärare på Myrbergsskolan. Eleven Elias Nordström, 140621-2389, hade blåmärken "
+    "på armarna och sa att pappa tagit hårt i honom."
+)
+
+
+def _principal(platform: Platform) -> Principal:
+    with platform.session() as db:
+        from tillit.auth.service import get_tenant
+
+        tenant = get_tenant(db, "default")
+        return Principal(tenant.id, tenant.slug, "user", 1, "handl", frozenset({"caseworker"}))
+
+
+def _register(platform: Platform, report: ReportIn, channel: str = "api", **kw: object):
+    with platform.session() as db:
+        registered = register_report(db, platform.box, _principal(platform), report, channel, **kw)
+        return registered.case.case_number, registered.created, registered.case.id
+
+
+def test_a_report_gets_a_case_number_and_the_14_day_deadline(platform: Platform) -> None:
+    received = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    first, created, _ = _register(platform, ReportIn(text=REPORT, received_at=received))
+    second, _, _ = _register(platform, ReportIn(text=REPORT + " Igen.", received_at=received))
+    assert created
+    assert (first, second) == ("OA-2026-00001", "OA-2026-00002")
+    with platform.session() as db:
+        case = db.scalar(select(ConcernCase).where(ConcernCase.case_number == first))
+        assert case.status == "ny"
+        assert case.assessment_deadline == datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
+        events = db.scalars(select(AuditEvent).where(AuditEvent.action == "concern.case.register"))
+        assert {e.object_id for e in events} == {first, second}
+
+
+def test_the_same_submission_twice_is_one_case(platform: Platform) -> None:
+    report = ReportIn(text=REPORT, source_ref="form-token-1")
+    number, created, _ = _register(platform, report)
+    again, created_again, _ = _register(platform, report)
+    assert created and not created_again and number == again
+
+
+def test_the_same_text_through_another_channel_is_registered_and_marked(platform: Platform) -> None:
+    _, _, first_id = _register(platform, ReportIn(text=REPORT), "e-post")
+    _, created, second_id = _register(platform, ReportIn(text="  " + REPORT.upper()), "api")
+    assert created
+    with platform.session() as db:
+        assert db.get(ConcernCase, second_id).duplicate_of_id == first_id
+
+
+def test_personal_data_is_encrypted_at_rest(platform: Platform) -> None:
+    report = ReportIn(
+        text=REPORT,
+        reporter=Reporter(name="Annika Lindqvist", email="annika@skola.example"),
+        child=Child(name="Elias Nordström", personnummer="140621-2389"),
+    )
+    _register(platform, report)
+    with platform.engine.connect() as conn:
+        dump = " ".join(
+            str(v) for row in conn.execute(text("SELECT * FROM concern_cases")) for v in row
+        )
+    for secret in ("Elias", "Nordström", "140621", "Annika", "blåmärken", "skola.example"):
+        assert secret not in dump
+
+
+def test_an_invalid_personnummer_is_refused_or_kept_with_a_warning(platform: Platform) -> None:
+    bad = ReportIn(text=REPORT, child=Child(name="Elias", personnummer="140621-2388"))
+    with pytest.raises(InvalidInput) as refused:
+        _register(platform, bad)
+    assert refused.value.code == "child_pnr_invalid"
+    with platform.session() as db:
+        registered = register_report(
+            db, platform.box, _principal(platform), bad, "e-post", strict_identity=False
+        )
+        assert registered.created and registered.warnings
+
+
+def test_history_finds_earlier_reports_by_personnummer_in_the_text(platform: Platform) -> None:
+    _, _, first = _register(platform, ReportIn(text=REPORT), "e-post")
+    other = "Grannen hör skrik. Det gäller Elias Nordström (20140621-2389) som bor i huset."
+    _, _, second = _register(platform, ReportIn(text=other), "e-post")
+    unrelated = "Eleven Maja Berg, 150305-1201, har stor frånvaro."
+    _, _, third = _register(platform, ReportIn(text=unrelated), "e-post")
+    with platform.session() as db:
+        found = history(db, db.get(ConcernCase, second))
+        assert [case.id for case in found] == [first]
+        assert history(db, db.get(ConcernCase, third)) == []
+
+
+def test_an_adults_personnummer_is_not_taken_for_the_childs(platform: Platform) -> None:
+    report = "Mamman Karin Ek, 850412-1230, ringde om sin dotter som inte går till skolan."
+    _, _, case_id = _register(platform, ReportIn(text=report), "e-post")
+    with platform.session() as db:
+        assert db.get(ConcernCase, case_id).child_pnr_key is None

