@@ -21,6 +21,15 @@ MAX_CHARS = 1_000_000
 class TextIn(BaseModel):
     text: str = Field(max_length=MAX_CHARS)
     style: Literal["tag", "names"] = "tag"
+    mode: Literal["irreversible", "reversible"] = "irreversible"
+    mapping: str | None = Field(
+        default=None, max_length=MAX_CHARS, description="Continue a case: an earlier mapping."
+    )
+
+
+class ReidentifyIn(BaseModel):
+    text: str = Field(max_length=MAX_CHARS)
+    mapping: str = Field(min_length=1, max_length=MAX_CHARS)
 
 
 def _audit(platform: PlatformDep, principal: PrincipalDep, action: str, counts: Counter) -> None:
@@ -40,14 +49,20 @@ async def detect_entities(data: TextIn, platform: PlatformDep, principal: Princi
 
 @router.post("/pseudonymise")
 async def pseudonymise(data: TextIn, platform: PlatformDep, principal: PrincipalDep) -> dict:
-    """An irreversible preview: nothing is stored, the key is thrown away."""
+    """Irreversible (default): nothing is stored, the key is thrown away. Reversible: the answer
+    carries ``mapping``, encrypted with this installation's key; pass it back to continue the
+    same case (same person, same pseudonym) or to re-identify."""
 
     def work() -> dict[str, Any]:
-        result = Pseudonymiser("irreversible", data.style).pseudonymise(data.text)
-        return {
+        pseudonymiser = _pseudonymiser(platform, data)
+        result = pseudonymiser.pseudonymise(data.text)
+        answer: dict[str, Any] = {
             "text": result.text,
-            "replacements": [{k: v for k, v in r.as_dict().items()} for r in result.replacements],
+            "replacements": [r.as_dict() for r in result.replacements],
         }
+        if data.mode == "reversible":
+            answer["mapping"] = pseudonymiser.export_mapping(platform.box)
+        return answer
 
     result = await to_thread.run_sync(work)
     await to_thread.run_sync(
@@ -58,3 +73,27 @@ async def pseudonymise(data: TextIn, platform: PlatformDep, principal: Principal
         Counter(r["type"] for r in result["replacements"]),
     )
     return result
+
+
+def _pseudonymiser(platform: PlatformDep, data: TextIn) -> Pseudonymiser:
+    if data.mode == "reversible" and data.mapping:
+        return Pseudonymiser.from_mapping(data.mapping, platform.box)
+    return Pseudonymiser(data.mode, data.style)
+
+
+@router.post("/reidentify")
+async def reidentify(data: ReidentifyIn, platform: PlatformDep, principal: PrincipalDep) -> dict:
+    """Originals back in place of pseudonyms: only for roles allowed to see them (caseworker),
+    and always audited (counts, never values), refusals included."""
+
+    def work() -> dict[str, Any]:
+        pseudonymiser = Pseudonymiser.from_mapping(data.mapping, platform.box)
+
+        def audit_hook(action: str, detail: dict[str, Any]) -> None:
+            with platform.session() as db:
+                audit(db, principal, action, outcome=detail["outcome"], detail=detail)
+
+        text = pseudonymiser.reidentify(data.text, roles=principal.roles, audit=audit_hook)
+        return {"text": text}
+
+    return await to_thread.run_sync(work)
