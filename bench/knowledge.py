@@ -364,7 +364,11 @@ def ingest(
         for patch in patches:
             stack.enter_context(patch)
         started = time.perf_counter()
-        job = ingest_module.ingest_items(platform, backend, job_id, [(name, docs)])
+        # One origin per stage: with a shared origin, each stage's ingest would remove the
+        # documents of the stages before it as "gone from the source" (the runs before
+        # 2026-11-24 measured 90,010 chunks, not 100,021, at the "100k" stage).
+        origin = f"{name}:{label}"
+        job = ingest_module.ingest_items(platform, backend, job_id, [(origin, docs)])
         seconds = time.perf_counter() - started
     if job.skipped:
         raise RuntimeError(f"{job.skipped} documents were skipped: {job.message}")
@@ -376,6 +380,17 @@ def ingest(
         seconds,
         dict(timers.seconds),
     )
+
+
+def collection_chunks(platform: Any, name: str) -> int:
+    from sqlalchemy import func, select
+
+    from tillit.knowledge.tables import Chunk
+
+    with platform.session() as db:
+        collection = _collection(db, name)
+        query = select(func.count()).where(Chunk.collection_id == collection.id)
+        return int(db.scalar(query) or 0)
 
 
 def database_mb(platform: Any) -> float:
@@ -803,6 +818,9 @@ def run_backend(
             report.ingests.append(result)
             done = upto
             chunks = sum(corpus.chunks[:upto])
+            held = collection_chunks(platform, "bench")
+            if held != chunks:
+                raise RuntimeError(f"the collection holds {held:,} chunks, expected {chunks:,}")
             _log(f"{backend}: ingested {chunks:,} chunks ({result.rate:,.0f}/s)")
             search = measure_search(platform, "bench", chunks, queries, qvec, args.search_budget)
             report.searches.append(search)

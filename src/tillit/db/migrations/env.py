@@ -12,7 +12,9 @@ BACKEND_SPECIFIC_COLUMNS = {("chunks", "embedding"), ("chunks", "terms_tsv")}
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    """Autogenerate must not touch what knowledge/index/ maintains by hand."""
+    """Autogenerate must not touch what knowledge/index/ maintains by hand: on SQLite the FTS5
+    tables ``chunk_fts_<collection id>`` (one per collection, migration 0004_search) and their
+    shadow tables; on PostgreSQL the embedding and tsvector columns and their indexes."""
     if type_ == "table" and name and name.startswith("chunk_fts"):
         return False
     if type_ == "column" and (obj.table.name, name) in BACKEND_SPECIFIC_COLUMNS:
