@@ -202,7 +202,10 @@ def agreement(db: Session, tenant_id: int) -> dict[str, Any]:
         by_item[item_id][annotator] = list(labels)
     from tillit.concern.classifier.agreement import krippendorff_alpha
 
-    shared = {k: v for k, v in by_item.items() if len(v) >= 2}
+    shared = [labels for labels in by_item.values() if len(labels) >= 2]
     if not shared:
         return {"items": 0, "alpha": None, "per_label": {}}
-    return {"items": len(shared), **krippendorff_alpha(shared)}
+    annotators = sorted({name for labels in shared for name in labels})
+    table = [[labels.get(name) for labels in shared] for name in annotators]
+    result = krippendorff_alpha(table)
+    return {"items": len(shared), "alpha": result.overall, "per_label": result.per_label}

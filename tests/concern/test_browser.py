@@ -1,0 +1,67 @@
+"""Intake → analysis → letter in a real browser (Playwright + Debian's Chromium) against a real
+``tillit serve``: a resident reports through the public form, a caseworker analyses the case,
+confirms a suggestion, and approves and downloads a decision letter."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.insyn.test_browser import AXE, PHONE, axe_problems, overflow
+from tests.support.browser import chromium_page
+from tests.support.factories import PASSWORD, make_user
+from tests.support.servers import tillit_server
+from tillit.platform import Platform
+
+pytestmark = pytest.mark.browser
+
+REPORT = (
+    "Jag bor granne med familjen. I går kväll hörde jag pappan skrika och slå Elsa, som är "
+    "sju år. Hon grät länge. I morse hade hon ett blåmärke i ansiktet när hon gick till skolan."
+)
+
+
+def test_report_to_analysis_to_letter(settings, platform: Platform, installed: int) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "handlaggare", ["caseworker"])
+    env = {"TILLIT_DATABASE_URL": settings.database_url} if settings.database_url else {}
+    with tillit_server(settings.data_dir, env) as (base, _), chromium_page() as page:
+        assert AXE.exists(), "npm install --prefix tests/support/node axe-core@4"
+        page.goto(f"{base}/t/default/orosanmalan")
+        assert page.locator("html").get_attribute("lang") == "sv"
+        assert axe_problems(page) == []
+        page.set_viewport_size(PHONE)
+        assert overflow(page) <= 0
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.get_by_label("Jag anmäler som").select_option("granne")
+        page.get_by_label("Ditt namn").fill("Karin Ek")
+        page.get_by_label("Barnets namn").fill("Elsa Berg")
+        page.get_by_label("Barnets födelsedatum").fill("2019-04-30")
+        page.get_by_label("Beskriv din oro").fill(REPORT)
+        page.get_by_role("button", name="Skicka anmälan").click()
+        case_number = page.locator("#case-number").inner_text()
+        assert case_number.startswith("OA-")
+        assert axe_problems(page) == []
+
+        page.goto(f"{base}/arenden")
+        page.get_by_label("Användarnamn").fill("handlaggare")
+        page.get_by_label("Lösenord").fill(PASSWORD)
+        page.get_by_role("button", name="Logga in").click()
+        page.get_by_role("link", name=case_number).click()
+        page.get_by_role("button", name="Analysera anmälan").click()
+        page.get_by_text("Anmälan är analyserad").wait_for()
+        assert page.locator("mark.sign").count() >= 1
+        assert "Förslag från Tillit" in page.locator("#summary").inner_text()
+        assert axe_problems(page) == []
+        marked = page.locator("mark.sign").first.get_attribute("id").removeprefix("text-")
+        page.locator(f"#stycke-{marked}").get_by_role("button", name="Bekräfta förslaget").click()
+        page.get_by_text("är granskat").wait_for()
+        assert "bekräftat" in page.locator(".report-text").inner_text()
+
+        page.get_by_label("Brevtyp").select_option("decision_open")
+        page.get_by_label("Mottagare", exact=True).fill("Anna Berg")
+        page.get_by_role("button", name="Skapa utkast").click()
+        page.get_by_role("button", name="Godkänn brevet").click()
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Ladda ned PDF").click()
+        assert download.value.suggested_filename.endswith(".pdf")
+        page.get_by_role("button", name="Markera som skickat").click()
+        assert page.get_by_text("skickat (Utskrift)").is_visible()

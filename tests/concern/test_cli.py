@@ -1,0 +1,102 @@
+"""``tillit concern train|analyse|import|models`` — the CLI contract of the concern issue."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.test_cli import database_env
+from tillit import cli_support
+from tillit.cli import app
+from tillit.concern.labels import LABELS
+from tillit.config import Settings
+from tillit.platform import Platform
+
+from .conftest import DEV
+
+ANALYSE_ROWS = [
+    {"id": "r1", "text": "Pappa slog Elsa Berg med en livrem i går. Hon hade märken på ryggen."},
+    {"id": 2, "text": "Eleven har haft hög frånvaro men mår bra enligt mamma."},
+    {"id": "tom", "text": ""},
+]
+
+
+@pytest.fixture
+def cli(settings: Settings, platform: Platform, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(cli_support._state, "data_dir", None)
+    runner = CliRunner()
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(
+            app, [*args, "--data-dir", str(settings.data_dir)], env=database_env(settings)
+        )
+
+    return run
+
+
+def _subset(tmp_path: Path, count: int) -> Path:
+    lines = DEV.read_text(encoding="utf-8").splitlines()[:count]
+    path = tmp_path / "train.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_train_then_analyse(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    trained = cli("concern", "train", "--data", str(_subset(tmp_path, 150)), "--no-evaluate")
+    assert trained.exit_code == 0, trained.output
+    versions = json.loads(cli("concern", "models", "--json").stdout)
+    assert [(v["version"], v["active"]) for v in versions] == [(1, True)]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ANALYSE_ROWS))
+    target = tmp_path / "out.jsonl"
+    result = cli("concern", "analyse", "--input", str(source), "--output", str(target))
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["r1", 2, "tom"]
+    first = rows[0]
+    text = ANALYSE_ROWS[0]["text"]
+    assert first["passages"][0]["start"] == 0 and first["passages"][-1]["end"] <= len(text)
+    for passage in first["passages"]:
+        assert set(passage["labels"]) <= set(LABELS)
+        assert set(passage["scores"]) == set(LABELS)
+    assert any("fysiskt_vald" in p["labels"] for p in first["passages"])
+    assert {"start", "end", "type", "text"} <= set(first["entities"][0])
+    assert any(e["type"] == "PERSON" and e["text"] == "Elsa Berg" for e in first["entities"])
+    assert "Fysiskt våld" in first["summary"]
+    assert rows[2]["passages"] == [] and rows[2]["entities"] == []
+
+
+def test_training_a_second_version_compares_with_the_first(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = str(_subset(tmp_path, 40))
+    assert cli("concern", "train", "--data", data).exit_code == 0
+    second = cli("concern", "train", "--data", data)
+    assert second.exit_code == 0, second.output
+    versions = json.loads(cli("concern", "models", "--json").stdout)
+    assert [v["version"] for v in versions if v["active"]] == [2]
+    assert versions[0]["card"]["comparison"] is not None
+    assert versions[0]["card"]["evaluation"]["per_label"]
+
+
+def test_analyse_without_a_trained_classifier_fails_clearly(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(ANALYSE_ROWS[0]))
+    result = cli("concern", "analyse", "--input", str(source), "--output", str(tmp_path / "o"))
+    assert result.exit_code == 1 and "Ingen klassificerare är tränad" in result.output
+
+
+def test_malformed_training_data_names_the_line(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = _subset(tmp_path, 3)
+    path.write_text(path.read_text() + '{"id": "x", "text": "hej"\n')
+    result = cli("concern", "train", "--data", str(path))
+    assert result.exit_code == 1 and "4" in result.output
+
+
+def test_import_registers_each_report_once(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = str(_subset(tmp_path, 5))
+    first = json.loads(cli("concern", "import", "--input", data, "--json").stdout)
+    again = json.loads(cli("concern", "import", "--input", data, "--json").stdout)
+    assert len(first["registered"]) == 5 and first["rejected"] == []
+    assert again["registered"] == [] and len(again["already_registered"]) == 5

