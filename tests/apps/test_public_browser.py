@@ -95,6 +95,8 @@ def test_staff_chat_streams_the_answer(settings, tmp_path: Path) -> None:  # typ
         page.get_by_label("Din fråga").fill("Vad kostar boendeparkering?")
         page.get_by_role("button", name="Fråga").click()
         page.get_by_text("Klart. Svars-id:").wait_for()
+        provenance = page.get_by_role("link", name="Hur skapades svaret?").last
+        assert "/insyn/svar/" in (provenance.get_attribute("href") or "")
         assert page.url == f"{base}/assistants/intern"  # answered in place, streamed
         assert "500 kronor" in page.locator("#live-answer .answer-text").inner_text()
         assert "Parkering" in page.locator("#live-answer .citations").inner_text()

@@ -65,7 +65,13 @@
     } else if (event.event === "error") {
       status.textContent = "Fel: " + event.message;
     } else if (event.event === "done") {
-      status.textContent = "Klart. Svars-id: " + event.run_id;
+      status.textContent = "Klart. Svars-id: " + event.run_id + ". ";
+      if (event.provenance_url) {
+        const link = document.createElement("a");
+        link.href = event.provenance_url;
+        link.textContent = "Hur skapades svaret?";
+        status.append(link);
+      }
     }
   }
 })();
