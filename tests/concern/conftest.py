@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.test_cli import cli  # noqa: F401 - the `tillit …` runner fixture, shared
 from tillit.auth.roles import Principal
 from tillit.auth.service import get_tenant
 from tillit.concern.models import make_card, store_version

@@ -5,15 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
-
-from tests.test_cli import database_env
-from tillit import cli_support
-from tillit.cli import app
 from tillit.concern.labels import LABELS
-from tillit.config import Settings
-from tillit.platform import Platform
 
 from .conftest import DEV
 
@@ -22,19 +14,6 @@ ANALYSE_ROWS = [
     {"id": 2, "text": "Eleven har haft hög frånvaro men mår bra enligt mamma."},
     {"id": "tom", "text": ""},
 ]
-
-
-@pytest.fixture
-def cli(settings: Settings, platform: Platform, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setitem(cli_support._state, "data_dir", None)
-    runner = CliRunner()
-
-    def run(*args: str):  # type: ignore[no-untyped-def]
-        return runner.invoke(
-            app, [*args, "--data-dir", str(settings.data_dir)], env=database_env(settings)
-        )
-
-    return run
 
 
 def _subset(tmp_path: Path, count: int) -> Path:

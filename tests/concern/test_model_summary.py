@@ -26,14 +26,14 @@ TEXT = "Eleven Elias Nordström, 140621-2389, berättar att pappa Johan Nordstr�
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """What reached the upstream, as the upstream itself reports it (the call is real)."""
     received: list[str] = []
-    real = model_summary._chat
+    real = model_summary.chat_once
 
     async def spy(provider_type: str, spec: Any, body: dict[str, Any]) -> dict:
         response = await real(provider_type, spec, body)
         received.append(response["x_received"])
         return response
 
-    monkeypatch.setattr(model_summary, "_chat", spy)
+    monkeypatch.setattr(model_summary, "chat_once", spy)
     return received
 
 

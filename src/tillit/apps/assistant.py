@@ -24,7 +24,7 @@ from tillit.platform import Platform
 from tillit.policy import SecurityClass
 from tillit.privacy.policy import PrivacyStep
 from tillit.providers.base import ProviderSpec, usage_tokens
-from tillit.providers.registry import build_provider
+from tillit.providers.registry import chat_once
 from tillit.runs.service import cost_of, hash_input, new_run_id
 from tillit.runs.tables import Run
 
@@ -227,19 +227,9 @@ def _generative(
     run: Run,
 ) -> Answer:
     generation = prepare_generation(platform, principal, manifest, question, hits, run)
-    response = anyio.run(_chat_once, generation.provider_type, generation.spec, generation.body)
+    response = anyio.run(chat_once, generation.provider_type, generation.spec, generation.body)
     text = str(((response.get("choices") or [{}])[0].get("message") or {}).get("content") or "")
     return finish_generation(text, response, generation, hits, run)
-
-
-async def _chat_once(provider_type: str, spec: ProviderSpec, body: dict[str, Any]) -> dict:
-    """A provider of its own, opened and closed in this event loop (ask runs in a worker
-    thread or the CLI, not in the server's loop)."""
-    provider = build_provider(provider_type, spec)
-    try:
-        return await provider.chat(body)
-    finally:
-        await provider.aclose()
 
 
 def save_run(

@@ -24,8 +24,7 @@ from tillit.errors import ModelUnavailable, PolicyViolation, TillitError
 from tillit.platform import Platform
 from tillit.policy import SecurityClass
 from tillit.privacy.policy import PrivacyStep, class_after_pseudonymisation
-from tillit.providers.base import ProviderSpec
-from tillit.providers.registry import build_provider
+from tillit.providers.registry import chat_once
 from tillit.runs.service import hash_input, new_run_id
 from tillit.runs.tables import Run
 
@@ -92,7 +91,7 @@ def _summarise(
         "temperature": 0.1,
         "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompt}],
     }
-    response = anyio.run(_chat, model.provider, spec, body)
+    response = anyio.run(chat_once, model.provider, spec, body)
     answer = str(((response.get("choices") or [{}])[0].get("message") or {}).get("content") or "")
     if privacy is not None:
         answer = privacy.unmask(answer)
@@ -136,14 +135,6 @@ def _prompt(passages: list[tuple[str, list[str]]]) -> str:
         lines.append(f"[{number}] ({signs}) {' '.join(passage.split())}")
     lines.append("</anmälan>")
     return "\n".join(lines)
-
-
-async def _chat(provider_type: str, spec: ProviderSpec, body: dict[str, Any]) -> dict:
-    provider = build_provider(provider_type, spec)
-    try:
-        return await provider.chat(body)
-    finally:
-        await provider.aclose()
 
 
 def _store(

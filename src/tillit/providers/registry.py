@@ -52,3 +52,13 @@ class ProviderPool:
             await provider.aclose()
         self._providers.clear()
         self._retired.clear()
+
+
+async def chat_once(provider_type: str, spec: ProviderSpec, body: dict[str, Any]) -> dict:
+    """One chat call on a provider of its own, opened and closed in the caller's event loop
+    (for work in a worker thread or the CLI, not in the server's loop and its pooled providers)."""
+    provider = build_provider(provider_type, spec)
+    try:
+        return await provider.chat(body)
+    finally:
+        await provider.aclose()
