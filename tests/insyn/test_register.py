@@ -105,7 +105,9 @@ def test_exports_validate_against_their_schemas(client, platform, public_app):  
     assert atrs["tier_1"]["contact_email"] == RECORD["contact_email"]
     assert atrs["tier_2"]["tool_specification"]["phase"] == "Production"
     nl = client.get(f"/insyn/api/services/{public_app}?format=algoritmeregister").json()
-    assert nl["status"] == "In gebruik" and nl["dpia"] is False  # DPIA judged not needed
+    assert nl["status"] == "In gebruik"
+    assert "DPIA" in nl["impacttoetsen"]  # judged not needed: explained, not listed as done
+    assert not any("DPIA" in t["title"] for t in nl["impacttoetsen_grouping"])
     bulk = client.get("/insyn/api/export", params={"format": "atrs", "versions": "all"})
     assert bulk.headers["content-disposition"].startswith("attachment")
     body = bulk.json()

@@ -1,27 +1,149 @@
-"""Exports of a register entry to other registers' field names, and JSON Schemas for the
-entry and each export (served at /insyn/api/schema, used by the tests).
+"""Exports of a register entry to two other registers' formats, and JSON Schemas for the entry
+and each export (served at /insyn/api/schema, used by the tests).
 
-- UK Algorithmic Transparency Recording Standard (ATRS 3.0): tier 1 + tier 2 sections.
-- Dutch Algoritmeregister publication standard: the field names of its public API.
-Fields Tillit cannot know are left empty (null), never invented."""
+Each export carries a ``_tillit`` object that is not part of the other standard: which version
+of it was followed, where that version was read, and which Tillit entry and register version it
+came from. A consumer that wants the bare record drops that one key. Fields Tillit cannot know
+are left empty (null), never invented.
+
+Dutch Algoritmeregister, publication standard 1.0 (``ALGORITMEREGISTER``)
+    Source: GitHub MinBZK/Algoritmeregister, ``backend/app/schemas/config/v1_0.json`` (commit
+    559218f55d46e2fa89a3f97a36d1cb1414494409), the field list the register's own backend
+    validates against (field names, required fields, maximum lengths, permitted values).
+    Deviations, on purpose:
+    - ``lang`` is ``"swe"`` (ISO 639-3, as the standard prescribes); version 1.0 permits only
+      ``"nld"`` because the Dutch register is Dutch-only. Saying "nld" about Swedish text
+      would be false.
+    - ``publication_category`` is derived from the AI Act classification: high risk →
+      "Hoog-risico AI-systeem"; any other classified service → "Overige algoritmes", because
+      Tillit's services take no decisions (category B, "Impactvolle algoritmes", means legal
+      or similarly significant effects on people). Not classified yet → null.
+    - URLs are made absolute with ``public_base_url`` when it is configured; relative ones
+      are left out (the standard asks for https:// URLs).
+
+UK Algorithmic Transparency Recording Standard (``ATRS``)
+    ``metadata``: the GOV.UK publishing schema of ATRS records, GitHub alphagov/
+    specialist-publisher, ``lib/documents/schemas/algorithmic_transparency_records.json``
+    (commit 00edfc625106eb32fb6f1958b23df5dec37c3b01): the keys and permitted values of the
+    record's metadata (organisation type, function, capability, task, phase, region, date
+    published, ATRS version). Values outside the UK lists (organisation, region) are left out.
+    ``tier_1`` / ``tier_2``: the sections and fields of the ATRS v3.0 template. The template
+    itself is a spreadsheet published by the UK government (linked from the GOV.UK guidance
+    "Algorithmic Transparency Recording Standard – guidance for public sector bodies"); no
+    machine-readable copy of it was found in a public repository, so the field names below
+    follow the template's section and field labels (snake_cased) and are NOT checked against
+    an official schema. Only the section structure (Tier 1 overview; Tier 2: owner and
+    responsibility, description and rationale, decision-making process, tool specification,
+    risks, mitigations and impact assessments) is taken from the template's own index page."""
 
 from __future__ import annotations
 
 from typing import Any
 
-ATRS_PHASE = {"under_utveckling": "Pre-deployment", "i_bruk": "Production", "ur_bruk": "Retired"}
+from tillit.governance.lifecycle import STATES
+
+ALGORITMEREGISTER = {
+    "standard": "Algoritmeregister publicatiestandaard",
+    "standard_version": "1.0",
+    "source": {
+        "repository": "MinBZK/Algoritmeregister",
+        "path": "backend/app/schemas/config/v1_0.json",
+        "commit": "559218f55d46e2fa89a3f97a36d1cb1414494409",
+    },
+    "deviations": [
+        "lang is 'swe' (the standard permits only 'nld' in version 1.0)",
+        "publication_category is derived from the AI Act classification",
+    ],
+}
+ATRS = {
+    "standard": "Algorithmic Transparency Recording Standard",
+    "standard_version": "v3.0",
+    "source": {
+        "metadata": {
+            "repository": "alphagov/specialist-publisher",
+            "path": "lib/documents/schemas/algorithmic_transparency_records.json",
+            "commit": "00edfc625106eb32fb6f1958b23df5dec37c3b01",
+        },
+        "tiers": {
+            "document": "ATRS template v3.0 (spreadsheet), GOV.UK guidance for public "
+            "sector bodies",
+            "verified": "section structure only; field names follow the template's labels",
+        },
+    },
+}
+
+# Tillit's lifecycle states → ATRS phase (GOV.UK facet values and labels).
+ATRS_PHASE = {
+    "ide": "pre-deployment",
+    "analys": "pre-deployment",
+    "utveckling": "pre-deployment",
+    "test": "beta-pilot",
+    "produktion": "production",
+    "avvecklad": "retired",
+}
+ATRS_PHASE_LABELS = {
+    "pre-deployment": "Pre-deployment",
+    "beta-pilot": "Beta/Pilot",
+    "production": "Production",
+    "retired": "Retired",
+}
 NL_STATUS = {
     "under_utveckling": "In ontwikkeling",
     "i_bruk": "In gebruik",
     "ur_bruk": "Buiten gebruik",
 }
+NL_PUBLICATION_CATEGORY = {
+    "hög": "Hoog-risico AI-systeem",
+    "begränsad": "Overige algoritmes",
+    "minimal": "Overige algoritmes",
+    "inte_ai_system": "Overige algoritmes",
+}
+ASSESSMENT_TITLES_NL = {
+    "dpia": "Data Protection Impact Assessment (DPIA)",
+    "fria": "Impact Assessment Mensenrechten en Algoritmes (IAMA)",
+}
+
+
+def _cut(text: str | None, limit: int) -> str | None:
+    """Texts longer than a field allows are shortened at a word, with an ellipsis."""
+    if text is None or len(text) <= limit:
+        return text
+    head = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,.;:")
+    return head + "…"
+
+
+def _absolute(url: str | None, base_url: str | None) -> str | None:
+    if not url:
+        return None
+    if url.startswith(("http://", "https://")):
+        return url
+    return base_url.rstrip("/") + url if base_url else None
+
+
+def _month(iso: str | None) -> str | None:
+    return iso[:7] if iso else None
+
+
+def _suppliers(entry: dict[str, Any]) -> list[str]:
+    return sorted({m["supplier"] for m in entry["models"] if m.get("supplier")})
+
+
+def _origin(entry: dict[str, Any], standard: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **standard,
+        "mapped_by": "Tillit",
+        "entry": {"id": entry["id"], "record_version": entry.get("record_version")},
+    }
 
 
 def _joined(items: list[str]) -> str:
     return "\n".join(f"- {item}" for item in items)
 
 
-def _model_rows(entry: dict[str, Any]) -> list[dict[str, Any]]:
+# --- UK ATRS ----------------------------------------------------------------------------------
+
+
+def _atrs_models(entry: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
             "model_name": m["name"],
@@ -35,41 +157,81 @@ def _model_rows(entry: dict[str, Any]) -> list[dict[str, Any]]:
             "model_performance": None,
             "datasets": None,
             "dataset_purposes": None,
-            "supplier": m.get("supplier"),
-            "hosting": m.get("hosting_label"),
-            "country_of_processing": m.get("country"),
-            "licence": m.get("licence"),
         }
         for m in entry["models"]
     ]
 
 
-def _data_rows(entry: dict[str, Any]) -> list[dict[str, Any]]:
+def _atrs_data(entry: dict[str, Any], base_url: str | None) -> list[dict[str, Any]]:
     return [
         {
             "source_data_name": s["title"],
             "data_modality": "Text",
-            "data_description": f"Kunskapssamlingen {s['name']} ({s['documents']} dokument)",
-            "data_quantity": s["documents"],
+            "data_description": f"Kunskapssamlingen {s['name']} ({s['documents']} dokument)"
+            + (f", ägd av {s['owner']}" if s.get("owner") else "")
+            + (f", senast inläst {s['last_indexed'][:10]}" if s.get("last_indexed") else ""),
+            "data_quantities": f"{s['documents']} dokument",
             "sensitive_attributes": None,
-            "source_data_url": s["page"],
+            "data_completeness_and_representativeness": None,
+            "source_data_url": _absolute(s["page"], base_url),
             "data_collection": "Inläst från kommunens egna källor",
+            "data_cleaning": None,
+            "data_sharing_agreements": None,
             "data_access_and_storage": f"Informationsklass {s['security_class']}",
-            "owner": s.get("owner"),
-            "last_indexed": s.get("last_indexed"),
         }
         for s in entry["sources"]
     ]
 
 
-def to_atrs(entry: dict[str, Any]) -> dict[str, Any]:
-    contact = entry["contact"]
+def _atrs_third_parties(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for supplier in _suppliers(entry):
+        models = [m for m in entry["models"] if m.get("supplier") == supplier]
+        roles = ", ".join(f"{m['name']} ({m['role_label']})" for m in models)
+        hosting = ", ".join(sorted({m["hosting_label"] for m in models if m.get("hosting_label")}))
+        rows.append(
+            {
+                "third_party": supplier,
+                "companies_house_number": None,
+                "third_party_role": f"Levererar modellen {roles}",
+                "procurement_procedure_type": None,
+                "third_party_data_access_terms": hosting or None,
+            }
+        )
+    return rows
+
+
+def _atrs_metadata(entry: dict[str, Any]) -> dict[str, Any]:
+    """Keys and values of the GOV.UK publishing schema (alphagov/specialist-publisher)."""
+    generative = entry["pipeline"].get("generation") == "generative"
     return {
-        "schema": "ATRS 3.0 (mapped by Tillit)",
+        "algorithmic_transparency_record_organisation_type": ["local-authority"],
+        "algorithmic_transparency_record_function": ["general-public-services"],
+        "algorithmic_transparency_record_capability": [
+            "computer-linguistics" if generative else "discovery"
+        ],
+        "algorithmic_transparency_record_task": entry["purpose"],
+        "algorithmic_transparency_record_phase": ATRS_PHASE[entry.get("lifecycle_state", "ide")],
+        "algorithmic_transparency_record_date_published": (
+            entry.get("first_published") or entry.get("updated") or ""
+        )[:10]
+        or None,
+        "algorithmic_transparency_record_atrs_version": ATRS["standard_version"],
+    }
+
+
+def to_atrs(entry: dict[str, Any], base_url: str | None = None) -> dict[str, Any]:
+    contact = entry["contact"]
+    phase = ATRS_PHASE[entry.get("lifecycle_state", "ide")]
+    suppliers = _atrs_third_parties(entry)
+    website = entry["links"].get("service") or entry["links"]["page"]
+    return {
+        "_tillit": _origin(entry, ATRS),
+        "metadata": _atrs_metadata(entry),
         "tier_1": {
             "name": entry["name"],
             "description": entry["purpose"],
-            "website": entry["links"].get("service") or entry["links"]["page"],
+            "website_url": _absolute(website, base_url) or contact.get("url"),
             "contact_email": contact.get("email"),
         },
         "tier_2": {
@@ -77,9 +239,8 @@ def to_atrs(entry: dict[str, Any]) -> dict[str, Any]:
                 "organisation_or_department": entry["organisation"],
                 "team": entry.get("department"),
                 "senior_responsible_owner": entry["owner"].get("role"),
-                "external_supplier": sorted(
-                    {m["supplier"] for m in entry["models"] if m.get("supplier")}
-                ),
+                "third_party_involvement": "Yes" if suppliers else "No",
+                "third_parties": suppliers,
             },
             "description_and_rationale": {
                 "detailed_description": entry["how_it_works"],
@@ -88,10 +249,11 @@ def to_atrs(entry: dict[str, Any]) -> dict[str, Any]:
                 "previous_process": None,
                 "alternatives_considered": None,
             },
-            "deployment_context": {
-                "integration_into_broader_operational_process": entry["not_a_decision"],
-                "human_review": entry.get("human_oversight"),
-                "frequency_and_scale_of_usage": entry.get("usage"),
+            "decision_making_process": {
+                "process_integration": entry["not_a_decision"],
+                "provided_information": entry.get("ai_disclosure_text"),
+                "frequency_and_scale_of_usage": _usage_text(entry.get("usage")),
+                "human_decisions_and_review": entry.get("human_oversight"),
                 "required_training": None,
                 "appeals_and_review": entry.get("appeal_route"),
             },
@@ -99,83 +261,139 @@ def to_atrs(entry: dict[str, Any]) -> dict[str, Any]:
                 "system_architecture": _joined(
                     entry["pipeline"]["steps"] + entry["pipeline"]["checks"]
                 ),
-                "phase": ATRS_PHASE[entry["status"]],
+                "phase": ATRS_PHASE_LABELS[phase],
                 "maintenance": None,
-                "models": _model_rows(entry),
-                "data": _data_rows(entry),
+                "models": _atrs_models(entry),
+                "data": _atrs_data(entry, base_url),
             },
             "risks_mitigations_and_impact_assessments": {
-                "impact_assessment": [
+                "impact_assessments": [
                     {
                         "assessment_title": a["label"],
                         "assessment_description": a.get("summary") or a.get("outcome_label"),
-                        "date_completed": a["date"],
+                        "date_completed": a["date"] or None,
                         "link": a.get("link"),
                     }
                     for a in entry["assessments"]
                 ],
                 "risks": [
                     {
-                        "risk_title": r["name"],
-                        "risk_description": r.get("description"),
-                        "mitigations": r["mitigation"],
+                        "risk_name": r["name"],
+                        "risk_description": r.get("description") or None,
+                        "mitigation": r["mitigation"],
                     }
                     for r in entry["risks"]
                 ],
             },
         },
-        "source": {"id": entry["id"], "record_version": entry.get("record_version")},
     }
 
 
-def _assessment(entry: dict[str, Any], kind: str) -> dict[str, Any] | None:
+def _usage_text(usage: dict[str, int] | None) -> str | None:
+    if not usage:
+        return None
+    return (
+        f"{usage['answers_last_30_days']} svar de senaste 30 dagarna, "
+        f"{usage['answers_total']} totalt"
+    )
+
+
+# --- Dutch Algoritmeregister ------------------------------------------------------------------
+
+
+def _latest(entry: dict[str, Any], kind: str) -> dict[str, Any] | None:
     found = [a for a in entry["assessments"] if a["kind"] == kind]
     return found[-1] if found else None
 
 
-def to_algoritmeregister(entry: dict[str, Any]) -> dict[str, Any]:
-    dpia = _assessment(entry, "dpia")
-    fria = _assessment(entry, "fria")
+def _impacttoetsen(entry: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+    """Assessments with their own title (required) and link; and the explanation field for
+    those judged not needed (the standard's ``impacttoetsen``)."""
+    done, not_needed = [], []
+    for a in entry["assessments"]:
+        if a["kind"] == "ai_act":
+            continue
+        title = ASSESSMENT_TITLES_NL.get(a["kind"], a["label"])
+        if a["outcome"] == "ej_nödvändig":
+            not_needed.append(f"{title}: {a['outcome_label']} ({a['date']}).")
+            continue
+        row = {"title": _cut(title, 100), "link": a.get("link")}
+        done.append({k: v for k, v in row.items() if v is not None})
+    return done, " ".join(not_needed) or None
+
+
+def _risks_text(entry: dict[str, Any]) -> str | None:
+    if not entry["risks"]:
+        return None
+    lines = [
+        f"{r['name']}: {r['description'] + ' ' if r.get('description') else ''}"
+        f"Åtgärd: {r['mitigation']}"
+        for r in entry["risks"]
+    ]
+    return _joined(lines)
+
+
+def to_algoritmeregister(entry: dict[str, Any], base_url: str | None = None) -> dict[str, Any]:
     legal = entry["legal_basis"]
-    return {
-        "schema": "Algoritmeregister publicatiestandaard (mapped by Tillit)",
-        "name": entry["name"],
-        "organization": entry["organisation"],
-        "description_short": entry["purpose"],
-        "type": "AI-systeem",
+    toetsen, toetsen_text = _impacttoetsen(entry)
+    suppliers = _suppliers(entry)
+    sources = [
+        {"title": _cut(s["title"], 500), "link": _absolute(s["page"], base_url)}
+        for s in entry["sources"]
+    ]
+    record: dict[str, Any] = {
+        "name": _cut(entry["name"], 100),
+        "description_short": _cut(entry["purpose"], 350),
+        "organization": _cut(entry["organisation"], 100),
         "category": None,
-        "website": entry["links"].get("service") or entry["links"]["page"],
         "status": NL_STATUS[entry["status"]],
-        "goal": entry["purpose"],
-        "impact": entry["not_a_decision"],
+        "begin_date": _month(entry.get("in_use_from")),
+        "end_date": _month(entry.get("in_use_to")),
+        "contact_email": _cut(entry["contact"].get("email") or entry["contact"].get("url"), 500),
+        "website": _absolute(entry["links"].get("service"), base_url),
+        "publication_category": NL_PUBLICATION_CATEGORY.get(entry.get("risk_class", "")),
+        "url": _absolute(entry["links"]["json"], base_url),
+        "goal": _cut(entry["purpose"], 2500),
         "proportionality": None,
-        "decision_making_process": entry.get("human_oversight"),
-        "documentation": entry["links"]["page"],
-        "competent_authority": entry["organisation"],
-        "lawful_basis": legal.get("text"),
-        "lawful_basis_link": [ref.get("url") for ref in legal.get("refs", []) if ref.get("url")],
-        "iama": fria is not None,
-        "iama_description": fria.get("summary") if fria else None,
-        "dpia": dpia is not None and dpia["outcome"] != "ej_nödvändig",
-        "dpia_description": dpia.get("summary") if dpia else None,
-        "objection_procedure": entry.get("appeal_route"),
-        "source_data": ", ".join(s["title"] for s in entry["sources"]),
-        "methods_and_models": entry["how_it_works"],
-        "provider": ", ".join(
-            sorted({m["supplier"] for m in entry["models"] if m.get("supplier")})
+        "human_intervention": _cut(entry.get("human_oversight"), 2500),
+        "risks": _cut(_risks_text(entry), 2500),
+        "lawful_basis": _cut(legal.get("text"), 2500),
+        "lawful_basis_grouping": [
+            {"title": _cut(ref["title"], 100), "link": ref["url"]}
+            for ref in legal.get("refs", [])
+            if ref.get("url")
+        ],
+        "process_index_url": None,
+        "impacttoetsen_grouping": toetsen,
+        "impacttoetsen": _cut(toetsen_text, 2500),
+        "source_data": _cut(", ".join(s["title"] for s in entry["sources"]) or None, 2500),
+        "source_data_grouping": [s for s in sources if s["link"]],
+        "methods_and_models": _cut(
+            entry["how_it_works"]
+            + "\n"
+            + _joined(entry["pipeline"]["steps"] + entry["pipeline"]["checks"])
+            + "\nSystemet är inte självlärande: det lär sig inte av frågorna.",
+            5000,
         ),
-        "begin_date": entry.get("in_use_from"),
-        "end_date": entry.get("in_use_to"),
-        "contact_email": entry["contact"].get("email"),
-        "lang": entry.get("lang", "sv"),
-        "risk_group_ai_act": entry.get("risk_class"),
-        "source": {"id": entry["id"], "record_version": entry.get("record_version")},
+        "provider": _cut(", ".join(suppliers), 200) if suppliers else None,
+        "publiccode": None,
+        "lang": "swe",
+        "standard_version": ALGORITMEREGISTER["standard_version"],
+        "source_id": _cut(entry["id"], 100),
+        "tags": None,
     }
+    return {"_tillit": _origin(entry, ALGORITMEREGISTER), **record}
 
 
 EXPORTS = {"atrs": to_atrs, "algoritmeregister": to_algoritmeregister}
 
+# --- JSON Schemas -----------------------------------------------------------------------------
+
 _STR = {"type": ["string", "null"]}
+_ORIGIN = {
+    "type": "object",
+    "required": ["standard", "standard_version", "source", "entry"],
+}
 ENTRY_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Tillit register entry (tillit-insyn/1)",
@@ -205,9 +423,7 @@ ENTRY_SCHEMA: dict[str, Any] = {
         "name": {"type": "string", "minLength": 1},
         "purpose": {"type": "string", "minLength": 1},
         "status": {"enum": ["under_utveckling", "i_bruk", "ur_bruk"]},
-        "lifecycle_state": {
-            "enum": ["ide", "analys", "utveckling", "test", "produktion", "avvecklad"]
-        },
+        "lifecycle_state": {"enum": list(STATES)},
         "under_review": {"type": "boolean"},
         "record_version": {"type": ["integer", "null"]},
         "updated": {"type": "string"},
@@ -252,20 +468,32 @@ ENTRY_SCHEMA: dict[str, Any] = {
 }
 ATRS_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "ATRS 3.0 export (Tillit mapping)",
+    "title": "ATRS v3.0 export (Tillit mapping; metadata per the GOV.UK publishing schema)",
     "type": "object",
-    "required": ["tier_1", "tier_2"],
+    "required": ["_tillit", "metadata", "tier_1", "tier_2"],
     "properties": {
+        "_tillit": _ORIGIN,
+        "metadata": {
+            "type": "object",
+            "required": [
+                "algorithmic_transparency_record_organisation_type",
+                "algorithmic_transparency_record_phase",
+                "algorithmic_transparency_record_atrs_version",
+            ],
+            "properties": {
+                "algorithmic_transparency_record_phase": {"enum": list(ATRS_PHASE_LABELS)},
+            },
+        },
         "tier_1": {
             "type": "object",
-            "required": ["name", "description", "website", "contact_email"],
+            "required": ["name", "description", "website_url", "contact_email"],
         },
         "tier_2": {
             "type": "object",
             "required": [
                 "owner_and_responsibility",
                 "description_and_rationale",
-                "deployment_context",
+                "decision_making_process",
                 "tool_specification",
                 "risks_mitigations_and_impact_assessments",
             ],
@@ -274,21 +502,28 @@ ATRS_SCHEMA: dict[str, Any] = {
 }
 ALGORITMEREGISTER_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "Algoritmeregister export (Tillit mapping)",
+    "title": "Algoritmeregister publication standard 1.0 export (Tillit mapping)",
+    "description": "Required fields of MinBZK/Algoritmeregister backend/app/schemas/config/"
+    "v1_0.json, plus Tillit's _tillit origin object.",
     "type": "object",
     "required": [
+        "_tillit",
         "name",
-        "organization",
         "description_short",
+        "organization",
         "status",
-        "goal",
-        "lawful_basis",
-        "objection_procedure",
         "contact_email",
-        "source_data",
-        "methods_and_models",
+        "publication_category",
+        "lang",
     ],
-    "properties": {"status": {"enum": list(NL_STATUS.values())}},
+    "properties": {
+        "_tillit": _ORIGIN,
+        "status": {"enum": list(NL_STATUS.values())},
+        "publication_category": {
+            "enum": ["Hoog-risico AI-systeem", "Impactvolle algoritmes", "Overige algoritmes", None]
+        },
+        "standard_version": {"const": "1.0"},
+    },
 }
 SCHEMAS = {
     "entry": ENTRY_SCHEMA,

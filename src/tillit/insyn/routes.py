@@ -32,8 +32,9 @@ Kommun = Annotated[str | None, Query(max_length=100)]
 Format = Annotated[Literal["json", "atrs", "algoritmeregister"], Query()]
 
 
-def exported(entry: dict[str, Any], fmt: str) -> dict[str, Any]:
-    return entry if fmt == "json" else EXPORTS[fmt](entry)
+def exported(entry: dict[str, Any], fmt: str, base_url: str | None = None) -> dict[str, Any]:
+    """The entry itself, or its export to another register's format (exports.py)."""
+    return entry if fmt == "json" else EXPORTS[fmt](entry, base_url)
 
 
 def _entries(platform: Platform, kommun: str | None) -> list[dict[str, Any]]:
@@ -58,7 +59,7 @@ async def service(
     slug: str, platform: PlatformDep, kommun: Kommun = None, format: Format = "json"
 ) -> dict[str, Any]:
     entry = await to_thread.run_sync(_entry, platform, kommun, slug)
-    return exported(entry, format)
+    return exported(entry, format, platform.settings.public_base_url)
 
 
 @router.get("/services/{slug}/versions")
@@ -91,7 +92,7 @@ def version(
     with platform.session() as db:
         app = listed_app(db, tenant_for(db, kommun).id, slug)
         entry = get_version(db, app, number).entry
-    body = exported(entry, format)
+    body = exported(entry, format, platform.settings.public_base_url)
     headers = {}
     if download:
         kind = "" if format == "json" else f"-{format}"
@@ -120,16 +121,17 @@ def export(
         )
         organisation = tenant.name
         slug = tenant.slug
+    base = platform.settings.public_base_url
     body: dict[str, Any] = {
         "organisation": organisation,
         "kommun": slug,
         "format": format,
         "exported_at": datetime.now(UTC).isoformat(),
-        "services": [exported(e, format) for e in entries],
+        "services": [exported(e, format, base) for e in entries],
     }
     if history is not None:
         body["versions"] = {
-            name: [exported(e, format) for e in rows] for name, rows in history.items()
+            name: [exported(e, format, base) for e in rows] for name, rows in history.items()
         }
     raw = json.dumps(body, ensure_ascii=False, indent=2)
     disposition = f'attachment; filename="insyn-{slug}-{format}.json"'
