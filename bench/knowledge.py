@@ -1,5 +1,5 @@
 """Knowledge collections: ingestion rate and search latency at 10k and 100k chunks, on SQLite
-(FTS5 + numpy) and PostgreSQL (tsvector GIN + pgvector HNSW).
+(BM25 over posting segments + numpy) and PostgreSQL (tsvector GIN + pgvector HNSW).
 
 A performance benchmark, not a test. Run from the repository root::
 
@@ -531,7 +531,7 @@ def _steps(kind: str, calls: dict[str, list[float]]) -> dict[str, float]:
         "document frequencies for the query terms (term_frequency)": sum(
             calls.get("term_frequency", [])
         ),
-        "FTS5 lexical top-k (_lexical)": lexical,
+        "BM25 top-k over the segments (_lexical)": lexical,
         "version check + cached matrix (_matrix)": matrix,
         "numpy dense (matmul, argpartition, lookups)": candidates - lexical - matrix,
     }

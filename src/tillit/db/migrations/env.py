@@ -12,10 +12,10 @@ BACKEND_SPECIFIC_COLUMNS = {("chunks", "embedding"), ("chunks", "terms_tsv")}
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    """Autogenerate must not touch what knowledge/index/ maintains by hand: on SQLite the FTS5
-    tables ``chunk_fts_<collection id>`` (one per collection, migration 0004_search) and their
-    shadow tables; on PostgreSQL the embedding and tsvector columns and their indexes."""
-    if type_ == "table" and name and name.startswith("chunk_fts"):
+    """Autogenerate must not touch what knowledge/index/ maintains by hand: on SQLite the
+    lexical segment tables ``lexical_*`` (migration 0008_lexicon; before it, FTS5 tables
+    ``chunk_fts*``); on PostgreSQL the embedding and tsvector columns and their indexes."""
+    if type_ == "table" and name and name.startswith(("chunk_fts", "lexical_")):
         return False
     if type_ == "column" and (obj.table.name, name) in BACKEND_SPECIFIC_COLUMNS:
         return False

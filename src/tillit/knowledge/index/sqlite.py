@@ -1,6 +1,7 @@
-"""SQLite: one FTS5 table (BM25) per collection over the 4-gram terms, so that a collection's
-term statistics are its own; embeddings as float32 blobs in ``chunks``, scored with numpy from
-an in-process matrix per collection that is reloaded when the collection changes."""
+"""SQLite: BM25 over per-collection posting segments (segments.py, scored in bm25.py), so
+that a collection's term statistics are its own; embeddings as float32 blobs in ``chunks``,
+scored with numpy from an in-process matrix per collection that is reloaded when the collection
+changes."""
 
 from __future__ import annotations
 
@@ -12,22 +13,14 @@ import numpy as np
 from sqlalchemy import LargeBinary, text
 from sqlalchemy.orm import Session
 
+from tillit.knowledge.index import segments
 from tillit.knowledge.index.base import Candidates, NewChunk, TermFrequency
+from tillit.knowledge.index.bm25 import Views, top_k
 from tillit.knowledge.index.rows import chunk_table, insert_chunks
-from tillit.knowledge.index.stats import TermStats, collection_state
+from tillit.knowledge.index.stats import collection_state
 
 DIM = 384
-TOKENIZE = "tokenize=\"unicode61 remove_diacritics 0 tokenchars '_'\""
 CHUNKS = chunk_table(LargeBinary())
-
-
-def fts_table(collection_id: int) -> str:
-    return f"chunk_fts_{int(collection_id)}"
-
-
-def create_fts_table(db: Session, collection_id: int) -> None:
-    table = fts_table(collection_id)
-    db.execute(text(f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(terms, {TOKENIZE})"))
 
 
 @dataclass
@@ -51,24 +44,17 @@ class SQLiteBackend:
     def __init__(self) -> None:
         self._matrices: dict[int, _Matrix] = {}
         self._lock = threading.Lock()
-        self._tables: set[int] = set()
-        self.stats = TermStats()
+        self.views = Views()
 
     def add(self, db: Session, chunks: list[NewChunk]) -> list[int]:
         ids = insert_chunks(db, CHUNKS, chunks, _blob)
         for collection_id in sorted({c.collection_id for c in chunks}):
-            create_fts_table(db, collection_id)
-            db.execute(
-                text(
-                    f"INSERT OR REPLACE INTO {fts_table(collection_id)}(rowid, terms) "  # noqa: S608
-                    "VALUES (:id, :terms)"
-                ),
-                [
-                    {"id": i, "terms": c.terms}
-                    for i, c in zip(ids, chunks, strict=True)
-                    if c.collection_id == collection_id
-                ],
-            )
+            mine = [
+                (i, c.terms)
+                for i, c in zip(ids, chunks, strict=True)
+                if c.collection_id == collection_id
+            ]
+            segments.write_segment(db, collection_id, [i for i, _ in mine], [t for _, t in mine])
         return ids
 
     def remove(self, db: Session, chunk_ids: list[int]) -> None:
@@ -78,27 +64,26 @@ class SQLiteBackend:
                 text(f"SELECT id, collection_id FROM chunks WHERE id IN ({marks})")  # noqa: S608
             ).all()
             for collection_id in sorted({cid for _, cid in rows}):
-                if not self._has_table(db, collection_id):
-                    continue
-                ids = ",".join(str(int(i)) for i, cid in rows if cid == collection_id)
-                db.execute(
-                    text(f"DELETE FROM {fts_table(collection_id)} WHERE rowid IN ({ids})")  # noqa: S608
-                )
+                segments.mark_deleted(db, collection_id, (i for i, c in rows if c == collection_id))
 
     def term_frequency(self, db: Session, collection_ids: list[int]) -> TermFrequency:
-        return self.stats.frequency(db, collection_ids)
+        views = [self.views.get(db, cid) for cid in collection_ids]
+
+        def frequency(term: str) -> float | None:
+            return sum(v.frequencies.get(term, 0) for v in views) or None
+
+        return frequency
 
     def candidates(
         self, db: Session, collection_ids: list[int], terms: list[str], vector: np.ndarray, k: int
     ) -> Candidates:
         matrices = [self._matrix(db, cid) for cid in collection_ids]
-        # The dense top-k (numpy, which releases the GIL) runs on the second core while FTS5
-        # (sqlite3 releases it too) ranks on this thread.
+        # The dense top-k (numpy, which releases the GIL) runs on the second core while the
+        # lexical side ranks on this thread.
         dense_top = _pool().submit(_dense_top, matrices, vector, k)
         lexical = self._lexical(db, collection_ids, terms, k)
-        # A dense candidate outside the lexical top-k counts as lexical 0: scoring it with a
-        # second FTS5 query cost 80 % of search time at 100k chunks and did not help quality
-        # (docs/benchmarks.md).
+        # A dense candidate outside the lexical top-k counts as lexical 0: scoring it lexically
+        # too did not help quality (docs/benchmarks.md).
         dense = _dense_for(matrices, vector, sorted(lexical))
         dense.update(dense_top.result())
         return Candidates(lexical, dense)
@@ -106,36 +91,12 @@ class SQLiteBackend:
     def _lexical(
         self, db: Session, collection_ids: list[int], terms: list[str], k: int
     ) -> dict[int, float]:
-        if not terms:
-            return {}
-        match = " OR ".join(f'"{t}"' for t in terms)
         found: dict[int, float] = {}
         for collection_id in collection_ids:
-            if not self._has_table(db, collection_id):
-                continue
-            table = fts_table(collection_id)
-            rows = db.execute(
-                text(
-                    f"SELECT rowid, bm25({table}) FROM {table} WHERE {table} MATCH :match "  # noqa: S608
-                    f"ORDER BY bm25({table}) LIMIT :k"
-                ),
-                {"match": match, "k": k},
-            )
-            found.update((int(rowid), -float(score)) for rowid, score in rows)
+            found.update(top_k(db, self.views.get(db, collection_id), terms, k))
         if len(found) > k:
             found = dict(sorted(found.items(), key=lambda item: -item[1])[:k])
         return found
-
-    def _has_table(self, db: Session, collection_id: int) -> bool:
-        if collection_id in self._tables:
-            return True
-        exists = db.execute(
-            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
-            {"name": fts_table(collection_id)},
-        ).first()
-        if exists:
-            self._tables.add(collection_id)
-        return exists is not None
 
     def _matrix(self, db: Session, collection_id: int) -> _Matrix:
         state = collection_state(db, collection_id)
