@@ -52,6 +52,12 @@ def test_cross_validate_small(dev_reports) -> None:
         assert 0.0 < figures["micro_f1"] <= 1.0
         assert 0.0 <= figures["macro_f1"] <= 1.0
     assert result["segmentation"]["boundary_recall"] > 0.8
+    assert len(result["per_fold"]) == 3
+    for fold in result["per_fold"]:
+        assert set(fold) == {"micro_f1", "macro_f1", "report_micro_f1"}
+        assert 0.0 <= fold["micro_f1"] <= 1.0
+    folds = [f["micro_f1"] for f in result["per_fold"]]
+    assert min(folds) <= result["micro_f1"] <= max(folds)
 
 
 def test_compare_reports_differences_and_regressions() -> None:

@@ -46,7 +46,9 @@ def cross_validate(
     """Train on k−1 groups of reports, predict the held-out group, score all predictions.
 
     The result holds the gold-passage figures at the top level (``per_label``, ``micro_f1``,
-    ``macro_f1``, ``report_micro_f1``, ``confusion``) and the same under ``end_to_end``.
+    ``macro_f1``, ``report_micro_f1``, ``confusion``) and the same under ``end_to_end``;
+    ``per_fold`` holds each held-out fold's micro-, macro- and report-level F1 (gold passages), so
+    that a difference between two models can be set against the spread between folds.
     """
     if trainer is None:
         from tillit.concern.classifier.train import train
@@ -57,6 +59,7 @@ def cross_validate(
     order = np.random.default_rng(seed).permutation(len(reports))
     groups = [order[i::folds] for i in range(folds)]
     gold_true, gold_pred, e2e_pred, report_ids = [], [], [], []
+    per_fold = []
     for held in groups:
         held_set = set(held.tolist())
         model = trainer([r for i, r in enumerate(reports) if i not in held_set])
@@ -69,8 +72,10 @@ def cross_validate(
                 predicted = model.predict_passages(report.text)
                 e2e_pred.append(project(spans, [(p.start, p.end, p.labels) for p in predicted]))
             report_ids.append(report.id)
+        fold = score(gold_true[-len(held_set) :], gold_pred[-len(held_set) :])
+        per_fold.append({k: fold[k] for k in ("micro_f1", "macro_f1", "report_micro_f1")})
     result = score(gold_true, gold_pred)
-    result |= {"folds": folds, "seed": seed, "reports": len(reports)}
+    result |= {"folds": folds, "seed": seed, "reports": len(reports), "per_fold": per_fold}
     if end_to_end:
         result["end_to_end"] = score(gold_true, e2e_pred)
         result["segmentation"] = segmentation_agreement(reports)
