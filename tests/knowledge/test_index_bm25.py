@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from tillit.knowledge.index import segments
+from tillit.knowledge.index import bm25, segments
 from tillit.knowledge.index.bm25 import CollectionView, build_view, top_k
 
 VOCABULARY = [f"t{i:03d}" for i in range(120)]
@@ -84,13 +84,19 @@ def assert_same_as_fts5(db: Session, reference: Reference, rng: random.Random) -
             assert ours[chunk_id] == pytest.approx(score, rel=1e-9)
 
 
-@pytest.mark.parametrize(("block", "max_level"), [(segments.BLOCK, segments.MAX_LEVEL), (8, 1)])
+@pytest.mark.parametrize(
+    ("block", "max_level", "by_keys"),
+    [(segments.BLOCK, segments.MAX_LEVEL, False), (8, 1, False), (segments.BLOCK, 2, True)],
+)
 def test_scores_equal_fts5_bm25_through_merges_and_removals(
-    db: Session, monkeypatch: pytest.MonkeyPatch, block: int, max_level: int
+    db: Session, monkeypatch: pytest.MonkeyPatch, block: int, max_level: int, by_keys: bool
 ) -> None:
-    # (8, 1): many blocks per segment, and capped segments rewritten alone once decayed
+    # (8, 1): many blocks per segment, and capped segments rewritten alone once decayed;
+    # by_keys: chunk ids addressed through their sorted list, as for a thinly spread collection
     monkeypatch.setattr(segments, "BLOCK", block)
     monkeypatch.setattr(segments, "MAX_LEVEL", max_level)
+    if by_keys:
+        monkeypatch.setattr(bm25, "DENSE_SLACK", -(10**9))
     rng, reference, next_id = random.Random(11), Reference(), 1
     for _ in range(70):  # 70 level-0 segments: merged into levels 1 and 2 on the way
         rows = random_chunks(rng, next_id, rng.randint(1, 6))
@@ -132,6 +138,16 @@ def test_a_reused_chunk_id_is_not_confused_with_the_removed_chunk(db: Session) -
     assert top_k(db, view, ["t001", "t005"], 10) == pytest.approx(
         reference.top(["t001", "t005"], 10), rel=1e-9
     )
+
+
+def test_a_thinly_spread_collection_costs_memory_per_chunk_not_per_id(db: Session) -> None:
+    reference = Reference()
+    add(db, reference, {1: "t001 t002", 7: "t002 t003"})
+    add(db, reference, {40_000_000: "t001 t001 t004", 90_000_000: "t003"})
+    view = load_view(db)
+    assert view.keys is not None and len(view.owner) == 4
+    for terms in (["t001"], ["t002", "t003"], ["t004", "t001", "t003"]):
+        assert top_k(db, view, terms, 10) == pytest.approx(reference.top(terms, 10), rel=1e-9)
 
 
 def test_empty_and_unknown_queries(db: Session) -> None:

@@ -32,47 +32,70 @@ B = 0.75
 IDF_FLOOR = 1e-6
 
 
+DENSE_SLACK = 65536
+"""Chunk ids are addressed directly (id - base) while their range is at most four times their
+number plus this; a collection whose ids are spread thinly over a large database is addressed
+through its sorted ids instead, so a view never costs memory in proportion to the database."""
+
+
 @dataclass
 class CollectionView:
-    """Chunk ids ``base … base + len(owner) - 1``: ``owner`` is the segment holding each live
-    chunk (-1: none), ``norm`` BM25's length normalisation K1·(1 - B + B·dl/avgdl)."""
+    """A collection's chunks at one state, by position: ``owner`` is the segment holding each
+    live chunk (-1: none), ``norm`` BM25's length normalisation K1·(1 - B + B·dl/avgdl). A
+    chunk id's position is id - base, or its index in ``keys`` when those are given."""
 
     state: tuple[int, int]
     segments: list[Segment]
     base: int
+    keys: np.ndarray | None
     owner: np.ndarray
     norm: np.ndarray
     live: int
     frequencies: dict[str, int]
     """Document frequency per term, tombstoned chunks included (for choosing query terms)."""
 
+    def positions(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position, whether the id is in this view) per chunk id."""
+        if self.keys is None:
+            pos = ids - self.base
+            return pos, (pos >= 0) & (pos < len(self.owner))
+        pos = np.minimum(np.searchsorted(self.keys, ids), len(self.keys) - 1)
+        return pos, self.keys[pos] == ids
+
+    def chunk_ids(self, positions: np.ndarray) -> np.ndarray:
+        return positions + self.base if self.keys is None else self.keys[positions]
+
     def alive(self, parts: list[Postings]) -> tuple[np.ndarray, np.ndarray]:
-        """The positions (id - base) and counts of the postings of live chunks."""
-        pos = np.concatenate([p.ids for p in parts]) - self.base
+        """The positions and counts of the postings of live chunks."""
+        pos, known = self.positions(np.concatenate([p.ids for p in parts]))
         counts = np.concatenate([p.counts for p in parts])
         owners = np.repeat([p.segment_id for p in parts], [len(p.ids) for p in parts])
-        inside = (pos >= 0) & (pos < len(self.owner))
-        keep = inside & (self.owner[np.where(inside, pos, 0)] == owners)
+        keep = known & (self.owner[np.where(known, pos, 0)] == owners)
         return pos[keep], counts[keep]
 
 
 def build_view(
     state: tuple[int, int], segments: list[Segment], dead: dict[int, np.ndarray]
 ) -> CollectionView:
-    if not segments or not sum(len(s.chunk_ids) for s in segments):
-        return CollectionView(state, segments, 0, np.zeros(0, np.int64), np.zeros(0), 0, {})
-    base = int(min(s.chunk_ids.min() for s in segments if len(s.chunk_ids)))
-    span = int(max(s.chunk_ids.max() for s in segments if len(s.chunk_ids))) - base + 1
-    owner = np.full(span, -1, dtype=np.int64)
-    lengths = np.zeros(span)
+    all_ids = np.unique(np.concatenate([s.chunk_ids for s in segments] or [np.zeros(0, int)]))
+    if not len(all_ids):
+        empty = np.zeros(0, np.int64)
+        return CollectionView(state, segments, 0, None, empty, np.zeros(0), 0, {})
+    base, span = int(all_ids[0]), int(all_ids[-1] - all_ids[0]) + 1
+    keys = None if span <= 4 * len(all_ids) + DENSE_SLACK else all_ids
+    view = CollectionView(state, segments, base, keys, np.zeros(0, np.int64), np.zeros(0), 0, {})
+    size = span if keys is None else len(keys)
+    owner, lengths = np.full(size, -1, dtype=np.int64), np.zeros(size)
     for segment in segments:
         keep = ~np.isin(segment.chunk_ids, dead.get(segment.id, ()))
-        owner[segment.chunk_ids[keep] - base] = segment.id
-        lengths[segment.chunk_ids[keep] - base] = segment.lengths[keep]
-    live = int((owner >= 0).sum())
-    average = float(lengths.sum()) / live if live else 1.0
-    norm = K1 * (1 - B + B * lengths / (average or 1.0))
-    return CollectionView(state, segments, base, owner, norm, live, _frequencies(segments))
+        pos, _ = view.positions(segment.chunk_ids[keep])
+        owner[pos] = segment.id
+        lengths[pos] = segment.lengths[keep]
+    view.live = int((owner >= 0).sum())
+    average = float(lengths.sum()) / view.live if view.live else 1.0
+    view.owner, view.norm = owner, K1 * (1 - B + B * lengths / (average or 1.0))
+    view.frequencies = _frequencies(segments)
+    return view
 
 
 def _frequencies(segments: list[Segment]) -> dict[str, int]:
@@ -107,7 +130,7 @@ def top_k(db: Db, view: CollectionView, terms: list[str], k: int) -> dict[int, f
     matched = np.flatnonzero(scores)
     if len(matched) > k:
         matched = matched[np.argpartition(-scores[matched], k - 1)[:k]]
-    return dict(zip((matched + view.base).tolist(), scores[matched].tolist(), strict=True))
+    return dict(zip(view.chunk_ids(matched).tolist(), scores[matched].tolist(), strict=True))
 
 
 class Views:
