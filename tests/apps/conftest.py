@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.governance.lifecycle import APP, apply, load_docs
+from tests.test_cli import cli  # noqa: F401 - the `tillit …` runner fixture, shared
 from tillit.platform import Platform
 
 

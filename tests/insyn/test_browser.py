@@ -79,6 +79,13 @@ def served(settings, platform, tmp_path: Path):  # type: ignore[no-untyped-def]
     _tillit(env, "ingest", "--collection", "webb", str(pages))
     _tillit(env, "apps", "apply", str(manifest))
     promote(platform, APP)
+    questions = tmp_path / "testfragor.jsonl"
+    questions.write_text(
+        '{"question": "Behöver jag bygglov för altanen?", "expected": ["bygglov"]}\n'
+        '{"question": "Vad kostar lånekortet?", "expected": ["bibliotek"]}\n',
+        encoding="utf-8",
+    )
+    _tillit(env, "apps", "evaluate", APP, "--data", str(questions))  # shown on the service page
     with tillit_server(settings.data_dir, env) as (base, _):
         yield base
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tillit.apps.assistant import answer_dict, ask, manifest_for_collection
+from tillit.apps.evaluation import evaluate_app, evaluation_dict
 from tillit.apps.manifest import dump_manifest, parse_manifest
 from tillit.apps.service import apply_manifest, get_app, list_apps, manifest_for_use
 from tillit.audit.service import record as audit
@@ -92,6 +93,62 @@ def export_command(
         with platform.session() as db:
             manifest = get_app(db, principal.tenant_id, name).manifest
     typer.echo(dump_manifest(manifest), nl=False)
+
+
+@app.command("evaluate")
+def evaluate_command(
+    name: str,
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data",
+            help='Frågor i JSON Lines: {"question": "...", "expected": ["dokument-id", ...]}.',
+        ),
+    ],
+    as_person: Annotated[
+        str | None, typer.Option("--as", help="Personen som utför utvärderingen.")
+    ] = None,
+    tenant: TenantOption = "default",
+    json_out: JsonOption = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Mät appens sökning mot en frågefil: topp 1, recall@5 och MRR (sparas, visas i registret)."""
+    if not data.is_file():
+        fail(f"Filen {data} finns inte.")
+    raw = data.read_bytes()
+    with open_platform(data_dir) as platform:
+        principal = system_principal(platform, tenant)
+        row, details = evaluate_app(platform, principal, name, raw, data.name, as_person)
+        with platform.session() as db:
+            audit(
+                db,
+                principal,
+                "app.evaluate",
+                object_type="app",
+                object_id=row.app_id,
+                detail={"name": name, "dataset": row.dataset, "metrics": row.metrics},
+            )
+    result = {
+        "app": name,
+        **evaluation_dict(row, row.config_fingerprint),
+        "created_by": row.created_by,
+        "metrics": row.metrics,
+        "per_question": details,
+    }
+    if json_out:
+        print_json(result)
+        return
+    typer.echo(f"Utvärderade appen {name} med {row.dataset} ({row.questions} frågor).")
+    typer.echo(f"  Rätt källa först (topp 1): {_percent(result['top1'])}")
+    typer.echo(
+        f"  Förväntade källor bland de fem första (recall@5): {_percent(result['recall_at_5'])}"
+    )
+    typer.echo(f"  MRR: {result['mrr']:.2f}".replace(".", ","))
+    typer.echo(f"  Frågor som tjänsten skulle besvara: {_percent(result['answered'])}")
+
+
+def _percent(value: float) -> str:
+    return f"{round(value * 100)} %"
 
 
 def ask_command(

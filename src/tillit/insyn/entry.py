@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tillit.apps.evaluation import measured_evaluations
 from tillit.apps.manifest import AssistantManifest
 from tillit.apps.prompt import PROMPT_TEMPLATE_VERSION
 from tillit.apps.tables import App
@@ -280,6 +281,8 @@ def build_entry(db: Session, app: App) -> dict[str, Any]:
         "purpose_en": record.en.purpose,
         "audience": manifest.audience,
         **_governance(record, now),
+        # Measured by `tillit apps evaluate` (apps/evaluation.py): the latest run per dataset.
+        "measured_evaluations": measured_evaluations(db, app),
         **_people(record),
         "models": [model_summary(m, role, tenant.slug) for role, m in models],
         "sources": [source_summary(db, c, tenant.slug) for c in collections],

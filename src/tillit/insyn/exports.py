@@ -464,6 +464,29 @@ ENTRY_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {"type": "object", "required": ["kind", "date", "outcome"]},
         },
+        "measured_evaluations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "dataset",
+                    "dataset_sha256",
+                    "date",
+                    "questions",
+                    "top1",
+                    "recall_at_5",
+                    "mrr",
+                    "current_configuration",
+                ],
+                "properties": {
+                    "questions": {"type": "integer", "minimum": 1},
+                    "top1": {"type": "number", "minimum": 0, "maximum": 1},
+                    "recall_at_5": {"type": "number", "minimum": 0, "maximum": 1},
+                    "mrr": {"type": "number", "minimum": 0, "maximum": 1},
+                    "current_configuration": {"type": ["boolean", "null"]},
+                },
+            },
+        },
     },
 }
 ATRS_SCHEMA: dict[str, Any] = {
