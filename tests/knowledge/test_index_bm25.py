@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -158,3 +159,45 @@ def test_empty_and_unknown_queries(db: Session) -> None:
     assert view.live == 2
     assert top_k(db, view, [], 5) == {}
     assert top_k(db, view, ["okänd"], 5) == {}
+
+
+def test_a_merge_committed_mid_search_is_noticed_not_served(tmp_path: Path) -> None:
+    """SQLite reads outside a transaction see each commit: a view taken before another
+    connection's merge must fail loudly (StaleSegments, which the backend retries), never
+    crash on a missing block or quietly miss chunks."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'race.db'}")
+    with Session(engine) as reader, Session(engine) as writer:
+        for statement in segments.SCHEMA:
+            writer.execute(text(statement))
+        for i in range(1, segments.FANOUT):
+            segments.write_segment(writer, COLLECTION, [i], [f"t001 t{i:03d}"])
+        writer.commit()
+        cache = segments.SegmentCache()
+        stale = build_view((0, 0), cache.segments(reader, COLLECTION), {})
+        reader.commit()
+        segments.write_segment(writer, COLLECTION, [99], ["t001"])  # the merge
+        writer.commit()
+        with pytest.raises(segments.StaleSegments):
+            top_k(reader, stale, ["t001"], 10)
+        fresh = build_view((0, 1), cache.segments(reader, COLLECTION), {})
+        assert set(top_k(reader, fresh, ["t001"], 10)) == {*range(1, segments.FANOUT), 99}
+    engine.dispose()
+
+
+def test_a_decayed_top_level_segment_is_rewritten_when_chunks_are_removed(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(segments, "FANOUT", 2)
+    monkeypatch.setattr(segments, "MAX_LEVEL", 1)
+    reference = Reference()
+    add(db, reference, {i: "t001 t002" for i in range(1, 6)})
+    add(db, reference, {i: "t003" for i in range(6, 11)})  # merged: one top segment of 10
+    remove(db, reference, [1])  # 10 % gone: kept
+    assert db.execute(text("SELECT count(*) FROM lexical_deleted")).scalar_one() == 1
+    remove(db, reference, [2, 6])  # 30 % gone: rewritten without them
+    assert db.execute(text("SELECT count(*) FROM lexical_deleted")).scalar_one() == 0
+    (top,) = load_view(db).segments
+    assert top.level == 1 and sorted(top.chunk_ids.tolist()) == [3, 4, 5, 7, 8, 9, 10]
+    assert top_k(db, load_view(db), ["t001", "t003"], 10) == pytest.approx(
+        reference.top(["t001", "t003"], 10), rel=1e-9
+    )

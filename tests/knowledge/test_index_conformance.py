@@ -141,6 +141,9 @@ def add_vectors(
     backend = backend_for(platform)
     with platform.session() as db:
         collection, _ = get_or_create_collection(db, tenant_id, name)
+    # As an ingest job does before writing (PostgreSQL: the collection's own vector index).
+    backend.bulk_load(platform.engine, collection.id, 0).finish()
+    with platform.session() as db:
         document = Document(collection_id=collection.id, key=name, title=name, source=name)
         db.add(document)
         db.flush()
@@ -151,7 +154,7 @@ def add_vectors(
                 for i, v in enumerate(vectors)
             ],
         )
-        collection.index_version += 1
+        db.get(Collection, collection.id).index_version += 1
     return collection, ids
 
 

@@ -12,7 +12,7 @@ from tillit.knowledge.documents import Block, SourceDocument
 from tillit.knowledge.index import pg_vectors
 from tillit.knowledge.search import search
 from tillit.knowledge.service import backend_for, get_or_create_collection
-from tillit.knowledge.tables import Collection
+from tillit.knowledge.tables import Collection, IngestJob
 from tillit.platform import Platform
 
 TOPICS = ["bygglov", "sophämtning", "förskola", "parkering", "bibliotek", "simhall", "färdtjänst"]
@@ -120,10 +120,50 @@ def test_the_index_is_built_again_when_the_load_fails(
     assert index_state(postgres, collection_id) is True
 
 
-def test_a_missing_index_is_created_again_by_the_next_write(postgres: Platform) -> None:
+def test_the_next_job_repairs_a_missing_index(postgres: Platform) -> None:
+    """A crash between deferring an index and building it again leaves none."""
     collection = ingest(postgres, "lagad", documents("l")[:2])
     with postgres.session() as db:
         db.execute(text(f"DROP INDEX {pg_vectors.index_name(collection.id)}"))
-    postgres.search_backend = None  # a new process
     ingest(postgres, "lagad", documents("l")[:3])
     assert index_state(postgres, collection.id) is True
+
+
+def test_a_failed_build_does_not_fail_the_job(
+    postgres: Platform, monkeypatch: pytest.MonkeyPatch, statements: list[str]
+) -> None:
+    def broken(collection_id: int, concurrently: bool = False) -> str:
+        return "CREATE INDEX CONCURRENTLY ix_broken ON chunks USING hnsw (no_such_column)"
+
+    collection = ingest(postgres, "bruten", documents("b")[:1])
+    monkeypatch.setattr(pg_vectors, "create_statement", broken)
+    ingest(postgres, "bruten", documents("b"))  # 6 new >= 3: deferred, and the build fails
+    with postgres.session() as db:
+        job = db.query(IngestJob).order_by(IngestJob.id.desc()).first()
+        assert job.status == "done" and job.added == 6
+    assert index_state(postgres, collection.id) is None  # searches stay exact until repaired
+    monkeypatch.undo()
+    ingest(postgres, "bruten", documents("b"))
+    assert index_state(postgres, collection.id) is True
+
+
+def test_concurrent_first_writes_to_new_collections_do_not_deadlock(postgres: Platform) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+
+    def load(name: str) -> None:
+        try:
+            ingest(postgres, name, documents(name)[:4])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load, args=(f"samtidig{i}",)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors
+    with postgres.session() as db:
+        jobs = db.query(IngestJob).filter(IngestJob.status == "done").all()
+        assert sum(j.skipped for j in jobs) == 0 and len(jobs) >= 3

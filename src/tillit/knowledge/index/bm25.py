@@ -141,6 +141,10 @@ class Views:
         self._views: dict[int, CollectionView] = {}
         self._lock = threading.Lock()
 
+    def forget(self, collection_id: int) -> None:
+        with self._lock:
+            self._views.pop(collection_id, None)
+
     def get(self, db: Db, collection_id: int) -> CollectionView:
         state = collection_state(db, collection_id)
         with self._lock:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import UserDefinedType
 
 from tillit.knowledge.index.base import BulkLoad, Candidates, NewChunk, TermFrequency
-from tillit.knowledge.index.pg_vectors import VectorIndexLoad, ensure_index
+from tillit.knowledge.index.pg_vectors import VectorIndexLoad, prepare_index
 from tillit.knowledge.index.rows import chunk_table, insert_chunks
 from tillit.knowledge.index.stats import TermStats
 
@@ -44,18 +44,15 @@ CHUNKS = chunk_table(Vector())
 class PostgresBackend:
     def __init__(self) -> None:
         self.stats = TermStats()
-        self._indexed: set[int] = set()
 
     def add(self, db: Session, chunks: list[NewChunk]) -> list[int]:
         # An ingest transaction need not wait for its WAL flush: a crash can lose only the last
         # documents' commits, whole (never half a document), and the next ingest adds them again.
         db.execute(text("SELECT set_config('synchronous_commit', 'off', true)"))
-        for collection_id in {c.collection_id for c in chunks} - self._indexed:
-            ensure_index(db, collection_id)  # once per process; not again while deferred
-            self._indexed.add(collection_id)
         return insert_chunks(db, CHUNKS, chunks, _literal)
 
     def bulk_load(self, engine: Engine, collection_id: int, chunks_at_start: int) -> BulkLoad:
+        prepare_index(engine, collection_id)
         return VectorIndexLoad(engine, collection_id, chunks_at_start)
 
     def remove(self, db: Session, chunk_ids: list[int]) -> None:

@@ -8,10 +8,13 @@ frequency pairs, grouped by term). The postings are stored in blocks of whole te
 Every ``write_segment`` (one document's chunks, in practice) adds a level-0 segment; when a
 collection has ``FANOUT`` segments of one level they are merged into one of the next level, up
 to ``MAX_LEVEL`` (a small log-structured merge: a term lives in a few dozen segments at most,
-and a merge holds at most ``FANOUT ** MAX_LEVEL`` documents' postings in memory).
+and a merge holds at most ``FANOUT ** MAX_LEVEL`` level-0 segments' postings in memory; a
+level-0 segment is one document, or 1,000 chunks when migration 0008 builds an existing index).
 
 Removing chunks writes tombstones ``(segment, chunk id)``; a merge drops tombstoned postings,
-and a segment of ``MAX_LEVEL`` is rewritten alone once a fifth of its chunks are gone.
+and a segment of ``MAX_LEVEL`` is rewritten alone once a fifth of its chunks are gone (checked
+whenever chunks are removed). Merges run in the writing document's transaction: a level-4 merge
+(~60k chunks) holds SQLite's write lock for a few seconds.
 Tombstones name the segment, so a chunk id that SQLite hands out again (it reuses the largest
 id after a delete) is never confused with the removed chunk's postings.
 
@@ -82,6 +85,11 @@ class Segment:
         return block, int(self.offsets[i]) - first, int(self.offsets[i + 1]) - first
 
 
+class StaleSegments(Exception):
+    """A segment or block read a moment ago is gone: a merge committed in between (SQLite
+    reads outside a transaction see each commit). Read the collection again."""
+
+
 @dataclass
 class Postings:
     """One segment's postings of one term."""
@@ -105,7 +113,9 @@ class SegmentCache:
             known = self._by_collection.get(collection_id, {})
         missing = [i for i in ids if i not in known]
         loaded = {s.id: s for s in load_segments(db, missing)} if missing else {}
-        current = {i: known.get(i) or loaded[i] for i in ids if i in known or i in loaded}
+        if len(loaded) < len(missing):
+            raise StaleSegments(collection_id)
+        current = {i: known.get(i) or loaded[i] for i in ids}
         with self._lock:
             self._by_collection[collection_id] = current
         return list(current.values())
@@ -228,14 +238,19 @@ def mark_deleted(db: Db, collection_id: int, chunk_ids: Iterable[int]) -> None:
     if not len(wanted):
         return
     tombstones = []
-    for segment in load_segments(db, list_segments(db, collection_id)):
-        found = segment.chunk_ids[np.isin(segment.chunk_ids, wanted)]
-        tombstones += [{"s": segment.id, "c": int(c)} for c in found]
+    rows = db.execute(
+        text("SELECT id, chunk_ids FROM lexical_segments WHERE collection_id = :cid"),
+        {"cid": collection_id},
+    )
+    for segment_id, chunk_ids in rows:
+        held = np.frombuffer(chunk_ids, ID_TYPE).astype(np.int64)
+        tombstones += [{"s": int(segment_id), "c": int(c)} for c in held[np.isin(held, wanted)]]
     if tombstones:
         db.execute(
             text("INSERT OR IGNORE INTO lexical_deleted (segment_id, chunk_id) VALUES (:s, :c)"),
             tombstones,
         )
+        _rewrite_decayed(db, collection_id)
 
 
 def tombstones(db: Db, collection_id: int) -> dict[int, np.ndarray]:
@@ -266,6 +281,8 @@ def read_postings(db: Db, segments: list[Segment], terms: list[str]) -> dict[str
     blocks = _read_blocks(db, sorted({(s, f[0]) for (s, _), f in wanted.items()}))
     result: dict[str, list[Postings]] = {t: [] for t in terms}
     for (segment_id, term), (block, start, end) in wanted.items():
+        if (segment_id, block) not in blocks:
+            raise StaleSegments(segment_id)
         docs, tfs = blocks[segment_id, block]
         ids = np.frombuffer(docs, ID_TYPE, count=end - start, offset=start * ID_TYPE.itemsize)
         counts = np.frombuffer(tfs, TF_TYPE, count=end - start, offset=start * TF_TYPE.itemsize)
@@ -292,15 +309,22 @@ def merge_full_levels(db: Db, collection_id: int) -> None:
         if len(segments) < FANOUT:
             return
         merge(db, collection_id, segments, level + 1)
-    _rewrite_decayed(db, collection_id)
 
 
 def _rewrite_decayed(db: Db, collection_id: int) -> None:
-    dead = tombstones(db, collection_id)
-    for segment in load_segments(db, list_segments(db, collection_id, MAX_LEVEL)):
-        gone = len(dead.get(segment.id, ()))
-        if gone and gone >= REWRITE_DEAD_SHARE * len(segment.chunk_ids):
-            merge(db, collection_id, [segment.id], MAX_LEVEL)
+    """Rewrite top-level segments (never merged again) once a fifth of their chunks are gone;
+    lower levels drop their tombstones when they merge."""
+    rows = db.execute(
+        text(
+            "SELECT s.id, length(s.chunk_ids) / :size, count(*) FROM lexical_segments s "
+            "JOIN lexical_deleted d ON d.segment_id = s.id "
+            "WHERE s.collection_id = :cid AND s.level = :top GROUP BY s.id"
+        ),
+        {"size": ID_TYPE.itemsize, "cid": collection_id, "top": MAX_LEVEL},
+    ).all()
+    for segment_id, chunks, gone in rows:
+        if gone >= REWRITE_DEAD_SHARE * chunks:
+            merge(db, collection_id, [int(segment_id)], MAX_LEVEL)
 
 
 def merge(db: Db, collection_id: int, segment_ids: list[int], level: int) -> None:

@@ -6,8 +6,10 @@ changes."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from sqlalchemy import Engine, LargeBinary, text
@@ -21,11 +23,13 @@ from tillit.knowledge.index.base import (
     NoBulkLoad,
     TermFrequency,
 )
-from tillit.knowledge.index.bm25 import Views, top_k
+from tillit.knowledge.index.bm25 import CollectionView, Views, top_k
 from tillit.knowledge.index.rows import chunk_table, insert_chunks
 from tillit.knowledge.index.stats import collection_state
 
 DIM = 384
+STALE_RETRIES = 3
+T = TypeVar("T")
 CHUNKS = chunk_table(LargeBinary())
 
 
@@ -76,7 +80,7 @@ class SQLiteBackend:
         return NoBulkLoad()
 
     def term_frequency(self, db: Session, collection_ids: list[int]) -> TermFrequency:
-        views = [self.views.get(db, cid) for cid in collection_ids]
+        views = [self._view(db, cid) for cid in collection_ids]
 
         def frequency(term: str) -> float | None:
             return sum(v.frequencies.get(term, 0) for v in views) or None
@@ -102,10 +106,30 @@ class SQLiteBackend:
     ) -> dict[int, float]:
         found: dict[int, float] = {}
         for collection_id in collection_ids:
-            found.update(top_k(db, self.views.get(db, collection_id), terms, k))
+            found.update(self._collection_top(db, collection_id, terms, k))
         if len(found) > k:
             found = dict(sorted(found.items(), key=lambda item: -item[1])[:k])
         return found
+
+    def _view(self, db: Session, collection_id: int) -> CollectionView:
+        return self._fresh(collection_id, lambda: self.views.get(db, collection_id))
+
+    def _collection_top(
+        self, db: Session, collection_id: int, terms: list[str], k: int
+    ) -> dict[int, float]:
+        return self._fresh(
+            collection_id, lambda: top_k(db, self.views.get(db, collection_id), terms, k)
+        )
+
+    def _fresh(self, collection_id: int, read: Callable[[], T]) -> T:
+        """``read``, again if a merge committed between its reads (an ingest in another thread
+        or process): the next reads see the merged segments."""
+        for _ in range(STALE_RETRIES):
+            try:
+                return read()
+            except segments.StaleSegments:
+                self.views.forget(collection_id)
+        return read()
 
     def _matrix(self, db: Session, collection_id: int) -> _Matrix:
         state = collection_state(db, collection_id)
