@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -32,6 +33,21 @@ class Settings(BaseSettings):
     """None: secure cookies when the request came over https."""
     public_base_url: str | None = None
     config_file: Path | None = None
+    public_reports_per_hour: int = Field(default=10, ge=0)
+    """Reports one client may send through the public form per hour and tenant; 0: no limit."""
+    public_questions_per_minute: int = Field(default=20, ge=0)
+    """Questions one client may ask public assistants per minute and tenant; 0: no limit."""
+    trusted_proxies: str = ""
+    """Comma-separated addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For
+    is believed; empty: the client is always the connection's peer address."""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                ipaddress.ip_network(item.strip(), strict=False)
+        return value
 
     @classmethod
     def settings_customise_sources(

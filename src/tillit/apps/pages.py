@@ -6,7 +6,7 @@ from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from tillit.apps.assistant import Answer, ask
 from tillit.apps.manifest import AssistantManifest
@@ -18,6 +18,14 @@ from tillit.knowledge.service import get_collection, list_documents
 from tillit.platform import Platform
 from tillit.web.deps import FormDep, PageDep, PlatformDep
 from tillit.web.pages import render
+from tillit.web.ratelimit import (
+    QUESTIONS,
+    check_public,
+    question_message,
+    retry_after,
+    too_many_requests,
+    wants_html,
+)
 
 router = APIRouter(include_in_schema=False)
 MAX_QUESTION = 2000
@@ -123,8 +131,27 @@ async def public_ask(
     name: str,
     platform: PlatformDep,
     question: Annotated[str, Form()] = "",
-) -> HTMLResponse:
+) -> Response:
     principal, manifest = await to_thread.run_sync(_public_app, platform, tenant_slug, name)
+    limited = check_public(request, principal.tenant_slug, QUESTIONS)
+    if not limited.allowed:
+        message = question_message(limited)
+        if not wants_html(request):
+            return too_many_requests(request, limited, message)
+        page = render(
+            request,
+            "chat.html",
+            None,
+            status_code=429,
+            m=manifest,
+            answer=None,
+            question=question,
+            public=True,
+            action=request.url.path,
+            tenant=tenant_slug,
+            error=message,
+        )
+        return retry_after(page, limited)
     answer = await _ask(platform, principal, manifest, question, name)
     return render(
         request,

@@ -24,6 +24,7 @@ from tillit.errors import InvalidInput
 from tillit.platform import Platform
 from tillit.web.deps import PlatformDep
 from tillit.web.pages import render
+from tillit.web.ratelimit import REPORTS, check_public, report_message, retry_after
 
 router = APIRouter(include_in_schema=False)
 FIELDS = (
@@ -48,7 +49,12 @@ def report_form(request: Request, tenant_slug: str, platform: PlatformDep) -> HT
 
 
 def _form(
-    request: Request, tenant: str, values: dict[str, Any], errors: dict[str, str], status: int = 200
+    request: Request,
+    tenant: str,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+    problem: str = "",
 ) -> HTMLResponse:
     return render(
         request,
@@ -58,6 +64,7 @@ def _form(
         tenant=tenant,
         v=values,
         errors=errors,
+        problem=problem,
         reporter_types=PUBLIC_REPORTER_TYPES,
     )
 
@@ -66,6 +73,10 @@ def _form(
 async def submit_report(request: Request, tenant_slug: str, platform: PlatformDep) -> HTMLResponse:
     principal = _tenant_principal(platform, tenant_slug)
     values = _values(await request.form())
+    limited = check_public(request, principal.tenant_slug, REPORTS)
+    if not limited.allowed:
+        page = _form(request, tenant_slug, values, {}, status=429, problem=report_message(limited))
+        return retry_after(page, limited)
     try:
         report = _report(values)
         with platform.session() as db:
