@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     """Reports one client may send through the public form per hour and tenant; 0: no limit."""
     public_questions_per_minute: int = Field(default=20, ge=0)
     """Questions one client may ask public assistants per minute and tenant; 0: no limit."""
+    login_failures_per_hour: int = Field(default=20, ge=0)
+    """Failed password logins one client may make per hour (successful ones cost nothing);
+    0: no limit."""
     trusted_proxies: str = ""
     """Comma-separated addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For
     is believed; empty: the client is always the connection's peer address."""

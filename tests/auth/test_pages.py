@@ -121,3 +121,41 @@ def test_logout_ends_session(client, platform) -> None:  # type: ignore[no-untyp
     csrf = login(client, "anna")
     client.post("/logout", data={"csrf_token": csrf})
     assert client.get("/", follow_redirects=False).status_code == 303
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _attempt(client, password: str):  # type: ignore[no-untyped-def]
+    form = client.get("/login")
+    data = {"username": "anna", "password": password, "csrf_token": csrf_from(form.text)}
+    return client.post("/login", follow_redirects=False, data=data)
+
+
+def test_failed_logins_are_limited_per_client_and_successful_ones_are_free(  # type: ignore[no-untyped-def]
+    app, client, platform
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from tillit.web.ratelimit import PublicLimits
+
+    clock = FakeClock()
+    app.state.public_limits = PublicLimits(
+        reports_per_hour=0, questions_per_minute=0, login_failures_per_hour=3, clock=clock
+    )
+    make_user(platform, "anna", ["admin"])
+    for _ in range(5):  # successful logins cost nothing
+        assert _attempt(client, "correct-horse-battery").status_code == 303
+    assert [_attempt(client, "fel-lösenord-123").status_code for _ in range(3)] == [401] * 3
+    refused = _attempt(client, "correct-horse-battery")  # even the right password waits
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "1200"
+    assert "För många misslyckade inloggningar" in refused.text and "20 minuter" in refused.text
+    other = TestClient(app, client=("192.0.2.7", 5000))
+    assert _attempt(other, "correct-horse-battery").status_code == 303  # another client
+    clock.now += 1200
+    assert _attempt(client, "correct-horse-battery").status_code == 303

@@ -25,6 +25,7 @@ from tillit.runs.service import usage_summary
 from tillit.runs.tables import Run
 from tillit.web.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, FormDep, PageDep, PlatformDep
 from tillit.web.pages import render, safe_next
+from tillit.web.ratelimit import LOGIN_FAILURES, LOGINS, check_public, retry_after, wait_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,10 +90,20 @@ def login(
         return _login_page(
             request, platform, safe_next(next), 400, "Sidan hade gått ut. Försök igen.", username
         )
+    # Failed attempts are counted per client; a client over the limit is not even checked.
+    limited = check_public(request, LOGINS, LOGIN_FAILURES, consume=False)
+    if not limited.allowed:
+        message = (
+            "För många misslyckade inloggningar från din anslutning. "
+            f"Vänta {wait_text(limited.retry_after_s)} och försök igen."
+        )
+        page = _login_page(request, platform, safe_next(next), 429, message, username)
+        return retry_after(page, limited)
     try:
         with platform.session() as db:
             user = service.authenticate(db, username, password)
     except NotAuthenticated as exc:
+        check_public(request, LOGINS, LOGIN_FAILURES)
         with platform.session() as db:
             audit(
                 db,

@@ -1,4 +1,5 @@
-"""Rate limits for the anonymous public endpoints (the report form, the public assistant).
+"""Rate limits for the anonymous public endpoints (the report form, the public assistant) and
+for failed password logins.
 
 A token bucket per (tenant, client address, endpoint group), held in this process: each bucket
 holds up to N tokens and refills at N per period, so a client may make N calls at once and then
@@ -35,6 +36,8 @@ log = logging.getLogger("tillit.web.ratelimit")
 
 REPORTS = "report"
 QUESTIONS = "question"
+LOGIN_FAILURES = "login-failure"
+LOGINS = "_login"  # password login is not per tenant: one bucket per client
 RATE_LIMITED = "rate_limited"
 MAX_BUCKETS = 20_000
 SWEEP_INTERVAL_S = 60.0
@@ -112,7 +115,9 @@ class TokenBuckets:
         with self._lock:
             return len(self._buckets)
 
-    def take(self, key: Hashable, limit: Limit) -> Decision:
+    def take(self, key: Hashable, limit: Limit, consume: bool = True) -> Decision:
+        """A call against the bucket; with ``consume=False`` only whether one would pass (for
+        limits that count failures, charged afterwards)."""
         if not limit.enabled:
             return Decision(True)
         with self._lock:
@@ -128,7 +133,7 @@ class TokenBuckets:
                 self._buckets.move_to_end(key)
                 bucket.refill(now)
             if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
+                bucket.tokens -= 1.0 if consume else 0.0
                 bucket.refused = False
                 return Decision(True)
             first = not bucket.refused
@@ -163,6 +168,7 @@ class PublicLimits:
         *,
         reports_per_hour: int,
         questions_per_minute: int,
+        login_failures_per_hour: int = 0,
         trusted_proxies: str | Iterable[str] = "",
         clock: Clock = time.monotonic,
         max_entries: int = MAX_BUCKETS,
@@ -170,6 +176,7 @@ class PublicLimits:
         self.limits = {
             REPORTS: Limit(reports_per_hour, 3600.0),
             QUESTIONS: Limit(questions_per_minute, 60.0),
+            LOGIN_FAILURES: Limit(login_failures_per_hour, 3600.0),
         }
         self.trusted = parse_networks(trusted_proxies)
         self.buckets = TokenBuckets(clock=clock, max_entries=max_entries)
@@ -179,6 +186,7 @@ class PublicLimits:
         return cls(
             reports_per_hour=settings.public_reports_per_hour,
             questions_per_minute=settings.public_questions_per_minute,
+            login_failures_per_hour=settings.login_failures_per_hour,
             trusted_proxies=settings.trusted_proxies,
             clock=clock,
         )
@@ -205,12 +213,12 @@ class PublicLimits:
                 break
         return str(_ip(client) or client)
 
-    def check(self, request: Request, tenant: str, group: str) -> Decision:
+    def check(self, request: Request, tenant: str, group: str, consume: bool = True) -> Decision:
         limit = self.limits[group]
         if not limit.enabled:
             return Decision(True)
         address = self.client_address(request)
-        decision = self.buckets.take((tenant, address, group), limit)
+        decision = self.buckets.take((tenant, address, group), limit, consume)
         if decision.first_refusal:
             platform = request.app.state.platform
             log.warning(
@@ -240,8 +248,8 @@ def public_limits(request: Request) -> PublicLimits:
     return limits
 
 
-def check_public(request: Request, tenant: str, group: str) -> Decision:
-    return public_limits(request).check(request, tenant, group)
+def check_public(request: Request, tenant: str, group: str, consume: bool = True) -> Decision:
+    return public_limits(request).check(request, tenant, group, consume)
 
 
 def wait_text(seconds: int) -> str:
