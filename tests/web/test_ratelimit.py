@@ -4,7 +4,6 @@ report form through the real app (a fake clock instead of sleeping)."""
 from __future__ import annotations
 
 import logging
-import re
 import threading
 
 import pytest
@@ -12,13 +11,12 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from tests.support.concern_form import TEXT, report_form
 from tillit.concern.tables import ConcernCase
 from tillit.config import Settings
 from tillit.platform import Platform
 from tillit.web.ratelimit import Limit, PublicLimits, TokenBuckets, wait_text
 
-TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
-TEXT = "Min granne Elsa, 8 år, är ofta ensam hemma på kvällarna och har inte ätit."
 PROXY = "10.9.0.1"
 
 
@@ -123,24 +121,8 @@ def _limit(app, clock: FakeClock, reports: int = 2, proxies: str = "") -> None: 
     )
 
 
-def _form(client: TestClient, tenant: str = "default") -> dict[str, str]:
-    page = client.get(f"/t/{tenant}/orosanmalan")
-    assert page.status_code == 200
-    token = TOKEN.search(page.text)
-    assert token
-    return {
-        "form_token": token.group(1),
-        "reporter_type": "granne",
-        "reporter_name": "Karin Ek",
-        "reporter_email": "karin@example.se",
-        "child_name": "Elsa Berg",
-        "child_birth_date": "2017-05-02",
-        "text": TEXT,
-    }
-
-
 def _post(client: TestClient, tenant: str = "default", **headers: str) -> int:
-    form = _form(client, tenant)
+    form = report_form(client, tenant)
     return client.post(f"/t/{tenant}/orosanmalan", data=form, headers=headers).status_code
 
 
@@ -155,7 +137,7 @@ def test_the_report_after_the_limit_is_refused_and_the_form_keeps_everything(
     clock = FakeClock()
     _limit(app, clock, reports=2)
     assert [_post(client), _post(client)] == [200, 200]
-    form = {**_form(client), "child_address": "Storgatan 1", "anonymous": "on"}
+    form = {**report_form(client), "child_address": "Storgatan 1", "anonymous": "on"}
     refused = client.post("/t/default/orosanmalan", data=form)
     assert refused.status_code == 429
     assert refused.headers["retry-after"] == "1800"  # 2 an hour: one more every 30 minutes

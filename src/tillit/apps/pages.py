@@ -17,6 +17,7 @@ from tillit.errors import InvalidInput, NotFound
 from tillit.knowledge.service import get_collection, list_documents
 from tillit.platform import Platform
 from tillit.web.deps import FormDep, PageDep, PlatformDep
+from tillit.web.errors import wants_html
 from tillit.web.pages import render
 from tillit.web.ratelimit import (
     QUESTIONS,
@@ -24,7 +25,6 @@ from tillit.web.ratelimit import (
     question_message,
     retry_after,
     too_many_requests,
-    wants_html,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -133,37 +133,31 @@ async def public_ask(
     question: Annotated[str, Form()] = "",
 ) -> Response:
     principal, manifest = await to_thread.run_sync(_public_app, platform, tenant_slug, name)
+
+    def page(
+        answer: Answer | None, status_code: int = 200, error: str | None = None
+    ) -> HTMLResponse:
+        return render(
+            request,
+            "chat.html",
+            None,
+            status_code=status_code,
+            m=manifest,
+            answer=answer,
+            question=question,
+            public=True,
+            action=request.url.path,
+            tenant=tenant_slug,
+            error=error,
+        )
+
     limited = check_public(request, principal.tenant_slug, QUESTIONS)
     if not limited.allowed:
         message = question_message(limited)
         if not wants_html(request):
             return too_many_requests(request, limited, message)
-        page = render(
-            request,
-            "chat.html",
-            None,
-            status_code=429,
-            m=manifest,
-            answer=None,
-            question=question,
-            public=True,
-            action=request.url.path,
-            tenant=tenant_slug,
-            error=message,
-        )
-        return retry_after(page, limited)
-    answer = await _ask(platform, principal, manifest, question, name)
-    return render(
-        request,
-        "chat.html",
-        None,
-        m=manifest,
-        answer=answer,
-        question=question,
-        public=True,
-        action=request.url.path,
-        tenant=tenant_slug,
-    )
+        return retry_after(page(None, 429, message), limited)
+    return page(await _ask(platform, principal, manifest, question, name))
 
 
 @router.get("/t/{tenant_slug}/assistent/{name}/om")

@@ -24,7 +24,7 @@ def error_body(exc: TillitError) -> dict[str, Any]:
     return {"error": {"code": exc.code, "message": exc.message, "type": type(exc).__name__}}
 
 
-def _wants_html(request: Request) -> bool:
+def wants_html(request: Request) -> bool:
     path = request.url.path
     if path.startswith(("/api/", "/v1/")):
         return False
@@ -32,7 +32,7 @@ def _wants_html(request: Request) -> bool:
 
 
 def render_error(request: Request, status: int, code: str, message: str) -> Response:
-    if _wants_html(request):
+    if wants_html(request):
         templates = request.app.state.templates
         return templates.TemplateResponse(
             request,

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, TypeVar
 from fastapi import Request
 from fastapi.responses import Response
 
-from tillit.web.errors import _wants_html, render_error
+from tillit.web.errors import render_error
 
 if TYPE_CHECKING:
     from tillit.config import Settings
@@ -274,10 +274,6 @@ def question_message(decision: Decision) -> str:
         "Du har ställt många frågor på kort tid. "
         f"Vänta {wait_text(decision.retry_after_s)} och fråga igen."
     )
-
-
-def wants_html(request: Request) -> bool:
-    return _wants_html(request)
 
 
 def retry_after(response: R, decision: Decision) -> R:

@@ -7,27 +7,9 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.support.concern_form import TEXT, TOKEN, report_form
 from tillit.concern.tables import ConcernCase
 from tillit.platform import Platform
-
-TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
-TEXT = "Min granne Elsa, 8 år, är ofta ensam hemma på kvällarna och har inte ätit."
-
-
-def _form(client: TestClient) -> dict[str, str]:
-    page = client.get("/t/default/orosanmalan")
-    assert page.status_code == 200 and 'lang="sv"' in page.text
-    token = TOKEN.search(page.text)
-    assert token
-    return {
-        "form_token": token.group(1),
-        "reporter_type": "granne",
-        "reporter_name": "Karin Ek",
-        "reporter_email": "karin@example.se",
-        "child_name": "Elsa Berg",
-        "child_birth_date": "2017-05-02",
-        "text": TEXT,
-    }
 
 
 def _cases(platform: Platform) -> int:
@@ -38,7 +20,7 @@ def _cases(platform: Platform) -> int:
 def test_a_submitted_report_gets_a_receipt_and_a_case(
     client: TestClient, platform: Platform
 ) -> None:
-    response = client.post("/t/default/orosanmalan", data=_form(client))
+    response = client.post("/t/default/orosanmalan", data=report_form(client))
     assert response.status_code == 200
     number = re.search(r'id="case-number">([^<]+)<', response.text)
     assert number and number.group(1).startswith("OA-")
@@ -51,7 +33,7 @@ def test_a_submitted_report_gets_a_receipt_and_a_case(
 def test_submitting_the_same_form_twice_makes_one_case(
     client: TestClient, platform: Platform
 ) -> None:
-    form = _form(client)
+    form = report_form(client)
     first = client.post("/t/default/orosanmalan", data=form)
     second = client.post("/t/default/orosanmalan", data=form)
     numbers = [re.search(r'id="case-number">([^<]+)<', r.text).group(1) for r in (first, second)]
@@ -61,12 +43,12 @@ def test_submitting_the_same_form_twice_makes_one_case(
 def test_a_refused_report_comes_back_with_everything_written(
     client: TestClient, platform: Platform
 ) -> None:
-    form = {**_form(client), "child_personnummer": "140621-2388"}
+    form = {**report_form(client), "child_personnummer": "140621-2388"}
     response = client.post("/t/default/orosanmalan", data=form)
     assert response.status_code == 400
     assert "personnummer är inte giltigt" in response.text
     assert TEXT in response.text and 'aria-invalid="true"' in response.text
-    empty = client.post("/t/default/orosanmalan", data={**_form(client), "text": "   "})
+    empty = client.post("/t/default/orosanmalan", data={**report_form(client), "text": "   "})
     assert empty.status_code == 400 and "Beskriv din oro" in empty.text
     assert _cases(platform) == 0
 
