@@ -17,6 +17,7 @@ from tillit import __version__
 from tillit.config import Settings
 from tillit.platform import Platform
 from tillit.policy import CLASS_LABELS_SV
+from tillit.web.api_docs import install_api_docs
 from tillit.web.deps import LoginRequired
 from tillit.web.errors import install_error_handlers
 from tillit.web.middleware import BodySizeLimit
@@ -49,12 +50,15 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         version=__version__,
         description="Öppen AI-plattform för kommuner: modellkatalog, gateway, körningar, loggar.",
         lifespan=lifespan,
+        docs_url=None,  # served by install_api_docs, without a CDN
+        redoc_url=None,
     )
     app.state.platform = platform
     app.state.templates = make_templates()
     install_error_handlers(app)
     _install_login_redirect(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_api_docs(app)  # before /static: its assets live under /static/api-docs
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     _include_routers(app)
 
