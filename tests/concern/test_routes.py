@@ -78,6 +78,17 @@ def test_views_and_searches_are_audited(
     assert "Elias" not in str(details) and "blåmärken" not in str(details)
 
 
+def test_analysis_is_audited_once(
+    client: TestClient, platform: Platform, caseworker: dict, installed: int
+) -> None:
+    number = _register(client, caseworker)
+    analysed = client.post(f"/api/concern/cases/{number}/analyse", headers=caseworker)
+    assert analysed.status_code == 200
+    with platform.session() as db:
+        actions = [e.action for e in db.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions[-3:] == ["concern.case.register", "concern.case.view", "concern.case.analyse"]
+
+
 def test_status_follows_the_legal_order(client: TestClient, caseworker: dict) -> None:
     number = _register(client, caseworker)
     url = f"/api/concern/cases/{number}/status"

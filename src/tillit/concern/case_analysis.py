@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from tillit.audit.service import record
 from tillit.auth.roles import Principal
 from tillit.concern.analysis import Analysis, analyse_text
-from tillit.concern.cases import open_case
+from tillit.concern.cases import get_case, open_case
 from tillit.concern.labels import LABELS
 from tillit.concern.models import load_active
 from tillit.concern.schemas import ReviewIn
@@ -50,8 +50,8 @@ def analyse_case(platform: Platform, principal: Principal, case_number: str) -> 
     latency_ms = round((time.perf_counter() - started) * 1000, 3)
     pseudonymiser = Pseudonymiser("reversible", "tag")
     pseudonymiser.pseudonymise(text, analysis.entities)
-    with platform.session() as db:
-        case = open_case(db, principal, case_number)
+    with platform.session() as db:  # the view is audited once, above; this write is audited below
+        case = get_case(db, principal.tenant_id, case_number)
         run = _run(principal, version, analysis, text, latency_ms)
         db.add(run)
         _store(db, case, analysis, run.id)
