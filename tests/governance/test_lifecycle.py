@@ -208,6 +208,32 @@ def test_changed_purpose_goes_back_to_analysis(platform, public_app):  # type: i
     assert status(platform, public_app)["state"] == "analys"
 
 
+def test_an_approved_app_cannot_change_audience_or_class_without_a_new_analysis(  # type: ignore[no-untyped-def]
+    platform, public_app
+):
+    promote(platform, public_app)
+    apply(platform, audience="staff", security_class="K1")
+    now = status(platform, public_app)
+    assert now["state"] == "analys" and now["under_review"]
+    assert now["review_reasons"] == ["målgrupp (personal eller allmänheten)", "informationsklass"]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"top_k": 12}, "antal hämtade textavsnitt"),
+        ({"privacy": "pseudonymise"}, "hantering av uppgifter över modellens klass"),
+    ],
+)
+def test_retrieval_and_privacy_handling_are_part_of_the_approval(  # type: ignore[no-untyped-def]
+    platform, public_app, change, reason
+):
+    promote(platform, public_app)
+    apply(platform, **change)
+    now = status(platform, public_app)
+    assert now["state"] == "test" and now["review_reasons"] == [reason]
+
+
 def test_new_model_version_in_the_catalogue_is_caught_when_served(platform, upstream, public_app):  # type: ignore[no-untyped-def]
     from tests.support.factories import register_upstream_model
 

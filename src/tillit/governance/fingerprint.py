@@ -1,6 +1,12 @@
 """What the approval of an app covers: model (and its version and supplier), reranker,
-knowledge sources, instructions and prompt template, purpose. A change of any of these after
-the production gate sends the app back for review."""
+knowledge sources, instructions and prompt template, purpose, audience (staff or the public),
+information class, what happens to data above the model's class, and how many passages are
+retrieved. A change of any of these after the production gate sends the app back for review:
+to analysis when the purpose, the audience or the information class changed (the risk
+assessment no longer holds), otherwise to test.
+
+Approvals stored before a part was covered do not hold that part (``changed_parts`` compares
+only what the approval recorded); migration 0011 completed them from the manifest in force."""
 
 from __future__ import annotations
 
@@ -22,7 +28,12 @@ LABELS_SV = {
     "collections": "kunskapskällor",
     "instructions": "instruktioner eller promptmall",
     "purpose": "syfte",
+    "audience": "målgrupp (personal eller allmänheten)",
+    "security_class": "informationsklass",
+    "privacy": "hantering av uppgifter över modellens klass",
+    "top_k": "antal hämtade textavsnitt",
 }
+BACK_TO_ANALYSIS = frozenset({"purpose", "audience", "security_class"})
 
 
 def _model(db: Session, tenant_id: int, name: str | None) -> dict[str, Any] | None:
@@ -44,6 +55,10 @@ def live_fingerprint(db: Session, app: App, purpose_plain: str | None) -> dict[s
         "collections": sorted(manifest.collections),
         "instructions": f"{PROMPT_TEMPLATE_VERSION}:{instructions}",
         "purpose": [manifest.purpose, purpose_plain or ""],
+        "audience": manifest.audience,
+        "security_class": str(manifest.security_class),
+        "privacy": manifest.privacy,
+        "top_k": manifest.top_k,
     }
 
 
@@ -53,4 +68,5 @@ def fingerprint_hash(fingerprint: dict[str, Any]) -> str:
 
 
 def changed_parts(approved: dict[str, Any], live: dict[str, Any]) -> list[str]:
-    return [key for key in LABELS_SV if approved.get(key) != live.get(key)]
+    """Parts that differ, among those ``approved`` recorded."""
+    return [key for key in LABELS_SV if key in approved and approved[key] != live.get(key)]

@@ -13,7 +13,12 @@ from tillit.audit.service import record as audit
 from tillit.auth.roles import Principal
 from tillit.errors import Conflict, PermissionDenied, TillitError
 from tillit.governance import aiact
-from tillit.governance.fingerprint import LABELS_SV, changed_parts, live_fingerprint
+from tillit.governance.fingerprint import (
+    BACK_TO_ANALYSIS,
+    LABELS_SV,
+    changed_parts,
+    live_fingerprint,
+)
 from tillit.governance.lifecycle import STATE_LABELS_SV, Gate, gate_for, parse_state
 from tillit.governance.record import RecordData
 from tillit.governance.signoffs import actor_name, gate_missing
@@ -168,8 +173,9 @@ def _move(
 
 
 def rereview_if_changed(db: Session, app: App) -> bool:
-    """Production apps whose model, sources, prompt or purpose changed since approval go back:
-    to analysis when the purpose changed, otherwise to test. The register shows it."""
+    """Production apps whose approved configuration changed (``fingerprint.py``) go back: to
+    analysis when the purpose, audience or information class changed, otherwise to test. The
+    register shows it."""
     now = current(db, app)
     lifecycle = now.lifecycle
     if lifecycle.state != "produktion" or not lifecycle.approved_fingerprint:
@@ -178,7 +184,7 @@ def rereview_if_changed(db: Session, app: App) -> bool:
     changed = changed_parts(lifecycle.approved_fingerprint, live)
     if not changed:
         return False
-    target = "analys" if "purpose" in changed else "test"
+    target = "analys" if BACK_TO_ANALYSIS & set(changed) else "test"
     reasons = [LABELS_SV[key] for key in changed]
     _move(db, app, now, target, "rereview", "system:governance", "Ändrat: " + ", ".join(reasons))
     lifecycle.under_review, lifecycle.review_reasons = True, reasons
