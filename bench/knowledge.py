@@ -458,14 +458,7 @@ def _search_pass(
 
 BREAKDOWN = {
     "sqlite": ("term_frequency", "candidates", "_lexical", "_matrix"),
-    "postgres": (
-        "term_frequency",
-        "candidates",
-        "_lexical_top",
-        "_dense_top",
-        "_lexical_for",
-        "_dense_for",
-    ),
+    "postgres": ("term_frequency", "candidates", "_lexical", "_dense_top", "_dense_for"),
 }
 WARMUP = 10
 

@@ -5,22 +5,40 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
+from tests.conftest import PG_URL
+from tillit.auth.service import create_tenant
+from tillit.db.engine import make_engine
 from tillit.knowledge.index import bm25, segments
 from tillit.knowledge.index.bm25 import CollectionView, build_view, top_k
+from tillit.knowledge.tables import Collection
 
 VOCABULARY = [f"t{i:03d}" for i in range(120)]
 COLLECTION = 7
 
 
 @pytest.fixture
-def db() -> Iterator[Session]:
+def db(request: pytest.FixtureRequest) -> Iterator[Session]:
+    """The segment tables alone in memory on SQLite; on PostgreSQL (TILLIT_TEST_DATABASE_URL)
+    a fresh migrated database with the collection the segments belong to."""
+    if PG_URL:
+        settings = request.getfixturevalue("settings")
+        engine = make_engine(settings)
+        with Session(engine) as session:
+            tenant = create_tenant(session, "bm25", "BM25")
+            session.add(Collection(id=COLLECTION, tenant_id=tenant.id, name="bm25"))
+            session.flush()
+            yield session
+        engine.dispose()
+        return
     engine = create_engine("sqlite://")
     with Session(engine) as session:
         for statement in segments.SCHEMA:
@@ -201,3 +219,33 @@ def test_a_decayed_top_level_segment_is_rewritten_when_chunks_are_removed(
     assert top_k(db, load_view(db), ["t001", "t003"], 10) == pytest.approx(
         reference.top(["t001", "t003"], 10), rel=1e-9
     )
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL's concurrent writers")
+def test_concurrent_writers_of_one_collection_never_merge_the_same_segments(
+    db: Session,
+) -> None:
+    """Without the collection's advisory lock, two transactions could both merge the same
+    committed segments and store their postings twice."""
+    db.commit()
+    engine = db.get_bind()
+    writers, writes = 3, 40
+
+    def write(first: int) -> None:
+        with Session(engine) as session:
+            for n in range(writes):
+                chunk = first + 2 * n
+                segments.write_segment(session, COLLECTION, [chunk, chunk + 1], ["t001 t002"] * 2)
+                session.commit()
+
+    threads = [threading.Thread(target=write, args=(1 + w * 2 * writes,)) for w in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    view = load_view(db)
+    held = np.concatenate([s.chunk_ids for s in view.segments])
+    assert sorted(held.tolist()) == list(range(1, 1 + writers * 2 * writes))
+    assert max(s.level for s in view.segments) >= 1  # merges happened
+    stored = segments.read_postings(db, view.segments, ["t001"])["t001"]
+    assert sum(len(p.ids) for p in stored) == writers * 2 * writes

@@ -12,10 +12,11 @@ BACKEND_SPECIFIC_COLUMNS = {("chunks", "embedding"), ("chunks", "terms_tsv")}
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    """Autogenerate must not touch what knowledge/index/ maintains by hand: on SQLite the
-    lexical segment tables ``lexical_*`` (migration 0008_lexicon; before it, FTS5 tables
-    ``chunk_fts*``); on PostgreSQL the embedding and tsvector columns and their indexes
-    (one HNSW index per collection, ``ix_chunks_embedding_<collection id>``)."""
+    """Autogenerate must not touch what knowledge/index/ maintains by hand: the lexical segment
+    tables ``lexical_*`` (SQLite since migration 0008_lexicon, before it FTS5 tables
+    ``chunk_fts*``; PostgreSQL since 0012_pg_lexicon, before it a tsvector column and its GIN
+    index); on PostgreSQL the embedding column and its indexes (one HNSW index per collection,
+    ``ix_chunks_embedding_<collection id>``)."""
     if type_ == "table" and name and name.startswith(("chunk_fts", "lexical_")):
         return False
     if type_ == "column" and (obj.table.name, name) in BACKEND_SPECIFIC_COLUMNS:

@@ -1,4 +1,4 @@
-"""BM25 over the SQLite segments (segments.py), scored with numpy.
+"""BM25 over the posting segments (segments.py, both backends), scored with numpy.
 
 The formula is FTS5's ``bm25()`` (k1 = 1.2, b = 0.75, idf = ln((N - n + 0.5) / (n + 0.5)),
 floored at 1e-6), with N, n and the average length taken from the collection's live chunks

@@ -1,4 +1,5 @@
-"""SQLite lexical index storage: immutable segments of posting lists, as numpy arrays in blobs.
+"""Lexical index storage (both backends): immutable segments of posting lists, as numpy arrays in
+blobs.
 
 A segment indexes a set of chunks of one collection (``lexical_segments``): their ids and lengths,
 its sorted terms, and per term an offset into the segment's postings (chunk id and term
@@ -14,12 +15,15 @@ level-0 segment is one document, or 1,000 chunks when migration 0008 builds an e
 Removing chunks writes tombstones ``(segment, chunk id)``; a merge drops tombstoned postings,
 and a segment of ``MAX_LEVEL`` is rewritten alone once a fifth of its chunks are gone (checked
 whenever chunks are removed). Merges run in the writing document's transaction: a level-4 merge
-(~60k chunks) holds SQLite's write lock for a few seconds.
-Tombstones name the segment, so a chunk id that SQLite hands out again (it reuses the largest
-id after a delete) is never confused with the removed chunk's postings.
+(~60k chunks) holds SQLite's write lock for a few seconds. On PostgreSQL, writers of one
+collection take a transaction-level advisory lock first (``_lock_collection``), so that two
+concurrent ingests never merge the same segments; other collections are not held up.
+Tombstones name the segment, so a chunk id that the database hands out again (SQLite reuses the
+largest id after a delete) is never confused with the removed chunk's postings.
 
 Segments never change once written, so readers cache their metadata by segment id
-(``SegmentCache``). The tables are SQLite-only (migration 0008_lexicon); scoring is in bm25.py.
+(``SegmentCache``). Tables: ``SCHEMA`` (SQLite, migration 0008_lexicon) and ``POSTGRES_SCHEMA``
+(migration 0012_pg_lexicon); the statements here run on both. Scoring is in bm25.py.
 """
 
 from __future__ import annotations
@@ -58,6 +62,23 @@ SCHEMA = (
     "segment_id INTEGER NOT NULL REFERENCES lexical_segments(id) ON DELETE CASCADE, "
     "chunk_id INTEGER NOT NULL, PRIMARY KEY (segment_id, chunk_id)) WITHOUT ROWID",
 )
+POSTGRES_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS lexical_segments ("
+    "id BIGSERIAL PRIMARY KEY, collection_id INTEGER NOT NULL "
+    "REFERENCES collections(id) ON DELETE CASCADE, level INTEGER NOT NULL, "
+    "chunk_ids BYTEA NOT NULL, lengths BYTEA NOT NULL, terms BYTEA NOT NULL, "
+    "offsets BYTEA NOT NULL, block_starts BYTEA NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ix_lexical_segments_collection "
+    "ON lexical_segments (collection_id, level)",
+    "CREATE TABLE IF NOT EXISTS lexical_blocks ("
+    "id BIGINT PRIMARY KEY, docs BYTEA NOT NULL, tfs BYTEA NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS lexical_deleted ("
+    "segment_id BIGINT NOT NULL REFERENCES lexical_segments(id) ON DELETE CASCADE, "
+    "chunk_id BIGINT NOT NULL, PRIMARY KEY (segment_id, chunk_id))",
+)
+LOCK_NAMESPACE = 0x7417_1E5
+"""First key of the PostgreSQL advisory lock a collection's writers take (the second is the
+collection id)."""
 META_COLUMNS = "id, level, chunk_ids, lengths, terms, offsets, block_starts"
 Db = Any
 """A SQLAlchemy Session or Connection (migrations write segments too)."""
@@ -132,6 +153,8 @@ def list_segments(db: Db, collection_id: int, level: int | None = None) -> list[
 
 
 def load_segments(db: Db, segment_ids: list[int]) -> list[Segment]:
+    if not segment_ids:
+        return []  # PostgreSQL rejects an empty IN ()
     marks = ",".join(str(int(i)) for i in segment_ids)
     rows = db.execute(
         text(f"SELECT {META_COLUMNS} FROM lexical_segments WHERE id IN ({marks}) ORDER BY id")  # noqa: S608
@@ -161,7 +184,8 @@ def write_segment(db: Db, collection_id: int, chunk_ids: list[int], chunk_terms:
     if not chunk_ids:
         return
     if max(chunk_ids) > np.iinfo(ID_TYPE).max:
-        raise OverflowError("chunk ids beyond 2^32 are not supported by the SQLite index")
+        raise OverflowError("chunk ids beyond 2^32 are not supported by the lexical index")
+    _lock_collection(db, collection_id)
     tokens = [t.split() for t in chunk_terms]
     lengths = np.array([len(t) for t in tokens], dtype=np.int64)
     words = np.array([w for t in tokens for w in t], dtype=str)
@@ -237,6 +261,7 @@ def mark_deleted(db: Db, collection_id: int, chunk_ids: Iterable[int]) -> None:
     wanted = np.fromiter(chunk_ids, dtype=np.int64)
     if not len(wanted):
         return
+    _lock_collection(db, collection_id)
     tombstones = []
     rows = db.execute(
         text("SELECT id, chunk_ids FROM lexical_segments WHERE collection_id = :cid"),
@@ -247,10 +272,24 @@ def mark_deleted(db: Db, collection_id: int, chunk_ids: Iterable[int]) -> None:
         tombstones += [{"s": int(segment_id), "c": int(c)} for c in held[np.isin(held, wanted)]]
     if tombstones:
         db.execute(
-            text("INSERT OR IGNORE INTO lexical_deleted (segment_id, chunk_id) VALUES (:s, :c)"),
+            text(
+                "INSERT INTO lexical_deleted (segment_id, chunk_id) VALUES (:s, :c) "
+                "ON CONFLICT DO NOTHING"
+            ),
             tombstones,
         )
         _rewrite_decayed(db, collection_id)
+
+
+def _lock_collection(db: Db, collection_id: int) -> None:
+    """PostgreSQL: wait for the collection's other writers until this transaction ends (SQLite
+    has one writer at a time anyway)."""
+    dialect = db.dialect if hasattr(db, "dialect") else db.get_bind().dialect
+    if dialect.name == "postgresql":
+        db.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :cid)"),
+            {"space": LOCK_NAMESPACE, "cid": collection_id},
+        )
 
 
 def tombstones(db: Db, collection_id: int) -> dict[int, np.ndarray]:

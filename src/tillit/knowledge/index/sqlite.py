@@ -1,21 +1,17 @@
-"""SQLite: BM25 over per-collection posting segments (segments.py, scored in bm25.py), so
-that a collection's term statistics are its own; embeddings as float32 blobs in ``chunks``,
-scored with numpy from an in-process matrix per collection that is reloaded when the collection
-changes."""
+"""SQLite: BM25 over per-collection posting segments (lexicon.py, shared with PostgreSQL);
+embeddings as float32 blobs in ``chunks``, scored with numpy from an in-process matrix per
+collection that is reloaded when the collection changes."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 from sqlalchemy import Engine, LargeBinary, text
 from sqlalchemy.orm import Session
 
-from tillit.knowledge.index import segments
 from tillit.knowledge.index.base import (
     BulkLoad,
     Candidates,
@@ -23,13 +19,11 @@ from tillit.knowledge.index.base import (
     NoBulkLoad,
     TermFrequency,
 )
-from tillit.knowledge.index.bm25 import CollectionView, Views, top_k
+from tillit.knowledge.index.lexicon import SegmentLexicon
 from tillit.knowledge.index.rows import chunk_table, insert_chunks
 from tillit.knowledge.index.stats import collection_state
 
 DIM = 384
-STALE_RETRIES = 3
-T = TypeVar("T")
 CHUNKS = chunk_table(LargeBinary())
 
 
@@ -54,38 +48,21 @@ class SQLiteBackend:
     def __init__(self) -> None:
         self._matrices: dict[int, _Matrix] = {}
         self._lock = threading.Lock()
-        self.views = Views()
+        self.lexicon = SegmentLexicon()
 
     def add(self, db: Session, chunks: list[NewChunk]) -> list[int]:
         ids = insert_chunks(db, CHUNKS, chunks, _blob)
-        for collection_id in sorted({c.collection_id for c in chunks}):
-            mine = [
-                (i, c.terms)
-                for i, c in zip(ids, chunks, strict=True)
-                if c.collection_id == collection_id
-            ]
-            segments.write_segment(db, collection_id, [i for i, _ in mine], [t for _, t in mine])
+        self.lexicon.write(db, ids, chunks)
         return ids
 
     def remove(self, db: Session, chunk_ids: list[int]) -> None:
-        for start in range(0, len(chunk_ids), 500):
-            marks = ",".join(str(int(i)) for i in chunk_ids[start : start + 500])
-            rows = db.execute(
-                text(f"SELECT id, collection_id FROM chunks WHERE id IN ({marks})")  # noqa: S608
-            ).all()
-            for collection_id in sorted({cid for _, cid in rows}):
-                segments.mark_deleted(db, collection_id, (i for i, c in rows if c == collection_id))
+        self.lexicon.remove(db, chunk_ids)
 
     def bulk_load(self, engine: Engine, collection_id: int, chunks_at_start: int) -> BulkLoad:
         return NoBulkLoad()
 
     def term_frequency(self, db: Session, collection_ids: list[int]) -> TermFrequency:
-        views = [self._view(db, cid) for cid in collection_ids]
-
-        def frequency(term: str) -> float | None:
-            return sum(v.frequencies.get(term, 0) for v in views) or None
-
-        return frequency
+        return self.lexicon.term_frequency(db, collection_ids)
 
     def candidates(
         self, db: Session, collection_ids: list[int], terms: list[str], vector: np.ndarray, k: int
@@ -104,32 +81,7 @@ class SQLiteBackend:
     def _lexical(
         self, db: Session, collection_ids: list[int], terms: list[str], k: int
     ) -> dict[int, float]:
-        found: dict[int, float] = {}
-        for collection_id in collection_ids:
-            found.update(self._collection_top(db, collection_id, terms, k))
-        if len(found) > k:
-            found = dict(sorted(found.items(), key=lambda item: -item[1])[:k])
-        return found
-
-    def _view(self, db: Session, collection_id: int) -> CollectionView:
-        return self._fresh(collection_id, lambda: self.views.get(db, collection_id))
-
-    def _collection_top(
-        self, db: Session, collection_id: int, terms: list[str], k: int
-    ) -> dict[int, float]:
-        return self._fresh(
-            collection_id, lambda: top_k(db, self.views.get(db, collection_id), terms, k)
-        )
-
-    def _fresh(self, collection_id: int, read: Callable[[], T]) -> T:
-        """``read``, again if a merge committed between its reads (an ingest in another thread
-        or process): the next reads see the merged segments."""
-        for _ in range(STALE_RETRIES):
-            try:
-                return read()
-            except segments.StaleSegments:
-                self.views.forget(collection_id)
-        return read()
+        return self.lexicon.top(db, collection_ids, terms, k)
 
     def _matrix(self, db: Session, collection_id: int) -> _Matrix:
         state = collection_state(db, collection_id)
