@@ -14,8 +14,9 @@ one set for caller-given spans (``predict_spans``), one for our own sentence seg
 (``predict_passages``), see ``thresholds.py``.
 
 The classifier expects whole reports (or their passages in order): context is part of the
-model. Scores are probabilities calibrated on the training data's held-out predictions; they
-are not calibrated for other kinds of text.
+model. It reads personal data as role words ("Barnet", "Personen", … see roles.py), so it never
+learns or stores names. Scores are probabilities calibrated on the training data's held-out
+predictions; they are not calibrated for other kinds of text.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 
 from tillit.concern.classifier.features import PassageFeaturizer, TfidfBlock, context_features
 from tillit.concern.classifier.labels import LABELS
+from tillit.concern.classifier.roles import passage_texts
 from tillit.concern.classifier.segment import segment
 
 FORMAT = "tillit-concern-passage-classifier/1"
@@ -71,6 +73,7 @@ class PassageClassifier:
     version: str
     card: dict[str, Any] = field(default_factory=dict)
     labels: tuple[str, ...] = LABELS
+    normalise: str = ""  # "roles": personal data read as role words (roles.py); "": as written
 
     @property
     def thresholds(self) -> dict[str, float]:
@@ -97,7 +100,7 @@ class PassageClassifier:
     ) -> list[PassagePrediction]:
         if not spans:
             return []
-        probabilities = self.probabilities([text[a:b] for a, b in spans])
+        probabilities = self.probabilities(passage_texts(text, spans, self.normalise))
         predictions = []
         for (start, end), row in zip(spans, probabilities, strict=True):
             chosen = tuple(
@@ -128,6 +131,7 @@ class PassageClassifier:
             "version": self.version,
             "labels": list(self.labels),
             "card": self.card,
+            "normalise": self.normalise,
             "context": self.featurizer.context,
             "lexicon": self.featurizer.lexicon,
             "cues": {label: list(cues) for label, cues in self.featurizer.cues.items()},
@@ -180,7 +184,9 @@ class PassageClassifier:
             )
         cues = {label: tuple(items) for label, items in meta["cues"].items()}
         featurizer = PassageFeaturizer(blocks, float(meta["context"]), float(meta["lexicon"]), cues)
-        return cls(featurizer, weights, meta["version"], meta["card"], tuple(meta["labels"]))
+        labels = tuple(meta["labels"])
+        normalise = meta.get("normalise", "")  # models saved before roles.py read names as written
+        return cls(featurizer, weights, meta["version"], meta["card"], labels, normalise)
 
 
 def second_level(first: np.ndarray, weights: Weights) -> np.ndarray:

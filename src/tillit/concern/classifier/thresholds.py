@@ -20,6 +20,7 @@ from tillit.concern.classifier.data import LabelledReport
 from tillit.concern.classifier.features import PassageFeaturizer
 from tillit.concern.classifier.labels import LABELS
 from tillit.concern.classifier.model import Weights, second_level
+from tillit.concern.classifier.roles import passage_texts
 from tillit.concern.classifier.segment import segment
 
 
@@ -58,6 +59,7 @@ def segment_thresholds(
     folds: Sequence[np.ndarray],
     fold_models: Sequence[tuple[np.ndarray, np.ndarray]],
     weights: Weights,
+    normalise: str = "",
 ) -> np.ndarray:
     """One global cut for sentence segments, chosen on held-out reports (see module doc)."""
     values, overlaps, golds = [], [], []
@@ -67,7 +69,8 @@ def segment_thresholds(
             spans = segment(report.text)
             if not spans or not report.passages:
                 continue
-            first = featurizer.transform_report([report.text[a:b] for a, b in spans]) @ coef
+            texts = passage_texts(report.text, spans, normalise)
+            first = featurizer.transform_report(texts) @ coef
             values.append(second_level(np.asarray(first) + bias, weights))
             overlaps.append(_overlap_matrix([(a, b) for a, b, _ in report.passages], spans))
             golds.append([[lab in labels for lab in LABELS] for _, _, labels in report.passages])

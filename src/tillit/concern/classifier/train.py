@@ -32,6 +32,7 @@ from tillit.concern.classifier.data import LabelledReport
 from tillit.concern.classifier.features import PassageFeaturizer, context_features
 from tillit.concern.classifier.labels import LABELS
 from tillit.concern.classifier.model import PassageClassifier, Weights
+from tillit.concern.classifier.roles import ROLES, passage_texts
 from tillit.concern.classifier.thresholds import passage_thresholds, segment_thresholds
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ class TrainConfig:
     pseudo: int = 8  # typical passages added to each report's context (context_features)
     inner_folds: int = 5
     threshold: str = "global"  # "global": one F1-optimal cut on second-level values; "label"
+    normalise: str = ROLES  # personal data replaced by role words before features (roles.py)
 
 
 @dataclass
@@ -102,16 +104,18 @@ def train(
         config.pseudo,
     )
     weights.segment_thresholds = segment_thresholds(
-        reports, data.featurizer, folds, fold_models, weights
+        reports, data.featurizer, folds, fold_models, weights, config.normalise
     )
     card = _card(reports, data, config, seed, time.perf_counter() - began)
     version = _version(config, seed, reports)
     say("done", 1.0)
-    return PassageClassifier(data.featurizer, weights, version, card)
+    return PassageClassifier(data.featurizer, weights, version, card, normalise=config.normalise)
 
 
 def _prepare(reports: list[LabelledReport], config: TrainConfig) -> _Data:
-    texts = [[r.text[a:b] for a, b, _ in r.passages] for r in reports]
+    texts = [
+        passage_texts(r.text, [(a, b) for a, b, _ in r.passages], config.normalise) for r in reports
+    ]
     featurizer = PassageFeaturizer.fit(
         [t for report in texts for t in report], config.context, config.min_df, config.lexicon
     )
@@ -210,7 +214,8 @@ def _card(
     return {
         "model": MODEL_FAMILY,
         "description": "Two-level linear passage classifier (TF-IDF words + characters with "
-        "neighbouring passages; per-label context stacking; Platt calibration).",
+        "neighbouring passages; per-label context stacking; Platt calibration). Personal data "
+        "is replaced by role words before features are taken, so the model holds no names.",
         "training": {
             "reports": len(reports),
             "passages": int(data.X.shape[0]),
