@@ -28,7 +28,7 @@ class Prediction(Protocol):
 class Classifier(Protocol):
     version: str
 
-    def predict_passages(self, text: str) -> list[Any]: ...
+    def predict_passages(self, text: str, entities: list[Entity]) -> list[Any]: ...
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,9 @@ class Analysis:
 
 
 def analyse_text(classifier: Classifier, text: str) -> Analysis:
-    passages = classifier.predict_passages(text)
-    return Analysis(passages, detect(text), summarise(text, passages), classifier.version)
+    entities = detect(text)  # once: the output lists them, the classifier reads them as roles
+    passages = classifier.predict_passages(text, entities)
+    return Analysis(passages, entities, summarise(text, passages), classifier.version)
 
 
 def passage_dict(passage: Prediction) -> dict[str, Any]:

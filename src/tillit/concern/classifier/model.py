@@ -22,6 +22,7 @@ predictions; they are not calibrated for other kinds of text.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from tillit.concern.classifier.features import PassageFeaturizer, TfidfBlock, co
 from tillit.concern.classifier.labels import LABELS
 from tillit.concern.classifier.roles import passage_texts
 from tillit.concern.classifier.segment import segment
+from tillit.privacy.detect import Entity
 
 FORMAT = "tillit-concern-passage-classifier/1"
 _JSON = "model.json"
@@ -86,21 +88,31 @@ class PassageClassifier:
         pairs = zip(self.labels, self.weights.segment_thresholds, strict=True)
         return {lab: float(t) for lab, t in pairs}
 
-    def predict_passages(self, text: str) -> list[PassagePrediction]:
-        """Segment ``text`` into sentences and label each one (segment thresholds)."""
-        return self._predict(text, segment(text), self.weights.segment_thresholds)
+    def predict_passages(
+        self, text: str, entities: Sequence[Entity] | None = None
+    ) -> list[PassagePrediction]:
+        """Segment ``text`` into sentences and label each one (segment thresholds).
+        ``entities``: the personal data ``detect(text)`` found, if the caller has it already."""
+        return self._predict(text, segment(text), self.weights.segment_thresholds, entities)
 
-    def predict_spans(self, text: str, spans: list[tuple[int, int]]) -> list[PassagePrediction]:
+    def predict_spans(
+        self, text: str, spans: list[tuple[int, int]], entities: Sequence[Entity] | None = None
+    ) -> list[PassagePrediction]:
         """Label given (start, end) spans of ``text``, in order; neighbours give context.
         Thresholds are those for passages of the annotation guideline's size (a few sentences)."""
-        return self._predict(text, spans, self.weights.thresholds)
+        return self._predict(text, spans, self.weights.thresholds, entities)
 
     def _predict(
-        self, text: str, spans: list[tuple[int, int]], thresholds: np.ndarray
+        self,
+        text: str,
+        spans: list[tuple[int, int]],
+        thresholds: np.ndarray,
+        entities: Sequence[Entity] | None,
     ) -> list[PassagePrediction]:
         if not spans:
             return []
-        probabilities = self.probabilities(passage_texts(text, spans, self.normalise))
+        texts = passage_texts(text, spans, self.normalise, entities)
+        probabilities = self.probabilities(texts)
         predictions = []
         for (start, end), row in zip(spans, probabilities, strict=True):
             chosen = tuple(

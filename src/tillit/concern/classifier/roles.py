@@ -37,13 +37,24 @@ OTHER = "Uppgiften"
 """For the detector's other types (account numbers, registration numbers)."""
 
 
-def passage_texts(text: str, spans: Sequence[tuple[int, int]], normalise: str) -> list[str]:
-    """The strings the classifier reads for ``spans`` of ``text``."""
+def passage_texts(
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    normalise: str,
+    entities: Sequence[Entity] | None = None,
+) -> list[str]:
+    """The strings the classifier reads for ``spans`` of ``text``. ``entities``: what
+    ``detect(text)`` found, when the caller has it already (it is found here otherwise)."""
     if normalise != ROLES:
         return [text[a:b] for a, b in spans]
-    entities = detect(text)
+    entities = list(detect(text) if entities is None else entities)
     child = _child(entities)
     return [_replaced(text, a, b, entities, child) for a, b in spans]
+
+
+def entities_of(texts: Sequence[str], normalise: str) -> list[list[Entity] | None]:
+    """Per text, the personal data ``passage_texts`` needs (found once, used twice in training)."""
+    return [detect(text) if normalise == ROLES else None for text in texts]
 
 
 def _first_name(entity: Entity) -> str:
@@ -51,13 +62,15 @@ def _first_name(entity: Entity) -> str:
     return words[0].casefold() if words else ""
 
 
-def _child(entities: list[Entity]) -> str | None:
+def _child(entities: Sequence[Entity]) -> str | None:
     """The first name mentioned most often (the earliest of equals)."""
     names = Counter(_first_name(e) for e in entities if e.type == "PERSON")
     return max(names, key=lambda n: names[n], default=None) if names else None
 
 
-def _replaced(text: str, start: int, end: int, entities: list[Entity], child: str | None) -> str:
+def _replaced(
+    text: str, start: int, end: int, entities: Sequence[Entity], child: str | None
+) -> str:
     parts, at = [], start
     for entity in entities:
         a, b = max(entity.start, start), min(entity.end, end)

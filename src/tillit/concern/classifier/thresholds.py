@@ -22,6 +22,7 @@ from tillit.concern.classifier.labels import LABELS
 from tillit.concern.classifier.model import Weights, second_level
 from tillit.concern.classifier.roles import passage_texts
 from tillit.concern.classifier.segment import segment
+from tillit.privacy.detect import Entity
 
 
 def passage_thresholds(
@@ -60,6 +61,7 @@ def segment_thresholds(
     fold_models: Sequence[tuple[np.ndarray, np.ndarray]],
     weights: Weights,
     normalise: str = "",
+    found: Sequence[Sequence[Entity] | None] | None = None,
 ) -> np.ndarray:
     """One global cut for sentence segments, chosen on held-out reports (see module doc)."""
     values, overlaps, golds = [], [], []
@@ -69,7 +71,8 @@ def segment_thresholds(
             spans = segment(report.text)
             if not spans or not report.passages:
                 continue
-            texts = passage_texts(report.text, spans, normalise)
+            entities = found[int(i)] if found is not None else None
+            texts = passage_texts(report.text, spans, normalise, entities)
             first = featurizer.transform_report(texts) @ coef
             values.append(second_level(np.asarray(first) + bias, weights))
             overlaps.append(_overlap_matrix([(a, b) for a, b, _ in report.passages], spans))

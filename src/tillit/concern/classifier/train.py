@@ -32,8 +32,9 @@ from tillit.concern.classifier.data import LabelledReport
 from tillit.concern.classifier.features import PassageFeaturizer, context_features
 from tillit.concern.classifier.labels import LABELS
 from tillit.concern.classifier.model import PassageClassifier, Weights
-from tillit.concern.classifier.roles import ROLES, passage_texts
+from tillit.concern.classifier.roles import ROLES, entities_of, passage_texts
 from tillit.concern.classifier.thresholds import passage_thresholds, segment_thresholds
+from tillit.privacy.detect import Entity
 
 if TYPE_CHECKING:
     from sklearn.linear_model import LogisticRegression
@@ -79,7 +80,8 @@ def train(
     say = progress or (lambda stage, fraction: None)
     began = time.perf_counter()
     say("features", 0.0)
-    data = _prepare(reports, config)
+    found = entities_of([r.text for r in reports], config.normalise)
+    data = _prepare(reports, config, found)
     folds = _folds(len(reports), config.inner_folds, seed)
     say("first level", 0.1)
     first, first_bias, oof, fold_models = _first_level(data, folds, config, say)
@@ -104,7 +106,7 @@ def train(
         config.pseudo,
     )
     weights.segment_thresholds = segment_thresholds(
-        reports, data.featurizer, folds, fold_models, weights, config.normalise
+        reports, data.featurizer, folds, fold_models, weights, config.normalise, found
     )
     card = _card(reports, data, config, seed, time.perf_counter() - began)
     version = _version(config, seed, reports)
@@ -112,9 +114,12 @@ def train(
     return PassageClassifier(data.featurizer, weights, version, card, normalise=config.normalise)
 
 
-def _prepare(reports: list[LabelledReport], config: TrainConfig) -> _Data:
+def _prepare(
+    reports: list[LabelledReport], config: TrainConfig, found: list[list[Entity] | None]
+) -> _Data:
     texts = [
-        passage_texts(r.text, [(a, b) for a, b, _ in r.passages], config.normalise) for r in reports
+        passage_texts(r.text, [(a, b) for a, b, _ in r.passages], config.normalise, entities)
+        for r, entities in zip(reports, found, strict=True)
     ]
     featurizer = PassageFeaturizer.fit(
         [t for report in texts for t in report], config.context, config.min_df, config.lexicon
