@@ -44,6 +44,12 @@ def index_state(platform: Platform, collection_id: int) -> bool | None:
         return pg_vectors.index_state(db, collection_id)
 
 
+def chunk_count(platform: Platform, collection_id: int) -> int:
+    with platform.session() as db:
+        statement = text("SELECT count(*) FROM chunks WHERE collection_id = :c")
+        return int(db.execute(statement, {"c": collection_id}).scalar_one())
+
+
 @pytest.fixture
 def postgres(platform: Platform) -> Platform:
     if platform.settings.is_sqlite:
@@ -98,10 +104,23 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_small_load_into_a_large_collection_keeps_the_index(
     postgres: Platform, statements: list[str]
 ) -> None:
-    collection = ingest(postgres, "samling", documents("s"))  # 7 chunks
+    held = documents("s") + documents("t")
+    collection = ingest(postgres, "samling", held)
     statements.clear()
-    ingest(postgres, "samling", documents("s") + documents("t")[:3])  # 3 new < 7 held
+    ingest(postgres, "samling", held + documents("u")[:2])
+    assert chunk_count(postgres, collection.id) >= 4 * 3  # so 2 new < a quarter of those held
     assert statements == [] and index_state(postgres, collection.id) is True
+
+
+def test_a_load_of_a_quarter_of_the_collection_defers_the_index(
+    postgres: Platform, statements: list[str]
+) -> None:
+    held = documents("s") + documents("t")
+    collection = ingest(postgres, "samling", held)
+    statements.clear()
+    ingest(postgres, "samling", held + documents("u"))
+    assert [s.split()[0] for s in statements] == ["DROP", "SET", "CREATE"]
+    assert index_state(postgres, collection.id) is True
 
 
 def test_the_index_is_built_again_when_the_load_fails(
