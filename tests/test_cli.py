@@ -81,6 +81,28 @@ def add_model(cli: Cli, name: str, base_url: str, *extra: str) -> Result:
 # --- models -------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_data_dir_flag_wins_over_the_environment(
+    settings: Settings, platform: Platform, tmp_path: Path, where: str
+) -> None:
+    from_env, from_flag = tmp_path / "fran-miljon", tmp_path / "fran-flaggan"
+    command = ["tenants", "list", "--json"]
+    flag = ["--data-dir", str(from_flag)]
+    args = [*flag, *command] if where == "before" else [*command, *flag]
+    env = {**database_env(settings), "TILLIT_DATA_DIR": str(from_env)}
+    ok(CliRunner().invoke(app, args, env=env))
+    assert from_flag.is_dir() and not from_env.exists()
+
+
+def test_data_dir_from_the_environment_when_no_flag_is_given(
+    settings: Settings, platform: Platform, tmp_path: Path
+) -> None:
+    from_env = tmp_path / "fran-miljon"
+    env = {**database_env(settings), "TILLIT_DATA_DIR": str(from_env)}
+    ok(CliRunner().invoke(app, ["tenants", "list", "--json"], env=env))
+    assert from_env.is_dir()
+
+
 def test_models_add_then_list_json(cli: Cli, upstream: str) -> None:
     added = add_model(
         cli, "kommun-llm", upstream, "--api-key-env", "KOMMUN_KEY", "--max-class", "K2"
@@ -106,9 +128,29 @@ def test_models_add_with_bad_class_fails_clearly(cli: Cli, upstream: str) -> Non
     result = add_model(cli, "kommun-llm", upstream, "--max-class", "K7")
     assert result.exit_code == 1
     assert result.stderr.startswith("Fel: ") and "max_class" in result.stderr
+    assert "måste vara 'K0', 'K1', 'K2' eller 'K3'" in result.stderr  # Swedish, not pydantic's
     assert "Traceback" not in result.output and result.stdout == ""
     names = {m["name"] for m in as_json(cli("models", "list", "--json"))}
     assert "kommun-llm" not in names
+
+
+@pytest.mark.parametrize(
+    ("option", "problem"), [("saknas.jsonl", "filen finns inte"), (".", "är en katalog")]
+)
+def test_a_missing_input_file_is_named_in_swedish(
+    cli: Cli, tmp_path: Path, option: str, problem: str
+) -> None:
+    path = tmp_path / option
+    for args in (
+        ("search", "--collection", "lagar", "--queries", str(path)),
+        ("models", "add", "m", "--provider", "openai-compatible", "--base-url", "http://x/v1",
+         "--model", "m", "--model-card", str(path)),
+        ("concern", "analyse", "--input", str(path), "--output", str(tmp_path / "ut.jsonl")),
+    ):  # fmt: skip
+        result = cli(*args)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+        assert result.stderr.startswith(f"Fel: {path}") and problem in result.stderr
+    assert not (tmp_path / "ut.jsonl").exists()
 
 
 def test_models_add_duplicate_fails_clearly(cli: Cli, upstream: str) -> None:
@@ -280,6 +322,21 @@ def run_tillit(settings: Settings, *args: str) -> subprocess.CompletedProcess[st
     )
     assert result.returncode == 0, result.stderr
     return result
+
+
+def test_an_unusable_data_directory_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    not_a_directory = tmp_path / "fil"
+    not_a_directory.write_text("x")
+    result = subprocess.run(
+        [tillit_script(), "models", "list", "--json"],
+        env={**os.environ, "TILLIT_DATA_DIR": str(not_a_directory)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"Fel: {not_a_directory}: finns redan och är inte en katalog."
 
 
 def test_cli_and_server_work_on_the_same_data_directory(settings: Settings, upstream: str) -> None:

@@ -11,7 +11,7 @@ from tillit.audit.cli import app as audit_app
 from tillit.auth.cli import admin_app, keys_app, tenants_app
 from tillit.auth.oidc_cli import app as oidc_app
 from tillit.catalog.cli import app as models_app
-from tillit.cli_support import DataDirOption, remember_data_dir
+from tillit.cli_support import DataDirOption, describe_os_error, reset_data_dir
 from tillit.concern.cli import app as concern_app
 from tillit.governance.cli import app as governance_app
 from tillit.knowledge.cli import ingest_command, search_command
@@ -30,7 +30,7 @@ app = typer.Typer(
 @app.callback()
 def root(data_dir: DataDirOption = None) -> None:
     """Tillit: modellkatalog, gateway, nycklar, loggar."""
-    remember_data_dir(data_dir)
+    reset_data_dir(data_dir)
 
 
 app.command("serve")(serve_command)
@@ -52,4 +52,9 @@ app.add_typer(oidc_app, name="oidc")
 
 
 def main() -> None:
-    app()
+    """The console script: a file that cannot be read or written is one line, not a traceback."""
+    try:
+        app()
+    except OSError as exc:
+        typer.echo(f"Fel: {describe_os_error(exc)}", err=True)
+        raise SystemExit(1) from None

@@ -20,13 +20,22 @@ from tillit.platform import Platform
 DataDirOption = Annotated[
     Path | None,
     typer.Option(
-        "--data-dir", envvar="TILLIT_DATA_DIR", help="Datakatalog (standard ./tillit-data)."
+        "--data-dir",
+        help="Datakatalog (annars TILLIT_DATA_DIR, annars ./tillit-data).",
+        show_default=False,
     ),
 ]
+"""No ``envvar`` here: TILLIT_DATA_DIR is read by ``Settings`` only when no --data-dir was given
+anywhere on the line, so ``tillit --data-dir B cmd`` wins over the environment."""
 JsonOption = Annotated[bool, typer.Option("--json", help="Skriv ut JSON.")]
 TenantOption = Annotated[str, typer.Option("--tenant", help="Organisationens kortnamn.")]
 
 _state: dict[str, Path | None] = {"data_dir": None}
+
+
+def reset_data_dir(data_dir: Path | None) -> None:
+    """Each command line starts from its own top-level --data-dir (or none)."""
+    _state["data_dir"] = data_dir
 
 
 def remember_data_dir(data_dir: Path | None) -> None:
@@ -53,6 +62,36 @@ def system_principal(platform: Platform, tenant_slug: str) -> Principal:
     with platform.session() as db:
         tenant = get_tenant(db, tenant_slug)
         return Principal(tenant.id, tenant.slug, "system", None, "cli", frozenset({"admin"}))
+
+
+def existing_file(path: Path | None) -> Path | None:
+    """Typer callback for an input file: a Swedish error, not click's English usage box."""
+    if path is not None and not path.is_file():
+        fail(f"{path}: {'är en katalog, inte en fil' if path.is_dir() else 'filen finns inte'}.")
+    return path
+
+
+def not_a_directory(path: Path | None) -> Path | None:
+    """Typer callback for an output file."""
+    if path is not None and path.is_dir():
+        fail(f"{path}: är en katalog, inte en fil.")
+    return path
+
+
+_OS_REASONS: tuple[tuple[type[OSError], str], ...] = (
+    (FileNotFoundError, "finns inte"),
+    (IsADirectoryError, "är en katalog, inte en fil"),
+    (NotADirectoryError, "en del av sökvägen är inte en katalog"),
+    (FileExistsError, "finns redan och är inte en katalog"),
+    (PermissionError, "åtkomst nekad"),
+)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """A file-system error as one Swedish line naming the path (no traceback)."""
+    reason = next((text for kind, text in _OS_REASONS if isinstance(exc, kind)), None)
+    reason = reason or exc.strerror or "kunde inte läsas eller skrivas"
+    return f"{exc.filename}: {reason}." if exc.filename else f"In- eller utmatning: {reason}."
 
 
 def fail(message: str) -> None:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tillit.errors import InvalidInput
 from tillit.policy import SecurityClass
+from tillit.validation_text import describe
 
 MAX_MANIFEST_BYTES = 64 * 1024
 
@@ -57,7 +58,7 @@ def parse_manifest(raw: str | bytes) -> AssistantManifest:
     try:
         return AssistantManifest.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        problems = describe(exc.errors())
         raise InvalidInput(f"Ogiltigt manifest: {problems}", code="invalid_manifest") from None
 
 

@@ -18,11 +18,13 @@ from tillit.cli_support import (
     DataDirOption,
     JsonOption,
     TenantOption,
+    existing_file,
     fail,
     open_platform,
     print_json,
     system_principal,
 )
+from tillit.validation_text import describe
 
 app = typer.Typer(help="Modellkatalogen.", no_args_is_help=True)
 
@@ -43,7 +45,9 @@ def add(
     version: Annotated[str | None, typer.Option()] = None,
     price_in: Annotated[float | None, typer.Option("--price-in")] = None,
     price_out: Annotated[float | None, typer.Option("--price-out")] = None,
-    model_card: Annotated[Path | None, typer.Option("--model-card", help="Textfil.")] = None,
+    model_card: Annotated[
+        Path | None, typer.Option("--model-card", callback=existing_file, help="Textfil.")
+    ] = None,
     shared: Annotated[bool, typer.Option(help="Tillgänglig för alla organisationer.")] = False,
     tenant: TenantOption = "default",
     json_out: JsonOption = False,
@@ -70,7 +74,7 @@ def add(
             model_card=model_card.read_text(encoding="utf-8") if model_card else "",
         )
     except ValidationError as exc:
-        fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        fail(describe(exc.errors()))
     with open_platform(data_dir) as platform:
         principal = system_principal(platform, tenant)
         with platform.session() as db:

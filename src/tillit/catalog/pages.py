@@ -13,6 +13,7 @@ from tillit.catalog.health import check_health
 from tillit.catalog.schemas import ModelIn
 from tillit.errors import TillitError
 from tillit.providers.registry import known_provider_types
+from tillit.validation_text import describe
 from tillit.web.deps import FormDep, PageContext, PageDep, PlatformDep
 from tillit.web.pages import render
 
@@ -93,7 +94,7 @@ async def add_model(request: Request, platform: PlatformDep, ctx: FormDep) -> Re
                 detail={"name": model.name, "max_class": model.max_class},
             )
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        problems = describe(exc.errors())
         return _list_page(
             request, platform, ctx, 400, error=f"Kontrollera fälten: {problems}", form=form
         )

@@ -14,7 +14,7 @@ Hosting = Literal["own", "external"]
 
 def check_http_url(value: str | None) -> str | None:
     if value is not None and not value.startswith(("http://", "https://")):
-        raise ValueError("base_url must start with http:// or https://")
+        raise ValueError("base_url måste börja med http:// eller https://")
     return value.rstrip("/") if value else value
 
 
@@ -89,7 +89,7 @@ class ModelUpdate(BaseModel):
         if isinstance(data, dict):
             nulls = sorted(k for k, v in data.items() if v is None and k not in NULLABLE_UPDATES)
             if nulls:
-                raise ValueError(f"may not be null: {', '.join(nulls)}")
+                raise ValueError(f"får inte vara tomma (null): {', '.join(nulls)}")
         return data
 
     @field_validator("base_url")

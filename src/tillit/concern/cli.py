@@ -17,7 +17,9 @@ from tillit.cli_jsonl import map_jsonl
 from tillit.cli_support import (
     DataDirOption,
     JsonOption,
+    existing_file,
     fail,
+    not_a_directory,
     open_platform,
     print_json,
     system_principal,
@@ -42,15 +44,13 @@ app = typer.Typer(help="Orosanmälningar: ärenden, analys och träning.", no_ar
 
 TenantOpt = Annotated[str, typer.Option("--tenant", help="Organisationens kortnamn.")]
 InputOption = Annotated[
-    Path, typer.Option("--input", exists=True, dir_okay=False, help="JSONL: {id, text} per rad.")
+    Path, typer.Option("--input", callback=existing_file, help="JSONL: {id, text} per rad.")
 ]
 
 
 @app.command("train")
 def train_command(
-    data: Annotated[
-        Path, typer.Option("--data", exists=True, dir_okay=False, help="Annoterad JSONL.")
-    ],
+    data: Annotated[Path, typer.Option("--data", callback=existing_file, help="Annoterad JSONL.")],
     tenant: TenantOpt = "default",
     evaluate: Annotated[
         bool, typer.Option("--evaluate/--no-evaluate", help="Korsvalidera för modellkortet.")
@@ -82,7 +82,9 @@ def train_command(
 @app.command("analyse")
 def analyse_command(
     input: InputOption,
-    output: Annotated[Path, typer.Option("--output", dir_okay=False, help="JSONL att skriva.")],
+    output: Annotated[
+        Path, typer.Option("--output", callback=not_a_directory, help="JSONL att skriva.")
+    ],
     tenant: TenantOpt = "default",
     data_dir: DataDirOption = None,
 ) -> None:
@@ -219,9 +221,7 @@ def retention_command(
 
 @app.command("import-annotations")
 def import_annotations_command(
-    data: Annotated[
-        Path, typer.Option("--data", exists=True, dir_okay=False, help="Annoterad JSONL.")
-    ],
+    data: Annotated[Path, typer.Option("--data", callback=existing_file, help="Annoterad JSONL.")],
     tenant: TenantOpt = "default",
     data_dir: DataDirOption = None,
 ) -> None:
@@ -239,9 +239,7 @@ def import_annotations_command(
 
 @app.command("evaluate")
 def evaluate_command(
-    data: Annotated[
-        Path, typer.Option("--data", exists=True, dir_okay=False, help="Annoterad JSONL.")
-    ],
+    data: Annotated[Path, typer.Option("--data", callback=existing_file, help="Annoterad JSONL.")],
     folds: Annotated[int, typer.Option("--folds", min=2, max=20)] = 5,
     json_out: JsonOption = False,
 ) -> None:

@@ -84,14 +84,14 @@ class ReportIn(BaseModel):
     @classmethod
     def _known_reporter_type(cls, value: str) -> str:
         if value not in REPORTER_TYPES:
-            raise ValueError(f"reporter_type must be one of {', '.join(REPORTER_TYPES)}")
+            raise ValueError(f"reporter_type måste vara en av {', '.join(REPORTER_TYPES)}")
         return value
 
     @field_validator("text")
     @classmethod
     def _has_words(cls, value: str) -> str:
         if not any(ch.isalnum() for ch in value):
-            raise ValueError("the report has no text")
+            raise ValueError("anmälan saknar text")
         return value
 
 
@@ -104,7 +104,7 @@ class StatusIn(BaseModel):
     @classmethod
     def _known_status(cls, value: str) -> str:
         if value not in STATUSES:
-            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+            raise ValueError(f"status måste vara en av {', '.join(STATUSES)}")
         return value
 
 

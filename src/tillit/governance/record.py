@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tillit.errors import InvalidInput
+from tillit.validation_text import describe
 
 MAX_RECORD_BYTES = 256 * 1024
 
@@ -125,7 +126,7 @@ def validate_record(data: dict[str, Any]) -> RecordData:
     try:
         return RecordData.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        problems = describe(exc.errors())
         raise InvalidInput(f"Ogiltigt underlag: {problems}", code="invalid_record") from None
 
 

@@ -14,6 +14,7 @@ from tillit.cli_support import (
     DataDirOption,
     JsonOption,
     TenantOption,
+    existing_file,
     fail,
     open_platform,
     print_json,
@@ -96,7 +97,9 @@ def _run_with_progress(platform, job_id: int, sources: list[str], quiet: bool) -
 def search_command(
     query: Annotated[str | None, typer.Argument(help="Sökfrågan.")] = None,
     collection: CollectionOption = "",
-    queries: Annotated[Path | None, typer.Option("--queries", help="JSONL: {id, query}")] = None,
+    queries: Annotated[
+        Path | None, typer.Option("--queries", callback=existing_file, help="JSONL: {id, query}")
+    ] = None,
     limit: LimitOption = 5,
     tenant: TenantOption = "default",
     json_out: JsonOption = False,

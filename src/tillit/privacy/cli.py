@@ -16,7 +16,7 @@ import typer
 
 from tillit.auth.secretbox import SecretBox
 from tillit.cli_jsonl import map_jsonl
-from tillit.cli_support import DataDirOption, fail
+from tillit.cli_support import DataDirOption, existing_file, fail, not_a_directory
 from tillit.config import load_settings
 from tillit.errors import TillitError
 from tillit.privacy.detect import detect
@@ -25,9 +25,11 @@ from tillit.privacy.pseudonymise import Pseudonymiser
 app = typer.Typer(help="Personuppgifter: hitta och pseudonymisera.", no_args_is_help=True)
 
 InputOption = Annotated[
-    Path, typer.Option("--input", exists=True, dir_okay=False, help="JSONL: {id, text} per rad.")
+    Path, typer.Option("--input", callback=existing_file, help="JSONL: {id, text} per rad.")
 ]
-OutputOption = Annotated[Path, typer.Option("--output", dir_okay=False, help="JSONL att skriva.")]
+OutputOption = Annotated[
+    Path, typer.Option("--output", callback=not_a_directory, help="JSONL att skriva.")
+]
 
 
 @app.command("detect")

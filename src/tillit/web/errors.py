@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tillit.errors import TillitError
+from tillit.validation_text import describe
 
 log = logging.getLogger("tillit.web")
 
@@ -51,10 +52,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'][1:]) or 'body'}: {err['msg']}"
-            for err in exc.errors()[:10]
-        )
+        problems = describe(exc.errors(), skip=1)
         return render_error(request, 400, "invalid_request", f"Ogiltigt anrop: {problems}")
 
     @app.exception_handler(StarletteHTTPException)

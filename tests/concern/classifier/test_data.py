@@ -40,10 +40,10 @@ def test_reads_the_dev_set(dev_reports) -> None:
 @pytest.mark.parametrize(
     ("broken", "message"),
     [
-        ("{not json", "not valid JSON"),
-        ({"id": "X-2", "text": "abc"}, "missing key"),
-        ({**GOOD, "passages": [{"start": 0, "end": 99, "labels": []}]}, "out of range"),
-        ({**GOOD, "passages": [{"start": 0, "end": 5, "labels": ["slag"]}]}, "unknown label"),
+        ("{not json", "inte giltig JSON"),
+        ({"id": "X-2", "text": "abc"}, "nyckel saknas"),
+        ({**GOOD, "passages": [{"start": 0, "end": 99, "labels": []}]}, "utanför texten"),
+        ({**GOOD, "passages": [{"start": 0, "end": 5, "labels": ["slag"]}]}, "okänd etikett"),
         (
             {
                 **GOOD,
@@ -52,13 +52,13 @@ def test_reads_the_dev_set(dev_reports) -> None:
                     {"start": 0, "end": 17, "labels": []},
                 ],
             },
-            "not in order",
+            "inte i ordning",
         ),
-        ({**GOOD, "passages": [{"start": 0, "labels": []}]}, "needs 'start'"),
-        ({**GOOD, "passages": [{"start": "0", "end": 5, "labels": []}]}, "integers"),
+        ({**GOOD, "passages": [{"start": 0, "labels": []}]}, "behöver 'start'"),
+        ({**GOOD, "passages": [{"start": "0", "end": 5, "labels": []}]}, "heltal"),
     ],
 )
 def test_malformed_lines_name_the_line(tmp_path: Path, broken, message: str) -> None:
     path = _write(tmp_path, [GOOD, "", broken])
-    with pytest.raises(ValueError, match=rf"line 3: .*{message}"):
+    with pytest.raises(ValueError, match=rf"rad 3: .*{message}"):
         load_jsonl(path)

@@ -35,43 +35,44 @@ def load_jsonl(path: str | Path) -> list[LabelledReport]:
             try:
                 reports.append(parse_report(json.loads(line)))
             except json.JSONDecodeError as exc:
-                raise ValueError(f"line {number}: not valid JSON ({exc.msg})") from exc
+                raise ValueError(f"rad {number}: inte giltig JSON ({exc.msg})") from exc
             except ValueError as exc:
-                raise ValueError(f"line {number}: {exc}") from exc
+                raise ValueError(f"rad {number}: {exc}") from exc
     return reports
 
 
 def parse_report(row: Any) -> LabelledReport:
     """One report from its JSON object; raises ``ValueError`` with the reason."""
     if not isinstance(row, dict):
-        raise ValueError("a report must be a JSON object")
+        raise ValueError("en anmälan måste vara ett JSON-objekt")
     missing = [key for key in ("id", "text", "passages") if key not in row]
     if missing:
-        raise ValueError(f"missing key(s): {', '.join(missing)}")
+        raise ValueError(f"nyckel saknas: {', '.join(missing)}")
     text = row["text"]
     if not isinstance(text, str):
-        raise ValueError("'text' must be a string")
+        raise ValueError("'text' måste vara en sträng")
     if not isinstance(row["passages"], list):
-        raise ValueError("'passages' must be a list")
+        raise ValueError("'passages' måste vara en lista")
     passages = [_passage(item, text, k) for k, item in enumerate(row["passages"])]
     _check_order(passages)
     return LabelledReport(id=str(row["id"]), text=text, passages=passages)
 
 
 def _passage(item: Any, text: str, index: int) -> Passage:
-    where = f"passage {index}"
+    where = f"stycke {index}"
     if not isinstance(item, dict) or not {"start", "end", "labels"} <= item.keys():
-        raise ValueError(f"{where}: needs 'start', 'end' and 'labels'")
+        raise ValueError(f"{where}: behöver 'start', 'end' och 'labels'")
     start, end, labels = item["start"], item["end"], item["labels"]
     if not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end)):
-        raise ValueError(f"{where}: offsets must be integers")
+        raise ValueError(f"{where}: positionerna måste vara heltal")
     if not 0 <= start < end <= len(text):
-        raise ValueError(f"{where}: offsets {start}..{end} out of range (text has {len(text)})")
+        outside = f"positionerna {start}..{end} ligger utanför texten ({len(text)} tecken)"
+        raise ValueError(f"{where}: {outside}")
     if not isinstance(labels, list) or not all(isinstance(lab, str) for lab in labels):
-        raise ValueError(f"{where}: 'labels' must be a list of strings")
+        raise ValueError(f"{where}: 'labels' måste vara en lista med strängar")
     unknown = sorted(set(labels) - set(LABELS))
     if unknown:
-        raise ValueError(f"{where}: unknown label(s) {', '.join(unknown)}")
+        raise ValueError(f"{where}: okänd etikett: {', '.join(unknown)}")
     ordered = tuple(label for label in LABELS if label in labels)
     return (start, end, ordered)
 
@@ -79,4 +80,4 @@ def _passage(item: Any, text: str, index: int) -> Passage:
 def _check_order(passages: list[Passage]) -> None:
     for k in range(1, len(passages)):
         if passages[k][0] < passages[k - 1][1]:
-            raise ValueError(f"passage {k}: starts before passage {k - 1} ends (not in order)")
+            raise ValueError(f"stycke {k}: börjar innan stycke {k - 1} slutar (inte i ordning)")

@@ -75,7 +75,9 @@ def train(
 ) -> PassageClassifier:
     """Train on the reports' gold passages; ``progress(stage, fraction)`` is told each stage."""
     if len(reports) < 2 or any(not r.passages for r in reports):
-        raise ValueError("training needs at least two reports, each with its gold passages")
+        raise ValueError(
+            "träningen behöver minst två anmälningar, var och en med sina annoterade stycken"
+        )
     config = config or TrainConfig()
     say = progress or (lambda stage, fraction: None)
     began = time.perf_counter()

@@ -20,6 +20,8 @@ from tillit.concern.register import register_report
 from tillit.concern.schemas import CHANNELS, REPORTER_TYPES, ReportIn
 from tillit.errors import TillitError
 from tillit.platform import Platform
+from tillit.validation_text import field as field_path
+from tillit.validation_text import problem
 
 MAX_LINE_BYTES = 8 * 1024 * 1024
 
@@ -84,7 +86,7 @@ def parse_line(raw: bytes) -> tuple[ReportIn, str]:
         )
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise ValueError(f"fältet {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        raise ValueError(f"fältet {field_path(first)}: {problem(first)}") from None
     return report, channel
 
 
