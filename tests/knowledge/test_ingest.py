@@ -58,6 +58,29 @@ def test_ingest_search_and_ask_from_the_cli(run, folder: Path) -> None:  # type:
     assert "ingen språkmodell" in answer["answer"]
 
 
+def test_skipped_documents_are_listed_with_their_reasons(run, folder: Path, settings) -> None:  # type: ignore[no-untyped-def]
+    summary = json.loads(run("ingest", "--collection", "kommun", str(folder), "--json"))
+    skipped = {s["document"]: s for s in summary["skipped_documents"]}
+    assert set(skipped) == {"tom", "trasig"}
+    assert skipped["trasig"]["source"] == str(folder / "trasig.pdf")
+    assert "PDF" in skipped["trasig"]["reason"] and "text" in skipped["tom"]["reason"]
+    env = {"TILLIT_DATABASE_URL": settings.database_url} if settings.database_url else {}
+    args = ["ingest", "--collection", "kommun", str(folder), "--data-dir", str(settings.data_dir)]
+    printed = CliRunner().invoke(app, args, env=env)
+    assert printed.exit_code == 0
+    assert f"överhoppat: trasig ({folder / 'trasig.pdf'}): " in printed.stderr
+
+
+def test_an_ingest_that_could_read_nothing_exits_1(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env = {"TILLIT_DATABASE_URL": settings.database_url} if settings.database_url else {}
+    missing, ftp = str(tmp_path / "saknas.md"), "ftp://example.org/fil.txt"
+    args = ["ingest", "--collection", "kommun", missing, ftp, "--data-dir", str(settings.data_dir)]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 1
+    assert f"{missing}: kunde inte läsas färdigt" in result.stderr
+    assert f"{ftp}: kunde inte läsas färdigt (Adresser som börjar med ftp://" in result.stderr
+
+
 def test_reingest_updates_only_changed_documents_and_removes_deleted(run, folder: Path) -> None:  # type: ignore[no-untyped-def]
     run("ingest", "--collection", "kommun", str(folder))
     again = json.loads(run("ingest", "--collection", "kommun", str(folder), "--json"))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 
 from tillit.audit.service import record as audit
 from tillit.cli_support import (
@@ -22,7 +23,8 @@ from tillit.cli_support import (
 )
 from tillit.knowledge.retrieval import hit_dict, search_collections
 from tillit.knowledge.service import backend_for, get_or_create_collection
-from tillit.knowledge.tables import IngestJob
+from tillit.knowledge.tables import Document, IngestJob
+from tillit.platform import Platform
 
 CollectionOption = Annotated[str, typer.Option("--collection", help="Samlingens namn.")]
 LimitOption = Annotated[int, typer.Option("--limit", min=1, max=100)]
@@ -45,6 +47,7 @@ def ingest_command(
 
         job_id = start_job(platform, principal.tenant_id, collection_id, sources)
         job = _run_with_progress(platform, job_id, sources, json_out)
+        skipped = _skipped_documents(platform, collection_id, sources)
         with platform.session() as db:
             audit(
                 db,
@@ -66,6 +69,7 @@ def ingest_command(
         for name in ("seen", "added", "updated", "unchanged", "removed", "skipped", "chunks")
     }
     summary.update(collection=collection, job_id=job.id, message=job.message)
+    summary["skipped_documents"] = skipped
     if json_out:
         print_json(summary)
     else:
@@ -74,8 +78,37 @@ def ingest_command(
             f"oförändrade, {job.removed} borttagna, {job.skipped} överhoppade "
             f"({job.chunks} textavsnitt)."
         )
+        _echo_skipped(skipped)
         if job.message:
             typer.echo(job.message, err=True)
+    if job.message and job.seen == 0:
+        raise typer.Exit(1)  # nothing could be read from any source: a script must notice
+
+
+SHOWN_SKIPS = 50
+
+
+def _skipped_documents(platform: Platform, collection_id: int, sources: list[str]) -> list[dict]:
+    """Documents of these sources that are skipped, or whose latest reading failed, and why."""
+    from tillit.knowledge.ingest import origin_of
+
+    origins = [origin_of(source) for source in sources]
+    with platform.session() as db:
+        rows = db.scalars(
+            select(Document)
+            .where(Document.collection_id == collection_id, Document.origin.in_(origins))
+            .where(Document.skip_reason.is_not(None))
+            .order_by(Document.key)
+        )
+        return [{"document": d.key, "source": d.source, "reason": d.skip_reason} for d in rows]
+
+
+def _echo_skipped(skipped: list[dict]) -> None:
+    for item in skipped[:SHOWN_SKIPS]:
+        where = f"{item['document']} ({item['source']})"
+        typer.echo(f"  överhoppat: {where}: {item['reason']}", err=True)
+    if len(skipped) > SHOWN_SKIPS:
+        typer.echo(f"  … och {len(skipped) - SHOWN_SKIPS} till (se --json).", err=True)
 
 
 def _run_with_progress(platform, job_id: int, sources: list[str], quiet: bool) -> IngestJob:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ completely are removed. Ids stay stable: a document's key comes from its source.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tillit.db.base import utcnow
-from tillit.errors import TillitError
+from tillit.errors import InvalidInput, TillitError
 from tillit.knowledge.documents import ChunkDraft, Connector, Skipped, SourceDocument
 from tillit.knowledge.embedding import embed_passages
 from tillit.knowledge.index.base import BulkLoad, NewChunk, SearchBackend
@@ -40,7 +41,17 @@ class SourceResult:
     complete: bool = True
 
 
+URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
 def connector_for(source: str) -> Connector:
+    scheme = URL_SCHEME.match(source)
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        raise InvalidInput(
+            f"Adresser som börjar med {scheme.group(1)}:// kan inte läsas in; "
+            "ange en fil, en mapp eller en http(s)-adress.",
+            code="unsupported_source",
+        )
     if source.startswith(("http://", "https://")):
         from tillit.knowledge.connectors.web import WebConnector
 
@@ -56,7 +67,7 @@ def connector_for(source: str) -> Connector:
 
 
 def origin_of(source: str) -> str:
-    if source.startswith(("http://", "https://")):
+    if URL_SCHEME.match(source):
         return source
     return str(Path(source).resolve())
 
@@ -151,7 +162,8 @@ def _ingest_origin(
     except Exception as exc:  # one failing source must not stop the others
         result.complete = False
         reason = exc.message if isinstance(exc, TillitError) else type(exc).__name__
-        job.message = f"{origin}: kunde inte läsas färdigt ({reason}). Inget togs bort."
+        failed = f"{origin}: kunde inte läsas färdigt ({reason.rstrip('.')}). Inget togs bort."
+        job.message = f"{job.message}\n{failed}" if job.message else failed
         _update_job(platform, job.id, message=job.message)
     return result
 
