@@ -106,6 +106,18 @@ def test_sentence_start_words_that_are_also_names_need_support() -> None:
     assert ("PERSON", "Per Andersson") in found("Per Andersson ringde i går.")
 
 
+def test_common_words_that_are_names_elsewhere_need_support_at_a_sentence_start() -> None:
+    result = found("Han kom hem sent. Bil ABC 123 stod parkerad. Massa folk var där.")
+    assert not any(t == "PERSON" for t, _ in result)
+    assert ("PERSON", "Massa Kristiansson") in found("Massa Kristiansson ringde i går.")
+
+
+@pytest.mark.parametrize("label", ["Samordningsnummer", "Kundnummer", "Ärendenr", "Personnumret"])
+def test_a_number_label_before_a_number_is_not_a_name(label: str) -> None:
+    result = found(f"Barnet bor hos mamma. {label} 701063-2391 enligt anmälan.")
+    assert not any(t == "PERSON" for t, _ in result)
+
+
 def test_a_name_found_once_is_found_everywhere_in_the_document() -> None:
     result = detect("Flickan heter Rojin. Rojin säger att Rojins bror slår henne.")
     assert [e.text for e in result if e.type == "PERSON"] == ["Rojin", "Rojin", "Rojin"]

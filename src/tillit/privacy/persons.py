@@ -32,6 +32,7 @@ _SENTENCE_END = frozenset('.!?:;\n"”»–—(*•')
 _AGE_AFTER = re.compile(r",? \(?\d{1,2} (?:år|mån)|,? \(?född|,? \d{6}|,? \d{8}")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _NAME_PARTS = re.compile(r"[-'’]")
+_NUMBER_LABEL = re.compile(r"..(?:nummer|numret|nr)$", re.IGNORECASE)
 # Above this (names × characters), lower-case mentions are looked for only among names whose
 # letters occur as a word of the text, instead of searching the text once per name.
 _SEARCH_EACH_NAME_LIMIT = 1_000_000
@@ -120,6 +121,8 @@ def _word_class(word: str, *, initial: bool) -> Class:
         base = stem if usable else word
     named = lex.is_name(base) or _is_hyphenated_name(base, lex)
     if (word.isupper() and len(word) > 1) or word in lex.not_names or base in lex.not_names:
+        return base, -1
+    if _NUMBER_LABEL.search(word):  # "Samordningsnummer 701063-…": a label, never a name
         return base, -1
     if base.lower() in lex.towns:
         return base, 1 if named else -1  # "Lund", "Nora": a name only next to another name

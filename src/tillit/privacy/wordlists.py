@@ -4,7 +4,8 @@ All lists are general knowledge about Swedish text, not taken from any evaluatio
 - EXTRA_FIRST / EXTRA_LAST: names common in Sweden whose Latin spelling no Faker locale carries
   (Arabic, Kurdish, Persian, Somali, Tigrinya/Amharic, Bosnian/Serbian, Ukrainian, Finnish, …).
 - AMBIGUOUS: name-lexicon entries that are also everyday Swedish words; they count as a name only
-  with support (a name next to them, a cue word before, or the same name found elsewhere).
+  with support (a name next to them, a cue word before, or the same name found elsewhere). The
+  last lines are names from other locales that are common Swedish words ("Bil", "Massa", "Prat").
 - NOT_NAMES: capitalised words that are never person names (sentence starters, greetings, …).
 - CUES: words that introduce a person's name ("pappa Johan", "heter Elvira").
 - TOWNS: Swedish municipalities and larger localities (for addresses without a postcode).
@@ -54,6 +55,10 @@ vila saga sol stig tom lilla orka glass park post rop rak skugga skuld sköld sv
 don horn kamp kapp kass kris lam lass lo lov major mitt must nota odd prins real rus sans stark
 stilla tro vakt vass april augusti juli lina lisa lova bror ros rut ask dal lärka viola hjort
 falk lejon örn björn varg räv hare orm
+bil brun fiol font gumma harm harpa kaktus kalla kick kisel klapp knapp kramar kristall kristen
+kupa lacka lada lie lin liva logi macka mandel mangel massa mata mist moll mule otur palla pastor
+plana porta prat rand ranka rasa rena ritt ruta rutten salami sirap smart sola sonad säde trupp
+tröst vagn vaka vall vink
 """)
 
 NOT_NAMES = _words("""
