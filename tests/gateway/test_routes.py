@@ -157,6 +157,7 @@ def test_bad_stream_ends_with_error_event(client, platform, upstream) -> None:  
             401,
             "missing_api_key",
         ),
+        ({}, {}, 401, "missing_api_key"),  # no key: 401, whatever the body
         (
             {"Authorization": "Bearer tlt_wrong"},
             {"model": "echo", "messages": [{"role": "user", "content": "x"}]},
@@ -208,7 +209,12 @@ def test_malformed_json_and_oversize_body(client, platform) -> None:  # type: ig
         + b'"}]}'
     )
     response = client.post("/v1/chat/completions", headers=auth(secret), content=big)
-    assert response.status_code == 413 and response.json()["error"]["code"] == "body_too_large"
+    assert response.status_code == 413
+    assert response.json()["error"] | {"message": ""} == {
+        "code": "body_too_large",
+        "message": "",
+        "type": "error",
+    }  # the same shape as every other error
 
 
 def test_revoked_key_is_refused(client, platform, upstream) -> None:  # type: ignore[no-untyped-def]

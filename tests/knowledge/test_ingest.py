@@ -81,6 +81,23 @@ def test_an_ingest_that_could_read_nothing_exits_1(settings, tmp_path: Path) -> 
     assert f"{ftp}: kunde inte läsas färdigt (Adresser som börjar med ftp://" in result.stderr
 
 
+def test_an_empty_question_or_query_is_refused_unrecorded(settings, folder: Path, run) -> None:  # type: ignore[no-untyped-def]
+    run("ingest", "--collection", "kommun", str(folder))
+    env = {"TILLIT_DATABASE_URL": settings.database_url} if settings.database_url else {}
+    for args, message in (
+        (["ask", "--collection", "kommun", "   ", "--json"], "Skriv en fråga."),
+        (["search", "--collection", "kommun", "", "--json"], "Skriv en sökfråga."),
+    ):
+        result = CliRunner().invoke(app, [*args, "--data-dir", str(settings.data_dir)], env=env)
+        assert result.exit_code == 1 and message in result.stderr
+    listed = CliRunner().invoke(
+        app, ["runs", "list", "--json", "--data-dir", str(settings.data_dir)], env=env
+    )
+    assert listed.exit_code == 0, listed.output
+    kinds = [r["kind"] for r in json.loads(listed.stdout)]
+    assert "assistant.ask" not in kinds and "knowledge.search" not in kinds
+
+
 def test_reingest_updates_only_changed_documents_and_removes_deleted(run, folder: Path) -> None:  # type: ignore[no-untyped-def]
     run("ingest", "--collection", "kommun", str(folder))
     again = json.loads(run("ingest", "--collection", "kommun", str(folder), "--json"))

@@ -15,7 +15,7 @@ from tillit.apps.manifest import AssistantManifest
 from tillit.apps.prompt import PROMPT_TEMPLATE_VERSION, system_message, user_message
 from tillit.auth.roles import Principal
 from tillit.catalog.service import resolve_by_name
-from tillit.errors import ModelUnavailable, TillitError
+from tillit.errors import InvalidInput, ModelUnavailable, TillitError
 from tillit.insyn.provenance import record_provenance
 from tillit.knowledge.retrieval import retrieval_record
 from tillit.knowledge.search import Hit, search
@@ -63,6 +63,8 @@ def ask(
     question: str,
     app_name: str | None = None,
 ) -> Answer:
+    if not question.strip():
+        raise InvalidInput("Skriv en fråga.", code="invalid_question")
     started = time.perf_counter()
     hits = retrieve(platform, principal, manifest, question)
     run = new_run(principal, manifest, question, hits, app_name)

@@ -127,6 +127,7 @@ async def models(request: Request) -> dict[str, Any]:
 
 @router.post("/v1/chat/completions", response_model=None)
 async def chat_completions(request: Request) -> JSONResponse | StreamingResponse:
+    bearer_secret(request)  # no key: 401 before anything about the body
     body = await read_json(request)
     _validate_chat(body)
     call = await _authorize(request, body, "chat")
@@ -140,6 +141,7 @@ async def chat_completions(request: Request) -> JSONResponse | StreamingResponse
 
 @router.post("/v1/embeddings")
 async def embeddings(request: Request) -> JSONResponse:
+    bearer_secret(request)
     body = await read_json(request)
     if "input" not in body:
         raise InvalidInput("Fältet 'input' saknas.", code="missing_input")

@@ -166,6 +166,9 @@ def _search_many(platform, principal, collection: str, path: Path, limit: int) -
             query_id, query = item["id"], str(item["query"])
         except (json.JSONDecodeError, KeyError, TypeError):
             fail(f'Rad {number} i {path} är inte {{"id", "query"}} i JSON.')
+        if not query.strip():  # an empty query in a batch has no results; the batch goes on
+            sys.stdout.write(json.dumps({"id": query_id, "results": []}) + "\n")
+            continue
         hits, _ = search_collections(platform, principal, [collection], query, limit)
         results = [
             {"document": h.document, "score": round(h.score, 4), "text": h.text} for h in hits

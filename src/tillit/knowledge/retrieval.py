@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from tillit.auth.roles import Principal
+from tillit.errors import InvalidInput
 from tillit.knowledge.search import Hit, search
 from tillit.knowledge.service import backend_for, get_collection
 from tillit.platform import Platform
@@ -16,6 +17,8 @@ from tillit.runs.tables import Run
 def search_collections(
     platform: Platform, principal: Principal, names: list[str], query: str, limit: int = 5
 ) -> tuple[list[Hit], str]:
+    if not query.strip():
+        raise InvalidInput("Skriv en sökfråga.", code="invalid_query")
     started = time.perf_counter()
     with platform.session() as db:
         collections = [get_collection(db, principal.tenant_id, name) for name in names]

@@ -95,7 +95,7 @@ async def _too_large(send: Send, limit: int) -> None:
         "error": {
             "code": "body_too_large",
             "message": f"Anropet är större än gränsen på {limit} byte.",
-            "type": "PayloadTooLarge",
+            "type": "error",
         }
     }
     raw = json.dumps(body, ensure_ascii=False).encode()
