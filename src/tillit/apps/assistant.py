@@ -140,7 +140,9 @@ def _answer(
 
 
 def extractive(hits: list[Hit], run: Run) -> Answer:
-    chosen = hits[:EXTRACTIVE_PASSAGES]
+    """Quote the passages that each reach the coverage bar (in ranked order, at most three):
+    a passage that is merely the next best is not quoted to a resident as if it answered."""
+    chosen = [h for h in hits if h.dense >= NOT_COVERED_BELOW][:EXTRACTIVE_PASSAGES]
     quotes = "\n\n".join(f"[{n}] »{_excerpt(h.text)}«" for n, h in enumerate(chosen, 1))
     return Answer(f"{EXTRACTIVE_NOTE}\n\n{quotes}", chosen, run.id, "extractive")
 
