@@ -92,6 +92,70 @@ def _letter(client: TestClient, csrf: str, number: str) -> None:
     assert "skickat (Post)" in sent.text
 
 
+def test_a_letter_that_cannot_be_made_is_refused_with_what_was_typed_kept(
+    app: FastAPI, platform: Platform
+) -> None:
+    number = _case(platform)
+    client, csrf = _browser(app, platform, "handlaggare")
+    typed = {"recipient_name": "Johan Nordström", "decision_text": "Utredning inleds inte."}
+    refused = client.post(
+        f"/arenden/{number}/brev",
+        data={"csrf_token": csrf, "kind": "decision_not_open", **typed, "reasons": " "},
+    )
+    assert refused.status_code == 400
+    assert "Brevet skapades inte: Ett beslut att inte inleda utredning ska innehålla skälen." in (
+        refused.text
+    )
+    assert 'value="Johan Nordström"' in refused.text and ">Utredning inleds inte.</textarea>" in (
+        refused.text
+    )
+    assert '<option value="decision_not_open" selected>' in refused.text
+    page = client.get(f"/arenden/{number}")
+    assert page.status_code == 200 and "/godkann" not in page.text  # nothing was stored
+
+
+def test_a_stored_draft_that_cannot_be_made_is_shown_and_can_be_discarded(
+    app: FastAPI, platform: Platform
+) -> None:
+    """A draft saved before drafts were checked must not lock the case page."""
+    import json
+
+    from tillit.concern.tables import ConcernCase, ConcernLetter
+
+    number = _case(platform)
+    client, csrf = _browser(app, platform, "handlaggare")
+    _draft_guardian_letter(client, csrf, number)
+    with platform.session() as db:
+        letter = db.scalar(select(ConcernLetter))
+        data = json.loads(platform.box.decrypt(letter.data_enc))
+        letter.kind, data["reasons"] = "decision_not_open", ""
+        letter.data_enc = platform.box.encrypt(json.dumps(data))
+        letter_id = letter.id
+        assert db.scalar(select(ConcernCase.case_number)) == number
+    page = client.get(f"/arenden/{number}")
+    assert page.status_code == 200 and "Brevet kan inte göras: Ett beslut att inte" in page.text
+    assert f"/brev/{letter_id}/godkann" not in page.text
+    refused = client.post(f"/arenden/{number}/brev/{letter_id}/godkann", data={"csrf_token": csrf})
+    assert refused.status_code == 200 and "skälen" in refused.text  # back with the reason
+    client.post(f"/arenden/{number}/brev/{letter_id}/kasta", data={"csrf_token": csrf})
+    with platform.session() as db:
+        assert db.get(ConcernLetter, letter_id).status == "kasserat"
+    assert f"letter-{letter_id}" not in client.get(f"/arenden/{number}").text
+
+
+def _draft_guardian_letter(client: TestClient, csrf: str, number: str) -> None:
+    drafted = client.post(
+        f"/arenden/{number}/brev",
+        data={
+            "csrf_token": csrf,
+            "kind": "guardian_info",
+            "recipient_name": "Johan Nordström",
+            "recipient_address": "Storgatan 1\n903 25 Umeå",
+        },
+    )
+    assert drafted.status_code == 200 and "/godkann" in drafted.text
+
+
 def test_without_a_trained_classifier_the_page_says_so(app: FastAPI, platform: Platform) -> None:
     number = _case(platform)
     client, csrf = _browser(app, platform, "handlaggare")

@@ -152,6 +152,18 @@ def test_a_letter_is_drafted_approved_printed_and_dispatched(
     assert {"concern.letter.approve", "concern.letter.print", "concern.letter.dispatch"} <= actions
 
 
+def test_a_receipt_goes_to_the_e_mail_the_reporter_gave(
+    client: TestClient, caseworker: dict
+) -> None:
+    reporter = {"name": "Annika Lindqvist", "email": "annika@example.se", "phone": "070-1234567"}
+    number = _register(client, caseworker, reporter=reporter)
+    drafted = client.post(
+        f"/api/concern/cases/{number}/letters", headers=caseworker, json={"kind": "receipt"}
+    )
+    assert drafted.status_code == 201, drafted.text
+    assert "annika@example.se" in drafted.json()["text"]
+
+
 def test_no_receipt_to_an_anonymous_reporter(client: TestClient, caseworker: dict) -> None:
     number = _register(client, caseworker, anonymous=True, reporter={})
     response = client.post(

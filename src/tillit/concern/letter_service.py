@@ -52,6 +52,7 @@ def draft_letter(
     principal.require("cases:write")
     case = open_case(db, principal, case_number)
     data = _letter_data(platform, db, principal, case, letter)
+    letter_text(letter.kind, data)  # a letter that cannot be made is refused now, not stored
     draft = ConcernLetter(
         case_id=case.id,
         kind=letter.kind,
@@ -85,6 +86,9 @@ def _letter_data(
     office = settings_for(db, case.tenant_id).office
     tenant = db.get(Tenant, case.tenant_id)
     recipient = letter.recipient_name or (reporter.get("name") if letter.kind == "receipt" else "")
+    address = tuple(letter.recipient_address)
+    if letter.kind == "receipt" and not address and reporter.get("email"):
+        address = (str(reporter["email"]),)  # the receipt goes to the address the reporter gave
     return LetterData(
         municipality=office.get("municipality") or (tenant.name if tenant else ""),
         unit=office.get("unit") or DEFAULT_UNIT,
@@ -94,7 +98,7 @@ def _letter_data(
         child_name=child["name"],
         child_birth_date=date.fromisoformat(child["birth_date"]),
         recipient_name=recipient or "",
-        recipient_address=tuple(letter.recipient_address),
+        recipient_address=address,
         caseworker_name=_caseworker_name(db, principal),
         office_address=tuple(office.get("address", ())),
         office_phone=office.get("phone", ""),
@@ -155,6 +159,13 @@ def case_letters(platform: Platform, db: Session, case: ConcernCase) -> list[dic
 
 
 def letter_dict(platform: Platform, letter: ConcernLetter) -> dict[str, Any]:
+    """A letter for the case page. A stored letter that can no longer be made (a draft saved
+    before drafts were checked) is shown with its problem, so the case page still opens."""
+    try:
+        text = letter_text(letter.kind, _data(platform, letter)) if letter.data_enc else ""  # type: ignore[arg-type]
+        problem = ""
+    except InvalidInput as exc:
+        text, problem = "", exc.message
     return {
         "id": letter.id,
         "kind": letter.kind,
@@ -164,15 +175,31 @@ def letter_dict(platform: Platform, letter: ConcernLetter) -> dict[str, Any]:
         "approved_by": letter.approved_by,
         "dispatched_at": letter.dispatched_at.isoformat() if letter.dispatched_at else None,
         "dispatch_method": letter.dispatch_method,
-        "text": letter_text(letter.kind, _data(platform, letter)) if letter.data_enc else "",  # type: ignore[arg-type]
+        "text": text,
+        "problem": problem,
     }
 
 
-def approve_letter(db: Session, principal: Principal, case_number: str, letter_id: int) -> Any:
+def discard_letter(db: Session, principal: Principal, case_number: str, letter_id: int) -> Any:
+    """A draft the caseworker does not want (wrong type, or one that cannot be made) is kept
+    as discarded: never approved, never sent, still in the audit trail."""
+    principal.require("cases:write")
+    case, letter = get_letter(db, principal, case_number, letter_id)
+    if letter.status != "utkast":
+        raise InvalidInput("Bara ett utkast kan kastas.", code="letter_not_draft")
+    letter.status = "kasserat"
+    _audit(db, principal, "concern.letter.discard", case, letter)
+    return letter
+
+
+def approve_letter(
+    platform: Platform, db: Session, principal: Principal, case_number: str, letter_id: int
+) -> Any:
     principal.require("cases:write")
     case, letter = get_letter(db, principal, case_number, letter_id)
     if letter.status != "utkast":
         raise InvalidInput("Brevet är redan godkänt.", code="letter_not_draft")
+    letter_text(letter.kind, _data(platform, letter))  # type: ignore[arg-type]
     letter.status, letter.approved_by = "godkant", principal.actor
     letter.approved_at = datetime.now(UTC)
     _audit(db, principal, "concern.letter.approve", case, letter)

@@ -26,6 +26,7 @@ from tillit.concern.letter_service import (
     LetterIn,
     approve_letter,
     case_letters,
+    discard_letter,
     dispatch_letter,
     draft_letter,
     letter_file,
@@ -111,20 +112,34 @@ def case_page(
     ctx: PageDep,
     message: str | None = None,
 ) -> HTMLResponse:
+    return _render_case(request, platform, ctx, case_number, message=message)
+
+
+def _render_case(
+    request: Request,
+    platform: Platform,
+    ctx: Any,
+    case_number: str,
+    status_code: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
     view = _case_view(platform, ctx, case_number)
-    return render(
+    extra.setdefault("letter_form", {})
+    response = render(
         request,
         "concern_case.html",
         ctx,
         active=ACTIVE,
         labels=LABEL_NAMES,
         statuses=STATUSES,
-        message=message,
         letter_kinds=LETTER_KINDS,
         writing_models=_writing_models(platform, ctx.principal.tenant_id),
         dispatch_methods=DISPATCH_METHODS,
         **view,
+        **extra,
     )
+    response.status_code = status_code
+    return response
 
 
 def _back(case_number: str, message: str, anchor: str = "") -> RedirectResponse:
@@ -218,32 +233,49 @@ def protective_page(case_number: str, platform: PlatformDep, ctx: FormDep) -> Re
 @router.post("/arenden/{case_number}/brev")
 async def draft_page(
     request: Request, case_number: str, platform: PlatformDep, ctx: FormDep
-) -> RedirectResponse:
+) -> Response:
     form = await request.form()
-    address = [line.strip() for line in str(form.get("recipient_address", "")).splitlines()]
+    typed = {name: str(form.get(name, "")) for name in LETTER_FIELDS}
+    address = [line.strip() for line in typed["recipient_address"].splitlines()]
     try:
         letter = LetterIn(
-            kind=str(form.get("kind", "")),  # type: ignore[arg-type]
-            recipient_name=str(form.get("recipient_name", "")),
+            kind=typed["kind"],  # type: ignore[arg-type]
+            recipient_name=typed["recipient_name"],
             recipient_address=[line for line in address if line][:6],
-            decision_text=str(form.get("decision_text", "")),
-            reasons=str(form.get("reasons", "")),
+            decision_text=typed["decision_text"],
+            reasons=typed["reasons"],
         )
         with platform.session() as db:
             draft_letter(platform, db, ctx.principal, case_number, letter)
-    except SHOWN_ON_PAGE as exc:
-        return _back(case_number, exc.message, "#brev")
-    except ValueError:
-        return _back(case_number, "Kontrollera brevets uppgifter.", "#brev")
+    except (*SHOWN_ON_PAGE, ValueError) as exc:  # the page again, with what was typed
+        problem = getattr(exc, "message", "Kontrollera brevets uppgifter.")
+        return _render_case(
+            request, platform, ctx, case_number, 400, letter_form=typed, letter_error=problem
+        )
     return _back(case_number, "Brevet är skapat som utkast. Läs det och godkänn.", "#brev")
+
+
+LETTER_FIELDS = ("kind", "recipient_name", "recipient_address", "decision_text", "reasons")
+
+
+@router.post("/arenden/{case_number}/brev/{letter_id}/kasta")
+def discard_page(
+    case_number: str, letter_id: int, platform: PlatformDep, ctx: FormDep
+) -> RedirectResponse:
+    with platform.session() as db:
+        discard_letter(db, ctx.principal, case_number, letter_id)
+    return _back(case_number, "Utkastet är kastat.", "#brev")
 
 
 @router.post("/arenden/{case_number}/brev/{letter_id}/godkann")
 def approve_page(
     case_number: str, letter_id: int, platform: PlatformDep, ctx: FormDep
 ) -> RedirectResponse:
-    with platform.session() as db:
-        approve_letter(db, ctx.principal, case_number, letter_id)
+    try:
+        with platform.session() as db:
+            approve_letter(platform, db, ctx.principal, case_number, letter_id)
+    except SHOWN_ON_PAGE as exc:
+        return _back(case_number, exc.message, "#brev")
     return _back(case_number, "Brevet är godkänt och kan skrivas ut eller skickas.", "#brev")
 
 

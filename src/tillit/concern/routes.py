@@ -22,6 +22,7 @@ from tillit.concern.letter_service import (
     LetterIn,
     approve_letter,
     case_letters,
+    discard_letter,
     dispatch_letter,
     draft_letter,
     letter_dict,
@@ -132,7 +133,16 @@ def approve(
     case_number: str, letter_id: int, platform: PlatformDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     with platform.session() as db:
-        return letter_dict(platform, approve_letter(db, principal, case_number, letter_id))
+        approved = approve_letter(platform, db, principal, case_number, letter_id)
+        return letter_dict(platform, approved)
+
+
+@router.post("/cases/{case_number}/letters/{letter_id}/discard")
+def discard(
+    case_number: str, letter_id: int, platform: PlatformDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    with platform.session() as db:
+        return letter_dict(platform, discard_letter(db, principal, case_number, letter_id))
 
 
 @router.get("/cases/{case_number}/letters/{letter_id}/file")

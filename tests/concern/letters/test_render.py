@@ -245,7 +245,7 @@ def test_validation_of_kind_format_and_required_content() -> None:
         render_letter("reminder", make_data(), "pdf")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="format"):
         render_letter("receipt", make_data(), "odt")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="child_name"):
+    with pytest.raises(ValueError, match="barnets namn"):
         make_data(child_name="  ")
 
 
