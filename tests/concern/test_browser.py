@@ -65,3 +65,42 @@ def test_report_to_analysis_to_letter(settings, platform: Platform, installed: i
         assert download.value.suggested_filename.endswith(".pdf")
         page.get_by_role("button", name="Markera som skickat").click()
         assert page.get_by_text("skickat (Utskrift)").is_visible()
+
+
+def test_annotation_keys_never_take_over_a_link(settings, platform: Platform, dev_reports) -> None:  # type: ignore[no-untyped-def]
+    """Keys 1–8 and Enter annotate; Enter on a link follows the link and saves nothing."""
+    from sqlalchemy import select
+
+    from tillit.concern.annotation import import_annotated
+    from tillit.concern.tables import Annotation
+
+    from .conftest import system
+
+    import_annotated(platform, system(platform), dev_reports[:2], "test")
+    make_user(platform, "olle", ["annotator"])
+    env = {"TILLIT_DATABASE_URL": settings.database_url} if settings.database_url else {}
+
+    def mine() -> list[list[str]]:
+        with platform.session() as db:
+            found = select(Annotation.labels).where(Annotation.annotator == "user:olle")
+            return list(db.scalars(found))
+
+    with tillit_server(settings.data_dir, env) as (base, _), chromium_page() as page:
+        page.goto(f"{base}/annotering")
+        page.get_by_label("Användarnamn").fill("olle")
+        page.get_by_label("Lösenord").fill(PASSWORD)
+        page.get_by_role("button", name="Logga in").click()
+        page.locator("#annotate-form").wait_for()
+        page.get_by_role("link", name="Klassificerare och träning").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/klassificerare")
+        assert mine() == []  # the link was followed; nothing was saved
+        page.go_back()
+        page.locator("#annotate-form").wait_for()
+        page.evaluate("document.activeElement && document.activeElement.blur()")
+        page.keyboard.press("1")
+        assert page.locator('input[data-key="1"]').is_checked()
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+        page.locator("#annotate-form").wait_for()
+        assert mine() == [["fysiskt_vald"]]
