@@ -93,6 +93,16 @@ def test_create_key_shows_secret_once_and_revoke(client, platform) -> None:  # t
         assert db.get(ApiKey, key.id).revoked_at is not None
 
 
+def test_the_overview_counts_active_keys(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "dev", ["developer"])
+    csrf = login(client, "dev")
+    for name in ("E-tjänst", "Intranät"):
+        client.post("/keys", data={"csrf_token": csrf, "name": name, "role": "viewer"})
+    overview = client.get("/").text
+    assert '<span class="num">2</span> aktiva API-nycklar' in overview
+    assert "built-in method" not in overview
+
+
 def test_forms_reject_missing_csrf(client, platform) -> None:  # type: ignore[no-untyped-def]
     make_user(platform, "dev", ["developer"])
     login(client, "dev")

@@ -126,7 +126,7 @@ async def import_page(platform: PlatformDep, ctx: FormDep, file: UploadFile) -> 
 def train_page(
     platform: PlatformDep,
     ctx: FormDep,
-    evaluate: Annotated[str, Form()] = "on",
+    evaluate: Annotated[str, Form()] = "",  # an unticked box sends nothing
 ) -> RedirectResponse:
     """Training runs in the background; the page shows the new version when it is done."""
     ctx.principal.require("concern:train")
