@@ -156,6 +156,41 @@ def _draft_guardian_letter(client: TestClient, csrf: str, number: str) -> None:
     assert drafted.status_code == 200 and "/godkann" in drafted.text
 
 
+def test_the_history_tells_confirmed_signs_from_suggestions(
+    app: FastAPI, platform: Platform, installed: int
+) -> None:
+    earlier = _case(platform)
+    later = _case_again(platform)
+    client, csrf = _browser(app, platform, "handlaggare")
+    client.post(f"/arenden/{earlier}/analys", data={"csrf_token": csrf})
+    row = _history_cell(client.get(f"/arenden/{later}").text, earlier)
+    assert "förslag)" in row and "bekräftat" not in row
+    marked = client.get(f"/arenden/{earlier}").text
+    first_marked = int(re.search(r'id="text-(\d+)"', marked).group(1)) - 1
+    client.post(
+        f"/arenden/{earlier}/stycken/{first_marked}",
+        data={"csrf_token": csrf, "action": "set", "labels": ["psykiskt_vald"]},
+    )
+    row = _history_cell(client.get(f"/arenden/{later}").text, earlier)
+    assert "Psykiskt våld (1 bekräftat" in row
+    assert "(senare än detta)" in _history_cell(client.get(f"/arenden/{earlier}").text, later)
+
+
+def _case_again(platform: Platform) -> str:
+    report = ReportIn(
+        text="Elias kom till skolan utan mat och sa att ingen var hemma på hela helgen.",
+        reporter_type="skola",
+        child=Child(name="Elias Nordström", personnummer="140621-2389"),
+    )
+    with platform.session() as db:
+        registered = register_report(db, platform.box, system(platform), report, "api")
+        return registered.case.case_number
+
+
+def _history_cell(page: str, number: str) -> str:
+    return page.split(f'<a href="/arenden/{number}">', 1)[1].split("</tr>", 1)[0]
+
+
 def test_without_a_trained_classifier_the_page_says_so(app: FastAPI, platform: Platform) -> None:
     number = _case(platform)
     client, csrf = _browser(app, platform, "handlaggare")

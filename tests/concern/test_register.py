@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from tillit.audit.tables import AuditEvent
 from tillit.auth.roles import Principal
-from tillit.concern.cases import history
+from tillit.concern.cases import history, summary_dict
 from tillit.concern.register import register_report
 from tillit.concern.schemas import Child, Reporter, ReportIn
 from tillit.concern.tables import ConcernCase
@@ -48,6 +48,22 @@ def test_a_report_gets_a_case_number_and_the_14_day_deadline(platform: Platform)
         assert case.assessment_deadline == datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
         events = db.scalars(select(AuditEvent).where(AuditEvent.action == "concern.case.register"))
         assert {e.object_id for e in events} == {first, second}
+
+
+def test_the_protective_assessment_is_overdue_from_the_next_swedish_day(
+    platform: Platform,
+) -> None:
+    received = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # 10.30 in Sweden
+    _, _, case_id = _register(platform, ReportIn(text=REPORT, received_at=received))
+    with platform.session() as db:
+        case = db.get(ConcernCase, case_id)
+        late_evening = summary_dict(platform.box, case, datetime(2026, 3, 2, 22, 30, tzinfo=UTC))
+        after_midnight = summary_dict(platform.box, case, datetime(2026, 3, 2, 23, 30, tzinfo=UTC))
+    assert (
+        late_evening["protective_assessment_due"]
+        and not late_evening["protective_assessment_overdue"]
+    )  # 23.30 in Sweden: still the same day
+    assert after_midnight["protective_assessment_overdue"]  # 00.30 the next day in Sweden
 
 
 def test_the_same_submission_twice_is_one_case(platform: Platform) -> None:

@@ -7,8 +7,9 @@ the actor, never the content.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -29,6 +30,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "inleds_ej": frozenset({"avslutad"}),
     "avslutad": frozenset(),
 }
+
+SWEDEN = ZoneInfo("Europe/Stockholm")
 
 
 def get_case(db: Session, tenant_id: int, case_number: str) -> ConcernCase:
@@ -91,6 +94,7 @@ def summary_dict(box: SecretBox, case: ConcernCase, now: datetime | None = None)
     """What the register's list shows (the caller audited the search)."""
     now = now or datetime.now(UTC)
     child = decrypt_json(box, case.child_enc)
+    due = case.protective_done_at is None and case.status not in CLOSED_STATUSES
     return {
         "case_number": case.case_number,
         "status": case.status,
@@ -102,14 +106,20 @@ def summary_dict(box: SecretBox, case: ConcernCase, now: datetime | None = None)
         "received_at": case.received_at.isoformat(),
         "assessment_deadline": case.assessment_deadline.date().isoformat(),
         "overdue": case.status in ("ny", "forhandsbedomning") and case.assessment_deadline < now,
-        "protective_assessment_due": case.protective_done_at is None
-        and case.status not in CLOSED_STATUSES,
+        "protective_assessment_due": due,
+        "protective_assessment_overdue": due and _local_date(case.received_at) < _local_date(now),
         "child_name": child.get("name"),
         "assigned_to": case.assigned_to_id,
         "duplicate_of": case.duplicate_of_id,
         "analysed": case.analysed_at is not None,
         "purged": case.purged_at is not None,
     }
+
+
+def _local_date(moment: datetime) -> date:
+    """The calendar day in Sweden ('the same day' is a Swedish day, not a UTC one)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(SWEDEN).date()
 
 
 def detail_dict(db: Session, box: SecretBox, case: ConcernCase) -> dict[str, Any]:

@@ -93,13 +93,15 @@ def _case_view(platform: Platform, ctx: Any, case_number: str) -> dict[str, Any]
 
 
 def _history_row(platform: Platform, db: Any, case: ConcernCase) -> dict[str, Any]:
+    """One other report about the child, with its signs per label: how many passages the
+    caseworker confirmed, and how many are still only the tool's suggestion."""
     row = summary_dict(platform.box, case)
-    signs: dict[str, int] = {}
+    signs: dict[str, dict[str, int]] = {}
     for passage in case_passages(db, case):
-        for label in (
-            passage["reviewed"] if passage["reviewed"] is not None else passage["suggested"]
-        ):
-            signs[LABEL_NAMES[label]] = signs.get(LABEL_NAMES[label], 0) + 1
+        reviewed = passage["reviewed"] is not None
+        for label in passage["reviewed"] if reviewed else passage["suggested"]:
+            counts = signs.setdefault(LABEL_NAMES[label], {"confirmed": 0, "suggested": 0})
+            counts["confirmed" if reviewed else "suggested"] += 1
     row["signs"] = signs
     return row
 
