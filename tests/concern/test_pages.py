@@ -156,6 +156,28 @@ def _draft_guardian_letter(client: TestClient, csrf: str, number: str) -> None:
     assert drafted.status_code == 200 and "/godkann" in drafted.text
 
 
+def test_confirming_after_changing_the_ticks_keeps_the_ticks(
+    app: FastAPI, platform: Platform, installed: int
+) -> None:
+    number = _case(platform)
+    client, csrf = _browser(app, platform, "handlaggare")
+    page = client.post(f"/arenden/{number}/analys", data={"csrf_token": csrf}).text
+    first_marked = int(re.search(r'id="text-(\d+)"', page).group(1)) - 1
+    route = f"/arenden/{number}/stycken/{first_marked}"
+    form = page.split(f'action="{route}"', 1)[1].split("</form>")[0]
+    shown = re.findall(r'name="shown" value="(\w+)"', form)
+    assert shown and "ikryssade enligt förslaget" in form
+    untouched = {"csrf_token": csrf, "action": "confirm", "labels": shown, "shown": shown}
+    assert "Granskat: " in client.post(route, data=untouched).text
+    changed = {**untouched, "labels": ["konflikt_barn_foralder"]}
+    client.post(route, data=changed)
+    with platform.session() as db:
+        from tillit.concern.tables import ConcernPassage
+
+        passage = db.scalar(select(ConcernPassage).where(ConcernPassage.position == first_marked))
+        assert passage.reviewed == ["konflikt_barn_foralder"]
+
+
 def test_the_history_tells_confirmed_signs_from_suggestions(
     app: FastAPI, platform: Platform, installed: int
 ) -> None:

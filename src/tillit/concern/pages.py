@@ -175,10 +175,10 @@ async def review_page(
     request: Request, case_number: str, position: int, platform: PlatformDep, ctx: FormDep
 ) -> RedirectResponse:
     form = await request.form()
-    review = ReviewIn(
-        action=str(form.get("action", "set")),  # type: ignore[arg-type]
-        labels=[str(v) for v in form.getlist("labels")],
-    )
+    action, labels = str(form.get("action", "set")), [str(v) for v in form.getlist("labels")]
+    if action == "confirm" and set(labels) != {str(v) for v in form.getlist("shown")}:
+        action = "set"  # ticks changed, then "Bekräfta": what the caseworker ticked is kept
+    review = ReviewIn(action=action, labels=labels)  # type: ignore[arg-type]
     await to_thread.run_sync(review_passage, platform, ctx.principal, case_number, position, review)
     return _back(case_number, f"Stycke {position + 1} är granskat.", f"#stycke-{position + 1}")
 
