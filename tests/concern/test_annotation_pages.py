@@ -45,3 +45,25 @@ def test_the_cross_validation_box_is_honoured(
     form = {"csrf_token": csrf, **({"evaluate": "on"} if ticked else {})}
     client.post("/klassificerare/trana", data=form)
     assert started == [evaluate]
+
+
+def test_a_worse_version_is_flagged_and_an_earlier_one_can_be_made_active(
+    app: FastAPI, platform: Platform, trained: Any, installed: int
+) -> None:
+    from tillit.concern.models import active_version, store_version, versions
+
+    with platform.session() as db:
+        card = dict(versions(db, 1)[0].card)
+    worse = {
+        **card,
+        "previous_version": installed,
+        "comparison": {"regressions": ["macro_f1", "f1.sexuellt_vald"]},
+    }
+    assert store_version(platform, system(platform), trained, worse).version == installed + 1
+    client, csrf = _annotator(app, platform)
+    page = client.get("/klassificerare").text
+    assert f"Sämre än version {installed}" in page and "F1 för Sexuellt våld" in page
+    assert f"/klassificerare/versioner/{installed}/aktivera" in page
+    client.post(f"/klassificerare/versioner/{installed}/aktivera", data={"csrf_token": csrf})
+    with platform.session() as db:
+        assert active_version(db, 1).version == installed

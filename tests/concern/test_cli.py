@@ -57,6 +57,11 @@ def test_training_a_second_version_compares_with_the_first(cli, tmp_path: Path) 
     assert [v["version"] for v in versions if v["active"]] == [2]
     assert versions[0]["card"]["comparison"] is not None
     assert versions[0]["card"]["evaluation"]["per_label"]
+    assert cli("concern", "activate", "1").exit_code == 0  # back to the first version
+    versions = json.loads(cli("concern", "models", "--json").stdout)
+    assert [v["version"] for v in versions if v["active"]] == [1]
+    missing = cli("concern", "activate", "7")
+    assert missing.exit_code == 1 and "Versionen finns inte" in missing.stderr
 
 
 def test_analyse_without_a_trained_classifier_fails_clearly(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

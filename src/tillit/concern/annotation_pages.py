@@ -23,7 +23,7 @@ from tillit.concern.annotation import (
     training_reports,
 )
 from tillit.concern.labels import LABEL_NAMES
-from tillit.concern.models import train_version, versions
+from tillit.concern.models import activate, train_version, versions
 from tillit.errors import InvalidInput, TillitError
 from tillit.jobs import submit
 from tillit.platform import Platform
@@ -89,12 +89,41 @@ def classifier_page(
         ctx,
         active="/annotering",
         versions=rows,
+        worse={v.version: worse_than_previous(v.card) for v in rows},
         stored_reports=len(stored),
         stored_passages=sum(len(r.passages) for r in stored),
         agreement=alpha,
         labels=LABEL_NAMES,
         message=message,
     )
+
+
+FIGURE_NAMES = {
+    "micro_f1": "mikro-F1",
+    "macro_f1": "makro-F1",
+    "report_micro_f1": "F1 per anmälan",
+}
+
+
+def worse_than_previous(card: dict[str, Any]) -> str:
+    """The figures that fell by more than 0.02 against the version active before, in words."""
+    comparison = card.get("comparison") or {}
+    names = []
+    for key in comparison.get("regressions", []):
+        if key.startswith("f1."):
+            names.append(f"F1 för {LABEL_NAMES.get(key[3:], key[3:])}")
+        elif key.startswith("end_to_end."):
+            names.append(f"{FIGURE_NAMES.get(key[11:], key)} med egna stycken")
+        else:
+            names.append(FIGURE_NAMES.get(key, key))
+    return ", ".join(names)
+
+
+@router.post("/klassificerare/versioner/{number}/aktivera")
+def activate_page(number: int, platform: PlatformDep, ctx: FormDep) -> RedirectResponse:
+    with platform.session() as db:
+        activate(db, ctx.principal, number)
+    return _to_classifier(f"Version {number} är nu aktiv: nya analyser använder den.")
 
 
 def _to_classifier(message: str) -> RedirectResponse:

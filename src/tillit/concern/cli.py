@@ -149,6 +149,22 @@ def models_command(
         typer.echo(f"{mark} v{row['version']}  {row['created_at']}  {row['trained_by']}")
 
 
+@app.command("activate")
+def activate_command(
+    version: Annotated[int, typer.Argument(help="Versionsnumret (se tillit concern models).")],
+    tenant: TenantOpt = "default",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Gör en tidigare tränad version aktiv igen (nya analyser använder den)."""
+    from tillit.concern.models import activate
+
+    with open_platform(data_dir) as platform:
+        principal = system_principal(platform, tenant)
+        with platform.session() as db:
+            activate(db, principal, version)
+    typer.echo(f"Version {version} är aktiv.")
+
+
 @app.command("poll-mail")
 def poll_mail_command(
     host: Annotated[str, typer.Option("--host", help="IMAP-server.")],
