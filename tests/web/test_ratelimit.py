@@ -137,7 +137,7 @@ def test_the_report_after_the_limit_is_refused_and_the_form_keeps_everything(
     clock = FakeClock()
     _limit(app, clock, reports=2)
     assert [_post(client), _post(client)] == [200, 200]
-    form = {**report_form(client), "child_address": "Storgatan 1", "anonymous": "on"}
+    form = {**report_form(client), "child_address": "Storgatan 1", "reporter_phone": "070-1234567"}
     refused = client.post("/t/default/orosanmalan", data=form)
     assert refused.status_code == 429
     assert refused.headers["retry-after"] == "1800"  # 2 an hour: one more every 30 minutes
@@ -147,7 +147,7 @@ def test_the_report_after_the_limit_is_refused_and_the_form_keeps_everything(
     assert "vänta 30 minuter och skicka igen" in page and "Ring 112" in page
     assert TEXT in page and 'value="Karin Ek"' in page and 'value="karin@example.se"' in page
     assert 'value="Storgatan 1"' in page and 'value="2017-05-02"' in page
-    assert 'name="anonymous" checked' in page
+    assert 'value="070-1234567"' in page
     assert f'name="form_token" value="{form["form_token"]}"' in page  # resend = still one case
     assert _cases(platform) == 2
     clock.now += 1800

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -51,6 +52,40 @@ def test_a_refused_report_comes_back_with_everything_written(
     empty = client.post("/t/default/orosanmalan", data={**report_form(client), "text": "   "})
     assert empty.status_code == 400 and "Beskriv din oro" in empty.text
     assert _cases(platform) == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"anonymous": "on"}, "anonymous", "skrivit namn eller kontaktuppgifter"),
+        (
+            {
+                "anonymous": "on",
+                "reporter_type": "skola",
+                "reporter_name": "",
+                "reporter_email": "",
+            },
+            "anonymous",
+            "kan inte vara anonym",
+        ),
+        ({"reporter_email": "inte-en-epost"}, "reporter_email", "namn@exempel.se"),
+    ],
+)
+def test_contradictions_about_the_reporter_are_asked_about_not_dropped(
+    client: TestClient, platform: Platform, changes: dict[str, str], field: str, message: str
+) -> None:
+    response = client.post("/t/default/orosanmalan", data={**report_form(client), **changes})
+    assert response.status_code == 400 and message in response.text
+    assert f'id="{field}-error"' in response.text and f'href="#{field}"' in response.text
+    assert TEXT in response.text and _cases(platform) == 0
+
+
+def test_an_anonymous_neighbour_without_contact_details_is_registered(
+    client: TestClient, platform: Platform
+) -> None:
+    blank = {"reporter_name": "", "reporter_email": "", "anonymous": "on"}
+    response = client.post("/t/default/orosanmalan", data={**report_form(client), **blank})
+    assert response.status_code == 200 and _cases(platform) == 1
 
 
 def test_an_unknown_municipality_is_404(client: TestClient) -> None:

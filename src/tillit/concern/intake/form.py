@@ -7,6 +7,7 @@ submission is shown again with everything the reporter wrote, and the reason nex
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date
 from typing import Any
@@ -111,9 +112,38 @@ def _values(form: FormData) -> dict[str, Any]:
     return values
 
 
+PROFESSIONAL_TYPES = frozenset(
+    {"skola", "forskola", "fritid", "halso_sjukvard", "bvc", "tandvard", "polis", "annan_myndighet"}
+)
+"""Reporters with a duty to report (SoL 14 kap. 1 §): they cannot be anonymous."""
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+CONTACT_FIELDS = ("reporter_name", "reporter_organisation", "reporter_email", "reporter_phone")
+
+
+def _check_reporter(v: dict[str, Any]) -> None:
+    """Nothing the reporter wrote is dropped silently: contradictions are asked about."""
+    if v["anonymous"] and v["reporter_type"] in PROFESSIONAL_TYPES:
+        raise FieldError(
+            "anonymous",
+            "Du som anmäler i tjänsten (skola, förskola, vård, polis eller annan myndighet) har "
+            "anmälningsskyldighet och kan inte vara anonym. Ta bort krysset och skriv ditt namn.",
+        )
+    if v["anonymous"] and any(v[name] for name in CONTACT_FIELDS):
+        raise FieldError(
+            "anonymous",
+            "Du har valt att vara anonym men skrivit namn eller kontaktuppgifter. Ta bort dem, "
+            "eller ta bort krysset om du vill att vi kan nå dig.",
+        )
+    if v["reporter_email"] and not EMAIL.fullmatch(v["reporter_email"]):
+        raise FieldError(
+            "reporter_email", "Skriv e-postadressen som namn@exempel.se, eller lämna fältet tomt."
+        )
+
+
 def _report(v: dict[str, Any]) -> ReportIn:
     if not v["form_token"]:
         raise FieldError("text", "Formuläret saknar sin nyckel. Ladda om sidan och försök igen.")
+    _check_reporter(v)
     birth = _birth_date(v["child_birth_date"])
     try:
         return ReportIn(
