@@ -17,6 +17,7 @@ from tillit.concern.cases import (
     mark_protective_assessment,
     open_case,
     set_status,
+    settings_for,
     summary_dict,
 )
 from tillit.concern.highlight import highlight_passages
@@ -89,7 +90,13 @@ def _case_view(platform: Platform, ctx: Any, case_number: str) -> dict[str, Any]
             "marked": highlight_passages(data["text"] or "", passages),
             "history": earlier,
             "letters": case_letters(platform, db, case),
+            "office_contact": _office_contact(db, case.tenant_id),
         }
+
+
+def _office_contact(db: Any, tenant_id: int) -> bool:
+    office = settings_for(db, tenant_id).office
+    return bool(office.get("phone") or office.get("email"))
 
 
 def _history_row(platform: Platform, db: Any, case: ConcernCase) -> dict[str, Any]:

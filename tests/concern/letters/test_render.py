@@ -285,3 +285,16 @@ def _part_text(docx: bytes, part: str) -> str:
     if part == "word/document.xml":
         return docx_text(docx)
     return "\n".join(p.text for p in document.sections[0].footer.paragraphs)
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_a_letter_without_contact_details_does_not_promise_them(fmt: str) -> None:
+    contact = ("caseworker_phone", "caseworker_email", "office_phone", "office_email")
+    blank = dict.fromkeys(contact, "")
+    without = make_data(**blank)
+    text = letter_text("decision_open", without)
+    assert "står nedan" not in text and "på socialtjänsten i Exempelby kommun." in text
+    assert "Kontaktuppgifterna står nedan." in letter_text("decision_open", make_data())
+    rendered = render_letter("decision_open", without, fmt)  # type: ignore[arg-type]
+    shown = docx_text(rendered) if fmt == "docx" else pdf_text(rendered)
+    assert "står nedan" not in shown and "på socialtjänsten i" in " ".join(shown.split())

@@ -82,7 +82,13 @@ SIGNATURE = (
 FOOTER = Block("{office_line}", "small")
 
 _QUESTIONS = Block(
-    "Har ni frågor är ni välkomna att kontakta {caseworker_name}. Kontaktuppgifterna står nedan."
+    "Har ni frågor är ni välkomna att kontakta {caseworker_name}. Kontaktuppgifterna står nedan.",
+    when="contact_given",
+)
+_QUESTIONS_NO_CONTACT = Block(
+    "Har ni frågor är ni välkomna att kontakta {caseworker_name} på socialtjänsten i "
+    "{municipality}.",
+    when="contact_missing",
 )
 _DECISION_TEXT = Block(each="decision_text_lines")
 
@@ -149,6 +155,7 @@ SPECS: Mapping[LetterKind, LetterSpec] = MappingProxyType(
                 ),
                 Block("Beslutet att inleda en utredning går inte att överklaga."),
                 _QUESTIONS,
+                _QUESTIONS_NO_CONTACT,
             ),
         ),
         "decision_not_open": LetterSpec(
@@ -170,6 +177,7 @@ SPECS: Mapping[LetterKind, LetterSpec] = MappingProxyType(
                     "kan också när som helst själva ansöka om stöd från socialtjänsten."
                 ),
                 _QUESTIONS,
+                _QUESTIONS_NO_CONTACT,
             ),
         ),
         "guardian_info": LetterSpec(
@@ -196,6 +204,7 @@ SPECS: Mapping[LetterKind, LetterSpec] = MappingProxyType(
                     "som har gjort anmälan kan omfattas av sekretess."
                 ),
                 _QUESTIONS,
+                _QUESTIONS_NO_CONTACT,
             ),
         ),
     }
@@ -238,6 +247,8 @@ def letter_context(kind: LetterKind, data: LetterData) -> Context:
         "caseworker_phone": _one_line(data.caseworker_phone),
         "caseworker_email": _one_line(data.caseworker_email),
         "office_line": _office_line(data),
+        "contact_given": "ja" if _contact_given(data) else "",
+        "contact_missing": "" if _contact_given(data) else "ja",
         "decision_text_lines": text_lines(data.decision_text),
         "reasons_lines": text_lines(data.reasons),
     }
@@ -359,6 +370,12 @@ def _one_line(text: str) -> str:
 
 def _lines(items: tuple[str, ...]) -> list[str]:
     return [line for line in (_one_line(item) for item in items) if line]
+
+
+def _contact_given(data: LetterData) -> bool:
+    """A phone number or e-mail address the letter prints (signature or footer)."""
+    found = (data.caseworker_phone, data.caseworker_email, data.office_phone, data.office_email)
+    return any(value.strip() for value in found)
 
 
 def _office_line(data: LetterData) -> str:
