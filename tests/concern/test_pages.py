@@ -178,6 +178,19 @@ def test_confirming_after_changing_the_ticks_keeps_the_ticks(
         assert passage.reviewed == ["konflikt_barn_foralder"]
 
 
+def test_the_summary_follows_the_review(app: FastAPI, platform: Platform, installed: int) -> None:
+    number = _case(platform)
+    client, csrf = _browser(app, platform, "handlaggare")
+    page = client.post(f"/arenden/{number}/analys", data={"csrf_token": csrf}).text
+    marked = sorted({int(n) - 1 for n in re.findall(r'id="text-(\d+)"', page)})
+    for position in marked:  # every suggestion rejected
+        route = f"/arenden/{number}/stycken/{position}"
+        page = client.post(route, data={"csrf_token": csrf, "action": "reject"}).text
+    summary = page.split('id="summary">', 1)[1].split("</div>", 1)[0]
+    assert "Inga tecken på våld eller konflikt markerades." in summary
+    assert f"{len(marked)} av " in page and "förslag och granskning" in page
+
+
 def test_the_history_tells_confirmed_signs_from_suggestions(
     app: FastAPI, platform: Platform, installed: int
 ) -> None:

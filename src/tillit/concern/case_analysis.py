@@ -10,6 +10,7 @@ real report without being one).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from tillit.audit.service import record
 from tillit.auth.roles import Principal
-from tillit.concern.analysis import Analysis, analyse_text
+from tillit.concern.analysis import Analysis, analyse_text, summarise
 from tillit.concern.cases import get_case, open_case
 from tillit.concern.labels import LABELS
 from tillit.concern.models import load_active
@@ -177,6 +178,7 @@ def review_passage(
         passage.reviewed, passage.review_status = labels, _status(review)
         passage.reviewed_by, passage.reviewed_at = principal.actor, datetime.now(UTC)
         _annotate(platform, db, principal, case, passages, passage, labels)
+        _refresh_summary(platform, case, passages)
         record(
             db,
             principal,
@@ -186,6 +188,31 @@ def review_passage(
             detail={"position": position, "action": review.action, "labels": labels},
         )
         return passage_view(passage)
+
+
+@dataclass(frozen=True)
+class _Current:
+    """A passage with the labels that hold now: the caseworker's, or else the suggestion."""
+
+    start: int
+    end: int
+    labels: tuple[str, ...]
+    scores: dict[str, float]
+
+
+def _refresh_summary(platform: Platform, case: ConcernCase, passages: list[ConcernPassage]) -> None:
+    """The summary per label follows the review: reviewed passages count with the labels the
+    caseworker gave, the others with the suggestion."""
+    if case.text_enc is None:
+        return
+    current = [
+        _Current(p.start, p.end, tuple(p.reviewed if p.reviewed is not None else p.suggested),
+                 p.scores or {})
+        for p in passages
+    ]  # fmt: skip
+    reviewed = sum(p.reviewed is not None for p in passages)
+    summary = summarise(platform.box.decrypt(case.text_enc), current)
+    case.analysis = {**case.analysis, "summary": summary, "reviewed_passages": reviewed}
 
 
 def _decided_labels(passage: ConcernPassage, review: ReviewIn) -> list[str]:
