@@ -123,7 +123,8 @@ def test_viewer_cannot_see_audit_page(client, platform) -> None:  # type: ignore
     make_user(platform, "vera", ["viewer"])
     login(client, "vera")
     response = client.get("/audit", headers={"accept": "text/html"})
-    assert response.status_code == 403 and "Behörighet saknas" in response.text
+    assert response.status_code == 403
+    assert "Behörighet saknas: din roll får inte se granskningsloggen" in response.text
 
 
 def test_logout_ends_session(client, platform) -> None:  # type: ignore[no-untyped-def]
@@ -169,3 +170,9 @@ def test_failed_logins_are_limited_per_client_and_successful_ones_are_free(  # t
     assert _attempt(other, "correct-horse-battery").status_code == 303  # another client
     clock.now += 1200
     assert _attempt(client, "correct-horse-battery").status_code == 303
+
+
+def test_every_permission_has_a_swedish_description() -> None:
+    from tillit.auth.roles import PERMISSION_LABELS_SV, PERMISSIONS
+
+    assert set(PERMISSION_LABELS_SV) == set(PERMISSIONS)

@@ -305,6 +305,10 @@ PER_TENANT_NAMES = {
     ("POST", "/api/collections/{name}/ingest"): "test_collection_names_are_per_tenant",
     ("POST", "/api/collections/{name}/upload"): "test_collection_names_are_per_tenant",
     ("GET", "/t/{tenant_slug}/assistent/{name}"): "test_public_pages_show_only_public_apps",
+    ("POST", "/klassificerare/versioner/{number}/aktivera"): (
+        "tests/concern/test_annotation_pages.py::"
+        "test_another_tenants_annotator_cannot_activate_our_versions"
+    ),
     ("POST", "/t/{tenant_slug}/assistent/{name}"): "test_public_pages_show_only_public_apps",
     ("GET", "/t/{tenant_slug}/assistent/{name}/om"): "test_public_pages_show_only_public_apps",
     # Case numbers run per tenant; every case route looks the number up in the caller's tenant.
@@ -318,6 +322,7 @@ PER_TENANT_NAMES = {
             ("POST", "/api/concern/cases/{case_number}/letters"),
             ("GET", "/api/concern/cases/{case_number}/letters"),
             ("POST", "/api/concern/cases/{case_number}/letters/{letter_id}/approve"),
+            ("POST", "/api/concern/cases/{case_number}/letters/{letter_id}/discard"),
             ("GET", "/api/concern/cases/{case_number}/letters/{letter_id}/file"),
             ("POST", "/api/concern/cases/{case_number}/letters/{letter_id}/dispatch"),
             ("POST", "/api/concern/cases/{case_number}/model-summary"),
@@ -333,6 +338,7 @@ PER_TENANT_NAMES = {
             ("POST", "/arenden/{case_number}/skyddsbedomning"),
             ("POST", "/arenden/{case_number}/brev"),
             ("POST", "/arenden/{case_number}/brev/{letter_id}/godkann"),
+            ("POST", "/arenden/{case_number}/brev/{letter_id}/kasta"),
             ("GET", "/arenden/{case_number}/brev/{letter_id}.{fmt}"),
             ("POST", "/arenden/{case_number}/brev/{letter_id}/skickat"),
             ("POST", "/arenden/{case_number}/sammanfattning"),

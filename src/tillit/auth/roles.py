@@ -41,6 +41,27 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+PERMISSION_LABELS_SV = {
+    "models:read": "se modellkatalogen",
+    "models:write": "ändra modellkatalogen",
+    "keys:read": "se API-nycklar",
+    "keys:write": "skapa och återkalla API-nycklar",
+    "runs:read": "se körningar",
+    "usage:read": "se användning och kostnader",
+    "audit:read": "se granskningsloggen",
+    "users:write": "hantera användare",
+    "tenant:admin": "administrera organisationen",
+    "cases:read": "se ärenden om orosanmälningar",
+    "cases:write": "ändra ärenden om orosanmälningar",
+    "annotations:write": "annotera",
+    "concern:train": "träna klassificeraren",
+    "concern:configure": "ställa in orosanmälningar",
+    "governance:read": "se styrningsunderlag",
+    "governance:write": "ändra styrningsunderlag",
+    "governance:signoff": "godkänna i styrningen",
+}
+
+
 def validate_roles(roles: list[str]) -> list[str]:
     unknown = [role for role in roles if role not in ROLES]
     if unknown or not roles:
@@ -70,4 +91,8 @@ class Principal:
 
     def require(self, permission: str) -> None:
         if not self.can(permission):
-            raise PermissionDenied(f"Behörighet saknas ({permission}).", code="permission_denied")
+            what = PERMISSION_LABELS_SV.get(permission, permission)
+            raise PermissionDenied(
+                f"Behörighet saknas: din roll får inte {what} ({permission}).",
+                code="permission_denied",
+            )
