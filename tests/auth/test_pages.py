@@ -122,6 +122,8 @@ def test_developer_cannot_create_admin_key(client, platform) -> None:  # type: i
 def test_viewer_cannot_see_audit_page(client, platform) -> None:  # type: ignore[no-untyped-def]
     make_user(platform, "vera", ["viewer"])
     login(client, "vera")
+    menu = client.get("/").text.split('aria-label="Huvudmeny"', 1)[1].split("</nav>", 1)[0]
+    assert 'href="/audit"' not in menu and 'href="/keys"' not in menu  # no links to a 403
     response = client.get("/audit", headers={"accept": "text/html"})
     assert response.status_code == 403
     assert "Behörighet saknas: din roll får inte se granskningsloggen" in response.text

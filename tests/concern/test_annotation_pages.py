@@ -54,8 +54,13 @@ def test_a_worse_version_is_flagged_and_an_earlier_one_can_be_made_active(
 
     with platform.session() as db:
         card = dict(versions(db, 1)[0].card)
+    from tillit.concern.labels import LABELS
+
+    per_label = {key: {"precision": 0.5, "recall": 0.25, "f1": 1 / 3} for key in LABELS}
+    evaluation = {"folds": 5, "micro_f1": 0.61, "macro_f1": 0.5, "report_micro_f1": 0.7}
     worse = {
         **card,
+        "evaluation": {**evaluation, "per_label": per_label},
         "previous_version": installed,
         "comparison": {"regressions": ["macro_f1", "f1.sexuellt_vald"]},
     }
@@ -63,6 +68,8 @@ def test_a_worse_version_is_flagged_and_an_earlier_one_can_be_made_active(
     client, csrf = _annotator(app, platform)
     page = client.get("/klassificerare").text
     assert f"Sämre än version {installed}" in page and "F1 för Sexuellt våld" in page
+    assert "mikro-F1 0,61, makro-F1 0,50, per anmälan 0,70" in page  # Swedish decimals
+    assert "<td>Sexuellt våld</td><td>0,50</td><td>0,25</td><td>0,33</td>" in page
     assert f"/klassificerare/versioner/{installed}/aktivera" in page
     client.post(f"/klassificerare/versioner/{installed}/aktivera", data={"csrf_token": csrf})
     with platform.session() as db:

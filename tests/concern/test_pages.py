@@ -141,6 +141,8 @@ def test_a_stored_draft_that_cannot_be_made_is_shown_and_can_be_discarded(
     with platform.session() as db:
         assert db.get(ConcernLetter, letter_id).status == "kasserat"
     assert f"letter-{letter_id}" not in client.get(f"/arenden/{number}").text
+    again = client.post(f"/arenden/{number}/brev/{letter_id}/godkann", data={"csrf_token": csrf})
+    assert "Utkastet är kastat." in again.text
 
 
 def _draft_guardian_letter(client: TestClient, csrf: str, number: str) -> None:

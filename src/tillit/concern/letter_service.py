@@ -198,7 +198,8 @@ def approve_letter(
     principal.require("cases:write")
     case, letter = get_letter(db, principal, case_number, letter_id)
     if letter.status != "utkast":
-        raise InvalidInput("Brevet är redan godkänt.", code="letter_not_draft")
+        done = "Utkastet är kastat." if letter.status == "kasserat" else "Brevet är redan godkänt."
+        raise InvalidInput(done, code="letter_not_draft")
     letter_text(letter.kind, _data(platform, letter))  # type: ignore[arg-type]
     letter.status, letter.approved_by = "godkant", principal.actor
     letter.approved_at = datetime.now(UTC)

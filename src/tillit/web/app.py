@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import anyio
 from fastapi import FastAPI, Request
@@ -29,7 +31,17 @@ GATEWAY_DB_THREADS = 4
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
     templates.env.globals.update(version=__version__, class_labels=CLASS_LABELS_SV)
+    templates.env.filters["swedish_time"] = swedish_time
     return templates
+
+
+def swedish_time(iso: str | None) -> str:
+    """An ISO timestamp (UTC when it has no offset) as Swedish local time, 'YYYY-MM-DD HH:MM'."""
+    if not iso:
+        return ""
+    moment = datetime.fromisoformat(iso)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d %H:%M")
 
 
 def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:

@@ -1,0 +1,12 @@
+"""Template helpers of the web app (tillit/web/app.py)."""
+
+from __future__ import annotations
+
+from tillit.web.app import swedish_time
+
+
+def test_times_are_shown_in_swedish_local_time() -> None:
+    assert swedish_time("2026-01-15T11:05:00+00:00") == "2026-01-15 12:05"  # CET
+    assert swedish_time("2026-07-01T22:30:00+00:00") == "2026-07-02 00:30"  # CEST, next day
+    assert swedish_time("2026-07-01T22:30:00") == "2026-07-02 00:30"  # no offset: UTC
+    assert swedish_time(None) == "" and swedish_time("") == ""
