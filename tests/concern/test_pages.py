@@ -170,7 +170,9 @@ def test_confirming_after_changing_the_ticks_keeps_the_ticks(
     shown = re.findall(r'name="shown" value="(\w+)"', form)
     assert shown and "ikryssade enligt förslaget" in form
     untouched = {"csrf_token": csrf, "action": "confirm", "labels": shown, "shown": shown}
-    assert "Granskat: " in client.post(route, data=untouched).text
+    confirmed = client.post(route, data=untouched).text
+    item = confirmed.split(f'id="stycke-{first_marked + 1}"', 1)[1].split("</li>", 1)[0]
+    assert f"Stycke {first_marked + 1} är granskat." in item and "Granskat: " in item
     changed = {**untouched, "labels": ["konflikt_barn_foralder"]}
     client.post(route, data=changed)
     with platform.session() as db:

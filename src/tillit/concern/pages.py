@@ -120,8 +120,9 @@ def case_page(
     platform: PlatformDep,
     ctx: PageDep,
     message: str | None = None,
+    granskat: int | None = None,
 ) -> HTMLResponse:
-    return _render_case(request, platform, ctx, case_number, message=message)
+    return _render_case(request, platform, ctx, case_number, message=message, granskat=granskat)
 
 
 def _render_case(
@@ -187,7 +188,12 @@ async def review_page(
         action = "set"  # ticks changed, then "Bekräfta": what the caseworker ticked is kept
     review = ReviewIn(action=action, labels=labels)  # type: ignore[arg-type]
     await to_thread.run_sync(review_passage, platform, ctx.principal, case_number, position, review)
-    return _back(case_number, f"Stycke {position + 1} är granskat.", f"#stycke-{position + 1}")
+    from urllib.parse import quote
+
+    number = position + 1  # the confirmation stands in the passage the caseworker is looking at
+    return RedirectResponse(
+        f"/arenden/{quote(case_number)}?granskat={number}#stycke-{number}", status_code=303
+    )
 
 
 @router.post("/arenden/{case_number}/sammanfattning")
