@@ -36,6 +36,11 @@ def test_report_to_analysis_to_letter(settings, platform: Platform, installed: i
         page.get_by_label("Barnets namn").fill("Elsa Berg")
         page.get_by_label("Barnets födelsedatum").fill("2019-04-30")
         page.get_by_label("Beskriv din oro").fill(REPORT)
+        page.get_by_label("E-post").fill("karin-at-example")
+        page.get_by_role("button", name="Skicka anmälan").click()
+        assert page.evaluate("document.activeElement.id") == "error-summary"  # focus moved
+        assert page.get_by_label("Beskriv din oro").input_value() == REPORT  # nothing lost
+        page.get_by_label("E-post").fill("karin@example.se")
         page.get_by_role("button", name="Skicka anmälan").click()
         case_number = page.locator("#case-number").inner_text()
         assert case_number.startswith("OA-")
@@ -56,8 +61,12 @@ def test_report_to_analysis_to_letter(settings, platform: Platform, installed: i
         page.get_by_text("är granskat").wait_for()
         assert "bekräftat" in page.locator(".report-text").inner_text()
 
-        page.get_by_label("Brevtyp").select_option("decision_open")
+        page.get_by_label("Brevtyp").select_option("decision_not_open")
         page.get_by_label("Mottagare", exact=True).fill("Anna Berg")
+        page.get_by_role("button", name="Skapa utkast").click()  # no reasons: refused
+        assert page.evaluate("document.activeElement.id") == "letter-error"
+        assert page.get_by_label("Mottagare", exact=True).input_value() == "Anna Berg"
+        page.get_by_label("Brevtyp").select_option("decision_open")
         page.get_by_role("button", name="Skapa utkast").click()
         page.get_by_role("button", name="Godkänn brevet").click()
         with page.expect_download() as download:
