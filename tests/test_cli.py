@@ -153,6 +153,20 @@ def test_a_missing_input_file_is_named_in_swedish(
     assert not (tmp_path / "ut.jsonl").exists()
 
 
+def test_apps_apply_names_a_folder_as_a_folder(cli: Cli, tmp_path: Path) -> None:
+    result = cli("apps", "apply", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Fel: {tmp_path}: är en katalog, inte en fil."
+
+
+def test_privacy_detect_takes_the_data_dir_like_every_command(cli: Cli, tmp_path: Path) -> None:
+    source, target = tmp_path / "in.jsonl", tmp_path / "ut.jsonl"
+    source.write_text('{"id": 1, "text": "Hej Anna Berg"}\n', encoding="utf-8")
+    result = cli("privacy", "detect", "--input", str(source), "--output", str(target))
+    assert result.exit_code == 0 and "1 rad skriven till" in result.stderr
+    assert json.loads(target.read_text())["entities"][0]["text"] == "Anna Berg"
+
+
 def test_models_add_duplicate_fails_clearly(cli: Cli, upstream: str) -> None:
     ok(add_model(cli, "kommun-llm", upstream))
     again = add_model(cli, "kommun-llm", upstream)

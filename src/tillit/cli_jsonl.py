@@ -44,7 +44,8 @@ def map_jsonl(
     except BaseException:
         os.unlink(temp)
         raise
-    typer.echo(f"{count} rader skrivna till {target}", err=True)
+    written = "1 rad skriven" if count == 1 else f"{count} rader skrivna"
+    typer.echo(f"{written} till {target}", err=True)
 
 
 def _rows(reader: BinaryIO) -> Iterator[dict[str, Any]]:

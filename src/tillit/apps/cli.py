@@ -16,6 +16,7 @@ from tillit.cli_support import (
     DataDirOption,
     JsonOption,
     TenantOption,
+    existing_file,
     fail,
     open_platform,
     print_json,
@@ -31,8 +32,7 @@ def apply_command(
     file: Path, tenant: TenantOption = "default", data_dir: DataDirOption = None
 ) -> None:
     """Skapa eller uppdatera en app från ett YAML-manifest."""
-    if not file.is_file():
-        fail(f"Filen {file} finns inte.")
+    existing_file(file)
     with open_platform(data_dir) as platform:
         manifest = parse_manifest(file.read_bytes())
         principal = system_principal(platform, tenant)
@@ -113,8 +113,7 @@ def evaluate_command(
     data_dir: DataDirOption = None,
 ) -> None:
     """Mät appens sökning mot en frågefil: topp 1, recall@5 och MRR (sparas, visas i registret)."""
-    if not data.is_file():
-        fail(f"Filen {data} finns inte.")
+    existing_file(data)
     raw = data.read_bytes()
     with open_platform(data_dir) as platform:
         principal = system_principal(platform, tenant)

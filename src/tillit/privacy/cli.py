@@ -33,7 +33,11 @@ OutputOption = Annotated[
 
 
 @app.command("detect")
-def detect_command(input: InputOption, output: OutputOption) -> None:
+def detect_command(
+    input: InputOption,
+    output: OutputOption,
+    data_dir: DataDirOption = None,  # accepted like on every command; detection reads no data
+) -> None:
     """Hitta personuppgifter; skriver {id, entities: [{start, end, type, text}]} per rad."""
 
     def handle(row: dict[str, Any]) -> dict[str, Any]:
