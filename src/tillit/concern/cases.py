@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -22,6 +21,7 @@ from tillit.concern.register import decrypt_json
 from tillit.concern.schemas import CHANNELS, CLOSED_STATUSES, REPORTER_TYPES, STATUSES
 from tillit.concern.tables import ConcernCase, ConcernLetter, ConcernPassage, ConcernSettings
 from tillit.errors import InvalidInput, NotFound
+from tillit.swedish_time import in_sweden
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "ny": frozenset({"forhandsbedomning", "utredning_inleds", "inleds_ej"}),
@@ -30,8 +30,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "inleds_ej": frozenset({"avslutad"}),
     "avslutad": frozenset(),
 }
-
-SWEDEN = ZoneInfo("Europe/Stockholm")
 
 
 def get_case(db: Session, tenant_id: int, case_number: str) -> ConcernCase:
@@ -118,8 +116,7 @@ def summary_dict(box: SecretBox, case: ConcernCase, now: datetime | None = None)
 
 def _local_date(moment: datetime) -> date:
     """The calendar day in Sweden ('the same day' is a Swedish day, not a UTC one)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(SWEDEN).date()
+    return in_sweden(moment).date()
 
 
 def detail_dict(db: Session, box: SecretBox, case: ConcernCase) -> dict[str, Any]:

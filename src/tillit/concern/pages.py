@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from anyio import to_thread
 from fastapi import APIRouter, Form, Request
@@ -153,8 +154,6 @@ def _render_case(
 
 
 def _back(case_number: str, message: str, anchor: str = "") -> RedirectResponse:
-    from urllib.parse import quote
-
     return RedirectResponse(
         f"/arenden/{quote(case_number)}?message={quote(message)}{anchor}", status_code=303
     )
@@ -188,8 +187,6 @@ async def review_page(
         action = "set"  # ticks changed, then "Bekräfta": what the caseworker ticked is kept
     review = ReviewIn(action=action, labels=labels)  # type: ignore[arg-type]
     await to_thread.run_sync(review_passage, platform, ctx.principal, case_number, position, review)
-    from urllib.parse import quote
-
     number = position + 1  # the confirmation stands in the passage the caseworker is looking at
     return RedirectResponse(
         f"/arenden/{quote(case_number)}?granskat={number}#stycke-{number}", status_code=303
@@ -245,6 +242,9 @@ def protective_page(case_number: str, platform: PlatformDep, ctx: FormDep) -> Re
 # -- letters ----------------------------------------------------------------------------------
 
 
+LETTER_FIELDS = ("kind", "recipient_name", "recipient_address", "decision_text", "reasons")
+
+
 @router.post("/arenden/{case_number}/brev")
 async def draft_page(
     request: Request, case_number: str, platform: PlatformDep, ctx: FormDep
@@ -268,9 +268,6 @@ async def draft_page(
             request, platform, ctx, case_number, 400, letter_form=typed, letter_error=problem
         )
     return _back(case_number, "Brevet är skapat som utkast. Läs det och godkänn.", "#brev")
-
-
-LETTER_FIELDS = ("kind", "recipient_name", "recipient_address", "decision_text", "reasons")
 
 
 @router.post("/arenden/{case_number}/brev/{letter_id}/kasta")

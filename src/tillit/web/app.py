@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import anyio
 from fastapi import FastAPI, Request
@@ -19,6 +18,7 @@ from tillit import __version__
 from tillit.config import Settings
 from tillit.platform import Platform
 from tillit.policy import CLASS_LABELS_SV
+from tillit.swedish_time import in_sweden
 from tillit.web.api_docs import install_api_docs
 from tillit.web.deps import LoginRequired
 from tillit.web.errors import install_error_handlers
@@ -39,9 +39,7 @@ def swedish_time(iso: str | None) -> str:
     """An ISO timestamp (UTC when it has no offset) as Swedish local time, 'YYYY-MM-DD HH:MM'."""
     if not iso:
         return ""
-    moment = datetime.fromisoformat(iso)
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d %H:%M")
+    return in_sweden(datetime.fromisoformat(iso)).strftime("%Y-%m-%d %H:%M")
 
 
 def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
