@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from tests.support.concern_form import TEXT, TOKEN, report_form
 from tillit.concern.tables import ConcernCase
 from tillit.platform import Platform
+from tillit.swedish_time import in_sweden
 
 
 def _cases(platform: Platform) -> int:
@@ -29,6 +30,8 @@ def test_a_submitted_report_gets_a_receipt_and_a_case(
         case = db.scalar(select(ConcernCase))
         assert case.channel == "webbformular" and case.reporter_type == "granne"
         assert case.child_name_key  # name + birth date: history can find the child
+        shown = in_sweden(case.received_at).strftime("%Y-%m-%d %H:%M")
+    assert shown in response.text  # the time in Sweden, whatever the server's own zone
 
 
 def test_submitting_the_same_form_twice_makes_one_case(

@@ -23,6 +23,7 @@ from tillit.concern.register import register_report
 from tillit.concern.schemas import REPORTER_TYPES, Child, Reporter, ReportIn
 from tillit.errors import InvalidInput
 from tillit.platform import Platform
+from tillit.swedish_time import in_sweden
 from tillit.web.deps import PlatformDep
 from tillit.web.pages import render
 from tillit.web.ratelimit import REPORTS, check_public, report_message, retry_after
@@ -95,7 +96,7 @@ async def submit_report(request: Request, tenant_slug: str, platform: PlatformDe
         None,
         tenant=tenant_slug,
         case_number=number,
-        received=received.astimezone().strftime("%Y-%m-%d %H:%M"),
+        received=in_sweden(received).strftime("%Y-%m-%d %H:%M"),
         anonymous=report.anonymous,
     )
 
