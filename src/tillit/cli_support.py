@@ -64,23 +64,26 @@ def system_principal(platform: Platform, tenant_slug: str) -> Principal:
         return Principal(tenant.id, tenant.slug, "system", None, "cli", frozenset({"admin"}))
 
 
+IS_A_DIRECTORY = "är en katalog, inte en fil"
+
+
 def existing_file(path: Path | None) -> Path | None:
     """Typer callback for an input file: a Swedish error, not click's English usage box."""
     if path is not None and not path.is_file():
-        fail(f"{path}: {'är en katalog, inte en fil' if path.is_dir() else 'filen finns inte'}.")
+        fail(f"{path}: {IS_A_DIRECTORY if path.is_dir() else 'filen finns inte'}.")
     return path
 
 
 def not_a_directory(path: Path | None) -> Path | None:
     """Typer callback for an output file."""
     if path is not None and path.is_dir():
-        fail(f"{path}: är en katalog, inte en fil.")
+        fail(f"{path}: {IS_A_DIRECTORY}.")
     return path
 
 
 _OS_REASONS: tuple[tuple[type[OSError], str], ...] = (
     (FileNotFoundError, "finns inte"),
-    (IsADirectoryError, "är en katalog, inte en fil"),
+    (IsADirectoryError, IS_A_DIRECTORY),
     (NotADirectoryError, "en del av sökvägen är inte en katalog"),
     (FileExistsError, "finns redan och är inte en katalog"),
     (PermissionError, "åtkomst nekad"),
