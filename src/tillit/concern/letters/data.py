@@ -34,14 +34,28 @@ MONTHS_SV = (
     "december",
 )
 
-_REQUIRED = {
+_FIELD_NAMES = {
     "municipality": "kommunens namn (inställningar för orosanmälningar)",
     "unit": "enhetens namn (inställningar för orosanmälningar)",
     "case_number": "ärendenummer",
     "child_name": "barnets namn",
     "recipient_name": "mottagarens namn",
+    "recipient_address": "mottagarens adress",
     "caseworker_name": "handläggarens namn",
+    "decision_text": "beslut",
+    "reasons": "skäl",
+    "reporter_name": "anmälarens namn",
+    "reporter_contact": "anmälarens kontaktuppgifter",
 }
+"""The fields' names in Swedish, for messages."""
+_REQUIRED = (
+    "municipality",
+    "unit",
+    "case_number",
+    "child_name",
+    "recipient_name",
+    "caseworker_name",
+)
 # Fields whose text may be typed by hand and so may carry an identity number by mistake.
 # Phone numbers and case numbers are left out: they are digit strings that can look like one.
 _SCANNED = (
@@ -53,15 +67,6 @@ _SCANNED = (
     "reporter_name",
     "reporter_contact",
 )
-_FIELD_NAMES = {
-    "child_name": "barnets namn",
-    "recipient_name": "mottagare",
-    "recipient_address": "mottagarens adress",
-    "decision_text": "beslut",
-    "reasons": "skäl",
-    "reporter_name": "anmälarens namn",
-    "reporter_contact": "anmälarens kontaktuppgifter",
-}
 _IDENTITY_CANDIDATE = re.compile(
     rf"(?<!\w)(?:\d{{8}}|\d{{6}})[-+]?[\d{INTERIM_LETTERS}]\d{{3}}(?!\w)"
 )
@@ -107,9 +112,9 @@ class LetterData:
             if isinstance(value, list):
                 object.__setattr__(self, spec.name, tuple(value))
         object.__setattr__(self, "child_birth_date", birth_date(self.child_birth_date))
-        for name, what in _REQUIRED.items():
+        for name in _REQUIRED:
             if not clean_text(getattr(self, name)).strip():
-                raise LetterDataError(f"Uppgift saknas: {what}.")
+                raise LetterDataError(f"Uppgift saknas: {_FIELD_NAMES[name]}.")
         for name in _SCANNED:
             _refuse_identity_numbers(name, getattr(self, name))
 
@@ -160,7 +165,7 @@ def _refuse_identity_numbers(name: str, value: str | tuple[str, ...]) -> None:
         for match in _IDENTITY_CANDIDATE.finditer(text):
             if _looks_like_identity(match.group(0)):
                 raise LetterDataError(
-                    f"Fältet {_FIELD_NAMES.get(name, name)} innehåller något som liknar ett "
+                    f"Fältet {_FIELD_NAMES[name]} innehåller något som liknar ett "
                     "personnummer; "
                     "personnummer får inte stå i breven."
                 )
