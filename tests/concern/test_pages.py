@@ -278,3 +278,25 @@ def test_another_tenants_caseworker_gets_404_on_every_case_page(
         assert response.status_code == 404, (route, response.status_code)
     foreign = client.post(f"/annotering/{item_id}", data={"csrf_token": csrf, "labels": []})
     assert foreign.status_code == 404
+
+
+def test_analysing_again_keeps_the_review(app: FastAPI, platform: Platform, installed: int) -> None:
+    number = _case(platform)
+    client, csrf = _browser(app, platform, "handlaggare")
+    page = client.post(f"/arenden/{number}/analys", data={"csrf_token": csrf}).text
+    first_marked = int(re.search(r'id="text-(\d+)"', page).group(1)) - 1
+    client.post(
+        f"/arenden/{number}/stycken/{first_marked}",
+        data={"csrf_token": csrf, "action": "set", "labels": ["konflikt_barn_foralder"]},
+    )
+    again = client.post(f"/arenden/{number}/analys", data={"csrf_token": csrf}).text
+    item = again.split(f'id="stycke-{first_marked + 1}"', 1)[1].split("</li>", 1)[0]
+    assert "Granskat: " in item
+    summary = again.split('id="summary">', 1)[1].split("</div>", 1)[0]
+    assert "Allvarlig konflikt mellan barn och förälder" in summary
+    assert "1 av " in again and "förslag och granskning" in again
+    with platform.session() as db:
+        from tillit.concern.tables import ConcernPassage
+
+        passage = db.scalar(select(ConcernPassage).where(ConcernPassage.position == first_marked))
+        assert passage.reviewed == ["konflikt_barn_foralder"] and passage.suggested

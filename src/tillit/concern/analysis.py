@@ -28,7 +28,9 @@ class Prediction(Protocol):
 class Classifier(Protocol):
     version: str
 
-    def predict_passages(self, text: str, entities: list[Entity]) -> list[Any]: ...
+    def predict_passages(
+        self, text: str, entities: list[Entity], spans: list[tuple[int, int]] | None = None
+    ) -> list[Any]: ...
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,13 @@ class Analysis:
         return counts
 
 
-def analyse_text(classifier: Classifier, text: str) -> Analysis:
+def analyse_text(
+    classifier: Classifier, text: str, spans: list[tuple[int, int]] | None = None
+) -> Analysis:
+    """``spans``: passages to keep (a case's earlier segments); by default the text is
+    segmented anew."""
     entities = detect(text)  # once: the output lists them, the classifier reads them as roles
-    passages = classifier.predict_passages(text, entities)
+    passages = classifier.predict_passages(text, entities, spans)
     return Analysis(passages, entities, summarise(text, passages), classifier.version)
 
 

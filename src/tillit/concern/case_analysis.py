@@ -45,9 +45,10 @@ def analyse_case(platform: Platform, principal: Principal, case_number: str) -> 
         if case.text_enc is None:
             raise InvalidInput("Ärendets innehåll är gallrat.", code="case_purged")
         text = platform.box.decrypt(case.text_enc)
+        kept = _reviewed_spans(db, case)
     version, classifier = load_active(platform, principal.tenant_id)
     started = time.perf_counter()
-    analysis = analyse_text(classifier, text)
+    analysis = analyse_text(classifier, text, kept)
     latency_ms = round((time.perf_counter() - started) * 1000, 3)
     pseudonymiser = Pseudonymiser("reversible", "tag")
     pseudonymiser.pseudonymise(text, analysis.entities)
@@ -56,6 +57,8 @@ def analyse_case(platform: Platform, principal: Principal, case_number: str) -> 
         run = _run(principal, version, analysis, text, latency_ms)
         db.add(run)
         _store(db, case, analysis, run.id)
+        if kept:
+            _refresh_summary(platform, case, _passages(db, case))
         case.mapping_enc = pseudonymiser.export_mapping(platform.box)
         record(
             db,
@@ -68,20 +71,30 @@ def analyse_case(platform: Platform, principal: Principal, case_number: str) -> 
         return {"run_id": run.id, "case_number": case_number, "labels": analysis.label_counts()}
 
 
+def _reviewed_spans(db: Session, case: ConcernCase) -> list[tuple[int, int]] | None:
+    """The case's passages when the caseworker has reviewed any of them: a new analysis
+    then labels the same passages, so no review is lost. None: segment the text anew."""
+    passages = _passages(db, case)
+    if not any(p.reviewed is not None for p in passages):
+        return None
+    return [(p.start, p.end) for p in passages]
+
+
 def _store(db: Session, case: ConcernCase, analysis: Analysis, run_id: str) -> None:
-    db.execute(delete(ConcernPassage).where(ConcernPassage.case_id == case.id))
+    """New suggestions; the caseworker's reviews stay on their passages."""
+    existing = {(p.start, p.end): p for p in _passages(db, case)}
+    if set(existing) != {(p.start, p.end) for p in analysis.passages}:
+        db.execute(delete(ConcernPassage).where(ConcernPassage.case_id == case.id))
+        existing = {}
     for position, passage in enumerate(analysis.passages):
-        db.add(
-            ConcernPassage(
-                case_id=case.id,
-                position=position,
-                start=passage.start,
-                end=passage.end,
-                suggested=list(passage.labels),
-                scores=dict(passage.scores),
-                model_version=analysis.model_version,
-            )
-        )
+        row = existing.get((passage.start, passage.end))
+        if row is None:
+            row = ConcernPassage(case_id=case.id, start=passage.start, end=passage.end)
+            db.add(row)
+        row.position = position
+        row.suggested = list(passage.labels)
+        row.scores = dict(passage.scores)
+        row.model_version = analysis.model_version
     case.analysis = {
         **{k: v for k, v in case.analysis.items() if k == "warnings"},
         "summary": analysis.summary,

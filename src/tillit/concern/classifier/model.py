@@ -89,11 +89,17 @@ class PassageClassifier:
         return {lab: float(t) for lab, t in pairs}
 
     def predict_passages(
-        self, text: str, entities: Sequence[Entity] | None = None
+        self,
+        text: str,
+        entities: Sequence[Entity] | None = None,
+        spans: list[tuple[int, int]] | None = None,
     ) -> list[PassagePrediction]:
         """Segment ``text`` into sentences and label each one (segment thresholds).
-        ``entities``: the personal data ``detect(text)`` found, if the caller has it already."""
-        return self._predict(text, segment(text), self.weights.segment_thresholds, entities)
+        ``entities``: the personal data ``detect(text)`` found, if the caller has it already.
+        ``spans``: segments of this text made earlier (a re-analysed case keeps the passages
+        its review belongs to); by default the text is segmented now."""
+        segments = segment(text) if spans is None else spans
+        return self._predict(text, segments, self.weights.segment_thresholds, entities)
 
     def predict_spans(
         self, text: str, spans: list[tuple[int, int]], entities: Sequence[Entity] | None = None
