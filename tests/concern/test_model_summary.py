@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import tillit.concern.model_summary as model_summary
+import tillit.concern.case_model as case_model
 from tests.support.factories import register_upstream_model
 from tillit.concern.model_summary import summarise_case
 from tillit.concern.register import register_report
@@ -26,14 +26,14 @@ TEXT = "Eleven Elias Nordström, 140621-2389, berättar att pappa Johan Nordstr�
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """What reached the upstream, as the upstream itself reports it (the call is real)."""
     received: list[str] = []
-    real = model_summary.chat_once
+    real = case_model.chat_once
 
     async def spy(provider_type: str, spec: Any, body: dict[str, Any]) -> dict:
         response = await real(provider_type, spec, body)
         received.append(response["x_received"])
         return response
 
-    monkeypatch.setattr(model_summary, "chat_once", spy)
+    monkeypatch.setattr(case_model, "chat_once", spy)
     return received
 
 

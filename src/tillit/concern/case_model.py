@@ -1,0 +1,149 @@
+"""Sending a case to a configured language model: the clearance rule and the Run.
+
+Cases are K3. The text goes to the model as it is only when the model is cleared for K3 (own
+hardware). A model cleared for K2 gets the text pseudonymised (names, identity numbers and
+contact details replaced; the answer re-identified for the caseworker). Anything lower is refused
+before a byte leaves. Every call is a Run with the policy and privacy decisions, counts only.
+Used by the model-written summary (``model_summary.py``) and the model's labels
+(``model_labels.py``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from sqlalchemy import select
+
+from tillit.auth.roles import Principal
+from tillit.catalog.service import resolve_by_name
+from tillit.concern.cases import open_case
+from tillit.concern.tables import ConcernPassage
+from tillit.errors import ModelUnavailable, PolicyViolation, TillitError
+from tillit.platform import Platform
+from tillit.policy import SecurityClass
+from tillit.privacy.policy import PrivacyStep, class_after_pseudonymisation
+from tillit.providers.registry import chat_once
+from tillit.runs.service import hash_input, new_run_id
+from tillit.runs.tables import Run
+
+CASE_CLASS = SecurityClass.K3
+
+
+@dataclass(frozen=True)
+class CaseCall:
+    """What one call sends: the run's kind, the prompt version, the system text, and how to
+    write the user message from the case's passages ``(text, labels)``."""
+
+    kind: str
+    prompt_version: str
+    system: str
+    prompt: Callable[[list[tuple[str, list[str]]]], str]
+    temperature: float = 0.1
+
+
+def ask_case_model(
+    platform: Platform,
+    principal: Principal,
+    case_number: str,
+    model_name: str,
+    call: CaseCall,
+    store: Callable[[str, Run], dict[str, Any]],
+) -> dict[str, Any]:
+    """Ask ``model_name`` about the case; ``store(answer, run)`` keeps the result. The Run is
+    saved whatever happens (refused, failed or answered)."""
+    principal.require("cases:write")
+    run = Run(
+        id=new_run_id(),
+        tenant_id=principal.tenant_id,
+        kind=call.kind,
+        app="orosanmalan",
+        caller_type=principal.kind,
+        caller_id=str(principal.id or principal.name),
+        security_class=CASE_CLASS.value,
+        prompt_template_version=call.prompt_version,
+        status="ok",
+    )
+    started = time.perf_counter()
+    try:
+        return store(_answer(platform, principal, case_number, model_name, call, run), run)
+    except TillitError as exc:
+        run.status = "refused" if isinstance(exc, PolicyViolation) else "error"
+        run.error_code, run.error_message = exc.code, exc.message
+        raise
+    finally:
+        run.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        with platform.session() as db:
+            db.add(run)
+
+
+def _answer(
+    platform: Platform,
+    principal: Principal,
+    case_number: str,
+    model_name: str,
+    call: CaseCall,
+    run: Run,
+) -> str:
+    with platform.session() as db:
+        case = open_case(db, principal, case_number)
+        model = resolve_by_name(db, principal.tenant_id, model_name)
+        run.model_id, run.model_name, run.model_version = model.id, model.name, model.version
+        run.provider, run.remote_model = model.provider, model.remote_model
+        if not model.enabled or "chat" not in model.capabilities:
+            raise ModelUnavailable(f"Modellen '{model.name}' kan inte skriva text.")
+        privacy = case_policy(model.name, SecurityClass(model.max_class), run)
+        spec = platform.provider_spec(model)
+        text = platform.box.decrypt(case.text_enc) if case.text_enc else ""
+        passages = case_passages_for_prompt(db, case.id, text)
+        run.input_hash = hash_input(text)
+    prompt = call.prompt(passages)
+    if privacy is not None:
+        prompt = privacy.mask(prompt)
+    body = {
+        "model": spec.remote_model,
+        "temperature": call.temperature,
+        "messages": [
+            {"role": "system", "content": call.system},
+            {"role": "user", "content": prompt},
+        ],
+    }
+    response = anyio.run(chat_once, model.provider, spec, body)
+    answer = str(((response.get("choices") or [{}])[0].get("message") or {}).get("content") or "")
+    if privacy is not None:
+        answer = privacy.unmask(answer)
+        run.privacy = privacy.record()
+    return answer
+
+
+def case_policy(model_name: str, model_max: SecurityClass, run: Run) -> PrivacyStep | None:
+    """None: the text may go as it is; a PrivacyStep: pseudonymise it; else refused."""
+    if model_max.level >= CASE_CLASS.level:
+        run.policy = {"decision": "allowed", "call_class": "K3", "model_class": model_max.value}
+        return None
+    if class_after_pseudonymisation(CASE_CLASS).level <= model_max.level:
+        run.policy = {
+            "decision": "pseudonymised",
+            "call_class": "K3",
+            "model_class": model_max.value,
+        }
+        return PrivacyStep()
+    run.policy = {"decision": "refused", "call_class": "K3", "model_class": model_max.value}
+    raise PolicyViolation(
+        f"Ärenden är K3, och modellen '{model_name}' är godkänd för högst {model_max.value}; "
+        "inte ens pseudonymiserad text får skickas dit.",
+        code="security_class_exceeded",
+    )
+
+
+def case_passages_for_prompt(db: Any, case_id: int, text: str) -> list[tuple[str, list[str]]]:
+    """The case's passages in order with the labels that hold now (the review, else the
+    suggestion); the whole text as one passage before any analysis."""
+    statement = select(ConcernPassage).where(ConcernPassage.case_id == case_id)
+    rows = db.scalars(statement.order_by(ConcernPassage.position))
+    passages = [(text[p.start : p.end], p.reviewed if p.reviewed is not None else p.suggested)
+                for p in rows]  # fmt: skip
+    return passages or [(text, [])]
