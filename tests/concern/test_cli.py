@@ -84,3 +84,26 @@ def test_import_registers_each_report_once(cli, tmp_path: Path) -> None:  # type
     again = json.loads(cli("concern", "import", "--input", data, "--json").stdout)
     assert len(first["registered"]) == 5 and first["rejected"] == []
     assert again["registered"] == [] and len(again["already_registered"]) == 5
+
+
+def test_evaluate_measures_a_language_model(cli, platform, upstream, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from tests.support.factories import register_upstream_model
+    from tillit.runs.tables import Run
+
+    register_upstream_model(platform, upstream, name="egen", remote="labeller-1", max_class="K3")
+    register_upstream_model(platform, upstream, name="publik", remote="labeller-1")
+    data = _subset(tmp_path, 4)
+    result = cli("concern", "evaluate", "--data", str(data), "--model", "egen", "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["model"] == "egen" and figures["reports"] == 4
+    assert figures["unreadable_answers"] == 0 and 0 <= figures["micro_f1"] <= 1
+    text = cli("concern", "evaluate", "--data", str(data), "--model", "egen").stdout
+    assert "Språkmodellen egen, 4 anmälningar" in text and "Mikro-F1 " in text
+    refused = cli("concern", "evaluate", "--data", str(data), "--model", "publik")
+    assert refused.exit_code == 1 and "högst K1" in refused.output
+    with platform.session() as db:
+        runs = list(db.scalars(select(Run).where(Run.kind == "concern.labels.evaluation")))
+    assert len(runs) == 9 and {r.status for r in runs} == {"ok", "refused"}

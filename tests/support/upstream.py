@@ -3,7 +3,8 @@ model service (vLLM, a cloud API). Deterministic: it echoes the last user messag
 
 Special remote model ids trigger failure modes: ``fail-500``, ``fail-401``, ``slow`` (sleeps
 longer than any test timeout), ``garbage`` (non-JSON body), ``no-choices``, ``bad-stream``
-(breaks off a stream with invalid data).
+(breaks off a stream with invalid data); ``labeller-1`` answers a request to label numbered
+passages with JSON.
 
 Run: ``python -m tests.support.upstream PORT``
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 import time
 from typing import Any
@@ -21,7 +23,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-MODELS = ["echo-1", "fail-500", "fail-401", "slow", "garbage", "no-choices", "bad-stream", "emb-1"]
+MODELS = [
+    "echo-1",
+    "labeller-1",
+    "fail-500",
+    "fail-401",
+    "slow",
+    "garbage",
+    "no-choices",
+    "bad-stream",
+    "emb-1",
+]
 
 
 def _last_user_text(body: dict[str, Any]) -> str:
@@ -34,6 +46,17 @@ def _last_user_text(body: dict[str, Any]) -> str:
 
 def _reply(body: dict[str, Any]) -> str:
     return f"Svar: {_last_user_text(body)}"
+
+
+def _labels(body: dict[str, Any]) -> str:
+    """A stand-in for a model asked to label numbered passages ("[n] text"): physical violence
+    where a passage mentions hitting, nothing elsewhere, one label that does not exist, and the
+    JSON inside a code fence as chat models often write it."""
+    answer: dict[str, list[str]] = {}
+    for number, passage in re.findall(r"^\[(\d+)\] (.*)$", _last_user_text(body), re.M):
+        answer[number] = ["fysiskt_vald"] if re.search(r"\bsl[åo]", passage) else []
+    answer["1"] = [*answer.get("1", []), "påhittad"]
+    return "```json\n" + json.dumps(answer, ensure_ascii=False) + "\n```"
 
 
 def _usage(body: dict[str, Any], reply: str) -> dict[str, int]:
@@ -66,7 +89,7 @@ async def chat(request: Request) -> Response:
     failure = await _failure(model)
     if failure is not None:
         return failure
-    reply = _reply(body)
+    reply = _labels(body) if model == "labeller-1" else _reply(body)
     if body.get("stream"):
         return StreamingResponse(_stream(body, reply), media_type="text/event-stream")
     return JSONResponse(

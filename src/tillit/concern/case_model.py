@@ -11,7 +11,8 @@ Used by the model-written summary (``model_summary.py``) and the model's labels
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +57,17 @@ def ask_case_model(
     """Ask ``model_name`` about the case; ``store(answer, run)`` keeps the result. The Run is
     saved whatever happens (refused, failed or answered)."""
     principal.require("cases:write")
-    run = Run(
+    with recording(platform, new_run(principal, call)) as run:
+        with platform.session() as db:
+            case = open_case(db, principal, case_number)
+            text = platform.box.decrypt(case.text_enc) if case.text_enc else ""
+            passages = case_passages_for_prompt(db, case.id, text)
+        run.input_hash = hash_input(text)
+        return store(ask_model(platform, principal, model_name, call, passages, run), run)
+
+
+def new_run(principal: Principal, call: CaseCall) -> Run:
+    return Run(
         id=new_run_id(),
         tenant_id=principal.tenant_id,
         kind=call.kind,
@@ -67,9 +78,14 @@ def ask_case_model(
         prompt_template_version=call.prompt_version,
         status="ok",
     )
+
+
+@contextmanager
+def recording(platform: Platform, run: Run) -> Iterator[Run]:
+    """Times the work and saves the Run at the end, with the error if one was raised."""
     started = time.perf_counter()
     try:
-        return store(_answer(platform, principal, case_number, model_name, call, run), run)
+        yield run
     except TillitError as exc:
         run.status = "refused" if isinstance(exc, PolicyViolation) else "error"
         run.error_code, run.error_message = exc.code, exc.message
@@ -80,16 +96,16 @@ def ask_case_model(
             db.add(run)
 
 
-def _answer(
+def ask_model(
     platform: Platform,
     principal: Principal,
-    case_number: str,
     model_name: str,
     call: CaseCall,
+    passages: list[tuple[str, list[str]]],
     run: Run,
 ) -> str:
+    """The model's answer about K3 passages, under the clearance rule (``case_policy``)."""
     with platform.session() as db:
-        case = open_case(db, principal, case_number)
         model = resolve_by_name(db, principal.tenant_id, model_name)
         run.model_id, run.model_name, run.model_version = model.id, model.name, model.version
         run.provider, run.remote_model = model.provider, model.remote_model
@@ -97,20 +113,13 @@ def _answer(
             raise ModelUnavailable(f"Modellen '{model.name}' kan inte skriva text.")
         privacy = case_policy(model.name, SecurityClass(model.max_class), run)
         spec = platform.provider_spec(model)
-        text = platform.box.decrypt(case.text_enc) if case.text_enc else ""
-        passages = case_passages_for_prompt(db, case.id, text)
-        run.input_hash = hash_input(text)
-    prompt = call.prompt(passages)
+    messages = [
+        {"role": "system", "content": call.system},  # may hold examples from other reports
+        {"role": "user", "content": call.prompt(passages)},
+    ]
     if privacy is not None:
-        prompt = privacy.mask(prompt)
-    body = {
-        "model": spec.remote_model,
-        "temperature": call.temperature,
-        "messages": [
-            {"role": "system", "content": call.system},
-            {"role": "user", "content": prompt},
-        ],
-    }
+        messages = privacy.mask_messages(messages)
+    body = {"model": spec.remote_model, "temperature": call.temperature, "messages": messages}
     response = anyio.run(chat_once, model.provider, spec, body)
     answer = str(((response.get("choices") or [{}])[0].get("message") or {}).get("content") or "")
     if privacy is not None:

@@ -257,24 +257,58 @@ def import_annotations_command(
 def evaluate_command(
     data: Annotated[Path, typer.Option("--data", callback=existing_file, help="Annoterad JSONL.")],
     folds: Annotated[int, typer.Option("--folds", min=2, max=20)] = 5,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="Mät en språkmodell i katalogen (etiketter med exempel) i stället för "
+            "klassificeraren. Varje anrop blir en körning; K3-regeln gäller.",
+        ),
+    ] = None,
     json_out: JsonOption = False,
+    tenant: TenantOpt = "default",
+    data_dir: DataDirOption = None,
 ) -> None:
-    """Korsvalidera klassificeraren på annoterade anmälningar (grupperat per anmälan)."""
+    """Korsvalidera klassificeraren på annoterade anmälningar (grupperat per anmälan), eller
+    mät en språkmodell på dem (--model)."""
     from tillit.concern.classifier import cross_validate, load_jsonl
 
     try:
         reports = load_jsonl(data)
     except ValueError as exc:
         fail(f"{data}: {exc}")
-    if len(reports) < folds:
-        fail(f"För få anmälningar ({len(reports)}) för {folds} delar.")
-    result = cross_validate(reports, folds=folds)
+    if model is not None:
+        result = _evaluate_language_model(model, reports, tenant, data_dir)
+        heading = f"Språkmodellen {model}, {len(reports)} anmälningar"
+    else:
+        if len(reports) < folds:
+            fail(f"För få anmälningar ({len(reports)}) för {folds} delar.")
+        result = cross_validate(reports, folds=folds)
+        heading = f"Korsvalidering, {folds} delar, {len(reports)} anmälningar"
     if json_out:
         print_json(result)
         return
     examples = make_card(reports, data.name)["training_data"]["labels"]
-    typer.echo(f"Korsvalidering, {folds} delar, {len(reports)} anmälningar:\n")
+    typer.echo(f"{heading}:\n")
+    typer.echo(totals_line(result))
     typer.echo(figures_markdown(result, examples))
+
+
+def _evaluate_language_model(
+    model: str, reports: list[Any], tenant: str, data_dir: Path | None
+) -> dict[str, Any]:
+    from tillit.concern.model_labels import evaluate_model
+
+    with open_platform(data_dir) as platform:  # a refusal or an unreachable model: exit 1
+        return evaluate_model(platform, system_principal(platform, tenant), model, reports)
+
+
+def totals_line(result: dict[str, Any]) -> str:
+    figures = (result["micro_f1"], result["macro_f1"], result["report_micro_f1"])
+    micro, macro, report = (f"{value:.2f}".replace(".", ",") for value in figures)
+    unreadable = result.get("unreadable_answers")
+    tail = f" · oläsbara svar: {unreadable}" if unreadable else ""
+    return f"Mikro-F1 {micro} · makro-F1 {macro} · anmälningsnivå (mikro-F1) {report}{tail}\n"
 
 
 @app.command("office")

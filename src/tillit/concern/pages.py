@@ -34,6 +34,7 @@ from tillit.concern.letter_service import (
     letter_file,
 )
 from tillit.concern.letters import LETTER_KINDS
+from tillit.concern.model_labels import label_case
 from tillit.concern.model_summary import summarise_case
 from tillit.concern.schemas import STATUSES, ReviewIn
 from tillit.concern.tables import ConcernCase
@@ -205,6 +206,20 @@ async def model_summary_page(
     except NotFound as exc:
         return _missing_besides_case(case_number, exc)
     return _back(case_number, "Språkmodellens sammanfattning är klar.", "#analys")
+
+
+@router.post("/arenden/{case_number}/modellens-etiketter")
+async def model_labels_page(
+    request: Request, case_number: str, platform: PlatformDep, ctx: FormDep
+) -> RedirectResponse:
+    model = str((await request.form()).get("model", ""))
+    try:
+        await to_thread.run_sync(label_case, platform, ctx.principal, case_number, model)
+    except SHOWN_ON_PAGE as exc:
+        return _back(case_number, exc.message, "#analys")
+    except NotFound as exc:
+        return _missing_besides_case(case_number, exc)
+    return _back(case_number, "Språkmodellens etiketter står under varje stycke.", "#granskning")
 
 
 def _writing_models(platform: Platform, tenant_id: int) -> list[dict[str, str]]:

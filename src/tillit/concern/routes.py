@@ -28,6 +28,7 @@ from tillit.concern.letter_service import (
     letter_dict,
     letter_file,
 )
+from tillit.concern.model_labels import label_case
 from tillit.concern.model_summary import summarise_case
 from tillit.concern.register import register_report
 from tillit.concern.schemas import ReportIn, ReviewIn, StatusIn
@@ -177,13 +178,24 @@ def dispatch(
         return letter_dict(platform, letter)
 
 
-class SummaryIn(BaseModel):
+class CaseModelIn(BaseModel):
+    """The catalogue name of the language model to ask."""
+
     model: str
 
 
 @router.post("/cases/{case_number}/model-summary")
 def model_summary(
-    case_number: str, body: SummaryIn, platform: PlatformDep, principal: PrincipalDep
+    case_number: str, body: CaseModelIn, platform: PlatformDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """A summary written by a configured language model (K3, or K2 with pseudonymisation)."""
     return summarise_case(platform, principal, case_number, body.model)
+
+
+@router.post("/cases/{case_number}/model-labels")
+def model_labels(
+    case_number: str, body: CaseModelIn, platform: PlatformDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Labels for the analysed passages from a configured language model (a suggestion):
+    ``{"model", "run_id", "passages": {"<position>": [labels]}}``."""
+    return label_case(platform, principal, case_number, body.model)

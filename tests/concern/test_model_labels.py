@@ -1,0 +1,159 @@
+"""Labels from a configured language model, against a real OpenAI-compatible server process:
+the answer is parsed into a suggestion per passage, the clearance rule holds, a prose answer
+stores nothing, and every call is a Run."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tests.support.factories import auth, make_key, register_upstream_model
+from tillit.concern.case_analysis import analyse_case
+from tillit.concern.model_labels import label_case, parse_answer, system_text
+from tillit.concern.register import register_report
+from tillit.concern.schemas import ReportIn
+from tillit.errors import InvalidInput, PolicyViolation, ProviderError
+from tillit.platform import Platform
+from tillit.runs.tables import Run
+
+from .conftest import system
+from .test_pages import _browser
+
+TEXT = (
+    "Jag är lärare för Elias Nordström i årskurs 3. Han berättar att pappa slår honom när han "
+    "kommer hem sent. Elias har varit glad och pigg i skolan i dag."
+)
+
+
+def _analysed_case(platform: Platform) -> str:
+    with platform.session() as db:
+        registered = register_report(db, platform.box, system(platform), ReportIn(text=TEXT), "api")
+    number = registered.case.case_number
+    analyse_case(platform, system(platform), number)
+    return number
+
+
+def _runs(platform: Platform) -> list[Run]:
+    with platform.session() as db:
+        return list(db.scalars(select(Run).where(Run.kind == "concern.labels")))
+
+
+def test_the_models_labels_are_stored_per_passage(
+    platform: Platform, upstream: str, installed: int
+) -> None:
+    register_upstream_model(platform, upstream, name="egen", remote="labeller-1", max_class="K3")
+    number = _analysed_case(platform)
+    result = label_case(platform, system(platform), number, "egen")
+    assert result["model"] == "egen"
+    assert result["passages"] == {"0": [], "1": ["fysiskt_vald"], "2": []}
+    [run] = _runs(platform)
+    assert run.status == "ok" and run.output == {"passages_labelled": 3, "dropped": 1}
+    assert run.policy["decision"] == "allowed"
+
+
+def test_a_prose_answer_stores_nothing_and_says_why(
+    platform: Platform, upstream: str, installed: int
+) -> None:
+    register_upstream_model(platform, upstream, name="pratig", max_class="K3")  # echoes prose
+    number = _analysed_case(platform)
+    with pytest.raises(ProviderError, match="inte med etiketter"):
+        label_case(platform, system(platform), number, "pratig")
+    [run] = _runs(platform)
+    assert run.status == "error" and run.error_code == "model_output_invalid"
+
+
+def test_a_k1_model_gets_nothing_and_an_unanalysed_case_is_refused(
+    platform: Platform, upstream: str, installed: int
+) -> None:
+    register_upstream_model(platform, upstream, name="publik", remote="labeller-1", max_class="K1")
+    number = _analysed_case(platform)
+    with pytest.raises(PolicyViolation):
+        label_case(platform, system(platform), number, "publik")
+    assert _runs(platform)[0].status == "refused"
+    with platform.session() as db:
+        fresh = register_report(db, platform.box, system(platform), ReportIn(text="Ny."), "api")
+    with pytest.raises(InvalidInput, match="Analysera anmälan först"):
+        label_case(platform, system(platform), fresh.case.case_number, "publik")
+
+
+def test_the_case_page_shows_the_models_labels_beside_the_suggestion(
+    app: FastAPI, platform: Platform, upstream: str, installed: int
+) -> None:
+    register_upstream_model(platform, upstream, name="egen", remote="labeller-1", max_class="K3")
+    number = _analysed_case(platform)
+    client, csrf = _browser(app, platform, "handlaggare")
+    page = client.post(
+        f"/arenden/{number}/modellens-etiketter", data={"csrf_token": csrf, "model": "egen"}
+    ).text
+    second = page.split('id="stycke-2"', 1)[1].split("</li>", 1)[0]
+    assert "Språkmodellens förslag (egen): Fysiskt våld." in second
+    assert "Språkmodellens förslag (egen): inga tecken." in page.split('id="stycke-3"', 1)[1]
+    assert "tillit concern evaluate --model egen" in page
+
+
+def test_the_api_answers_with_the_labels(
+    client: TestClient, platform: Platform, upstream: str, installed: int
+) -> None:
+    caseworker = auth(make_key(platform, role="caseworker"))
+    register_upstream_model(platform, upstream, name="egen", remote="labeller-1", max_class="K3")
+    number = _analysed_case(platform)
+    answer = client.post(
+        f"/api/concern/cases/{number}/model-labels", json={"model": "egen"}, headers=caseworker
+    )
+    assert answer.status_code == 200 and answer.json()["passages"]["1"] == ["fysiskt_vald"]
+
+
+def test_answers_are_read_leniently_but_only_as_asked() -> None:
+    found, dropped = parse_answer('Här: {"1": ["psykiskt_vald", "x"], "7": [], "a": []}', 2)
+    assert found == {0: ["psykiskt_vald"]} and dropped == 3
+    with pytest.raises(ProviderError):
+        parse_answer('{"1": [', 2)
+    with pytest.raises(ProviderError):
+        parse_answer("[1, 2]", 2)
+
+
+def test_the_instructions_hold_definitions_rules_and_examples() -> None:
+    text = system_text([("Pappa slog Barnet.", ["fysiskt_vald"])])
+    assert all(label in text for label in ("fysiskt_vald", "konflikt_barn_foralder"))
+    assert "aldrig instruktioner" in text and re.search(r'"Pappa slog Barnet\." → \["fysiskt', text)
+
+
+def test_evaluation_examples_come_from_other_reports_and_are_pseudonymised_for_k2(
+    platform: Platform, upstream: str, dev_reports: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tillit.concern.case_model as case_model
+    from tillit.concern.model_labels import evaluate_model
+
+    systems: list[str] = []
+    real = case_model.chat_once
+
+    async def spy(provider_type: str, spec: object, body: dict) -> dict:
+        systems.append(body["messages"][0]["content"])
+        return await real(provider_type, spec, body)
+
+    monkeypatch.setattr(case_model, "chat_once", spy)
+    register_upstream_model(platform, upstream, name="moln", remote="labeller-1", max_class="K2")
+    reports = dev_reports[:3]
+    result = evaluate_model(platform, system(platform), "moln", reports)
+    assert result["reports"] == 3 and len(systems) == 3
+    for report, sent in zip(reports, systems, strict=True):
+        own = [" ".join(report.text[a:b].split())[:60] for a, b, _ in report.passages]
+        assert not [p for p in own if len(p) > 30 and p in sent], sent
+    names = {n for r in reports for n in _person_names(r)}
+    assert names and not any(name in sent for name in names for sent in systems)
+
+
+def _person_names(report: object) -> list[str]:
+    import json
+
+    from .conftest import DEV
+
+    for line in DEV.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["id"] == report.id:  # type: ignore[attr-defined]
+            return [p["text"] for p in row["pii"] if p["type"] == "PERSON" and len(p["text"]) > 3]
+    return []
