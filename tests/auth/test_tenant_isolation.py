@@ -290,6 +290,7 @@ PAGE_ATTACKS = [
     Attack("GET", "/models/{model_id}", "model_not_found"),
     Attack("POST", "/models/{model_id}/health", "model_not_found"),
     Attack("POST", "/models/{model_id}/disable", "model_not_found"),
+    Attack("POST", "/models/{model_id}/enable", "model_not_found"),
     Attack("POST", "/keys/{key_id}/revoke", "key_not_found"),
     Attack("GET", "/assistants/{name}", "app_not_found", name_of="app"),
     Attack("GET", "/collections/{name}", "collection_not_found"),

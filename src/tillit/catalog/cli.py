@@ -112,6 +112,29 @@ def list_(
         typer.echo(f"{m.id:>4}  {m.name:<30} {m.provider:<18} {m.max_class}  {state}  {m.hosting}")
 
 
+@app.command("disable")
+def disable(name: str, tenant: TenantOption = "default", data_dir: DataDirOption = None) -> None:
+    """Stäng av en modell: anrop till den nekas tills den slås på igen."""
+    _switch(name, tenant, data_dir, enabled=False)
+
+
+@app.command("enable")
+def enable(name: str, tenant: TenantOption = "default", data_dir: DataDirOption = None) -> None:
+    """Slå på en avstängd modell igen."""
+    _switch(name, tenant, data_dir, enabled=True)
+
+
+def _switch(name: str, tenant: str, data_dir: Path | None, enabled: bool) -> None:
+    with open_platform(data_dir) as platform:
+        principal = system_principal(platform, tenant)
+        with platform.session() as db:
+            model = service.resolve_by_name(db, principal.tenant_id, name)
+            service.set_enabled(db, principal.tenant_id, model.id, enabled)
+            action = "model.enable" if enabled else "model.disable"
+            audit(db, principal, action, object_type="model", object_id=model.id)
+    typer.echo(f"Modellen '{name}' är {'påslagen' if enabled else 'avstängd'}.")
+
+
 @app.command("health")
 def health(
     name: str,

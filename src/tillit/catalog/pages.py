@@ -12,6 +12,7 @@ from tillit.catalog import service
 from tillit.catalog.health import check_health
 from tillit.catalog.schemas import ModelIn
 from tillit.errors import TillitError
+from tillit.platform import Platform
 from tillit.providers.registry import known_provider_types
 from tillit.validation_text import describe
 from tillit.web.deps import FormDep, PageContext, PageDep, PlatformDep
@@ -131,8 +132,18 @@ async def model_health(model_id: int, platform: PlatformDep, ctx: FormDep) -> Re
 
 @router.post("/models/{model_id}/disable")
 def disable_model(model_id: int, platform: PlatformDep, ctx: FormDep) -> Response:
+    return _switch(platform, ctx, model_id, enabled=False)
+
+
+@router.post("/models/{model_id}/enable")
+def enable_model(model_id: int, platform: PlatformDep, ctx: FormDep) -> Response:
+    return _switch(platform, ctx, model_id, enabled=True)
+
+
+def _switch(platform: Platform, ctx: PageContext, model_id: int, enabled: bool) -> Response:
     ctx.principal.require("models:write")
     with platform.session() as db:
-        service.delete_model(db, ctx.principal.tenant_id, model_id)
-        audit(db, ctx.principal, "model.disable", object_type="model", object_id=model_id)
+        service.set_enabled(db, ctx.principal.tenant_id, model_id, enabled)
+        action = "model.enable" if enabled else "model.disable"
+        audit(db, ctx.principal, action, object_type="model", object_id=model_id)
     return RedirectResponse(f"/models/{model_id}", status_code=303)

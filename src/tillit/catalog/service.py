@@ -93,9 +93,14 @@ def update_model(
 
 def delete_model(db: Session, tenant_id: int, model_id: int) -> CatalogModel:
     """Models are disabled, not deleted, so Runs keep pointing at what produced them."""
+    return set_enabled(db, tenant_id, model_id, False)
+
+
+def set_enabled(db: Session, tenant_id: int, model_id: int, enabled: bool) -> CatalogModel:
+    """Turn the tenant's own model off (calls are refused) or on again."""
     model = get_model(db, tenant_id, model_id)
     _require_owned(model, tenant_id)
-    model.enabled = False
+    model.enabled = enabled
     return model
 
 
