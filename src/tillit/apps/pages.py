@@ -13,7 +13,7 @@ from tillit.apps.manifest import AssistantManifest
 from tillit.apps.service import list_apps, manifest_for_use, manifest_of
 from tillit.auth.roles import Principal
 from tillit.auth.service import get_tenant
-from tillit.errors import InvalidInput, NotFound
+from tillit.errors import InvalidInput, NotFound, PolicyViolation, TillitError
 from tillit.knowledge.service import get_collection, list_documents
 from tillit.platform import Platform
 from tillit.web.deps import FormDep, PageDep, PlatformDep
@@ -157,7 +157,20 @@ async def public_ask(
         if not wants_html(request):
             return too_many_requests(request, limited, message)
         return retry_after(page(None, 429, message), limited)
-    return page(await _ask(platform, principal, manifest, question, name))
+    try:
+        return page(await _ask(platform, principal, manifest, question, name))
+    except TillitError as exc:
+        if not wants_html(request):
+            raise
+        return page(None, exc.status, resident_message(exc))
+
+
+def resident_message(exc: TillitError) -> str:
+    """What a resident is told when no answer could be given: the reason when it is theirs to
+    mend (an empty or too long question), otherwise no model names or technical causes."""
+    if exc.status < 500 and not isinstance(exc, PolicyViolation):
+        return exc.message
+    return "Tjänsten kan inte svara just nu. Försök igen om en stund, eller kontakta kommunen."
 
 
 @router.get("/t/{tenant_slug}/assistent/{name}/om")

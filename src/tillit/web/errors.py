@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -35,14 +36,27 @@ def wants_html(request: Request) -> bool:
 def render_error(request: Request, status: int, code: str, message: str) -> Response:
     if wants_html(request):
         templates = request.app.state.templates
+        home, home_label = way_back(request.url.path)
+        context = {"status": status, "code": code, "message": message}
         return templates.TemplateResponse(
             request,
             "error.html",
-            {"status": status, "code": code, "message": message},
+            context | {"home": home, "home_label": home_label},
             status_code=status,
         )
     body = {"error": {"code": code, "message": message, "type": "error"}}
     return JSONResponse(body, status_code=status)
+
+
+def way_back(path: str) -> tuple[str, str]:
+    """Where an error page leads: a resident on a municipality's public pages goes to its
+    register of AI services (the start page is the staff login)."""
+    parts = path.split("/")
+    if path.startswith("/t/") and len(parts) > 2 and parts[2]:
+        return f"/insyn?kommun={quote(parts[2])}", "Till kommunens AI-tjänster"
+    if path.startswith("/insyn"):
+        return "/insyn", "Till AI-registret"
+    return "/", "Till startsidan"
 
 
 def install_error_handlers(app: FastAPI) -> None:
