@@ -86,6 +86,25 @@ def test_generated_answer_names_the_model_and_exact_version(client, platform, up
     assert data["sources"] and data["sources"][0]["n"] == 1
 
 
+def test_an_unanswered_question_says_no_model_wrote_anything(
+    client, platform, upstream, public_app
+):  # type: ignore[no-untyped-def]
+    register_upstream_model(platform, upstream, name="kommun-llm")
+    apply(platform, model="kommun-llm")
+    promote(platform, public_app)
+    answer = client.post(
+        f"/api/apps/{public_app}/ask",
+        headers=auth(make_key(platform)),
+        json={"question": "Vem vann fotbolls-VM 1994?"},
+    ).json()
+    data = client.get(answer["provenance_json_url"]).json()
+    assert data["mode"] == "not_covered" and data["ai_generated"] is False
+    assert data["pipeline"]["generation"] == "none"
+    assert "kommun-llm" not in " ".join([data["pipeline"]["summary"], *data["pipeline"]["steps"]])
+    page = client.get(answer["provenance_url"]).text
+    assert "inget svar skrevs" in page and "Språkmodellen kommun-llm skriver" not in page
+
+
 def test_streamed_answer_ends_with_its_provenance_url(client, platform, public_app):  # type: ignore[no-untyped-def]
     response = client.post(
         f"/api/apps/{public_app}/ask/stream",

@@ -118,7 +118,11 @@ def _collections(count: int) -> str:
     return "en godkänd källsamling" if count == 1 else f"{count} godkända källsamlingar"
 
 
-def pipeline(manifest: AssistantManifest, sources: int) -> dict[str, Any]:
+def pipeline(manifest: AssistantManifest, sources: int, mode: str | None = None) -> dict[str, Any]:
+    """How the service answers; with ``mode`` (one answer's: generative, extractive,
+    not_covered), how *that* answer was made, so a page never says a model wrote an answer
+    that no model wrote."""
+    mode = mode or ("generative" if manifest.model else "extractive")
     steps = [
         "Din fråga tas emot. Den sparas inte i klartext i tjänstens logg, bara ett kontrollvärde.",
         f"Tjänsten söker i {_collections(sources)} från kommunen (ordsökning och "
@@ -126,16 +130,8 @@ def pipeline(manifest: AssistantManifest, sources: int) -> dict[str, Any]:
     ]
     if manifest.rerank_model:
         steps.append(f"Modellen {manifest.rerank_model} sorterar avsnitten efter relevans.")
-    if manifest.model:
-        steps.append(
-            f"Språkmodellen {manifest.model} skriver ett svar enbart utifrån de hittade "
-            "avsnitten och hänvisar till dem med [1], [2] …"
-        )
-    else:
-        steps.append(
-            "Ingen språkmodell skriver text: svaret består av citat ur de avsnitt som bäst "
-            "matchar frågan."
-        )
+    step, writer = _writing(manifest, mode)
+    steps.append(step)
     checks = [
         "Om källorna inte besvarar frågan ger tjänsten inget svar i stället för att gissa.",
         "Källtexterna behandlas som data, aldrig som instruktioner.",
@@ -144,19 +140,34 @@ def pipeline(manifest: AssistantManifest, sources: int) -> dict[str, Any]:
     ]
     if manifest.privacy == "pseudonymise":
         checks.append("Personuppgifter maskeras innan text lämnar kommunen.")
-    writer = (
-        f"modellen {manifest.model} skriver svaret bara utifrån källorna"
-        if manifest.model
-        else "svaret består av citat ur källorna"
-    )
     return {
         "steps": steps,
         "checks": checks,
         "summary": f"Din fråga → sökning i {_collections(sources)} → {writer} → kontroller",
         "prompt_template_version": PROMPT_TEMPLATE_VERSION,
         "top_k": manifest.top_k,
-        "generation": "generative" if manifest.model else "extractive",
+        "generation": {"not_covered": "none"}.get(mode, mode),
     }
+
+
+def _writing(manifest: AssistantManifest, mode: str) -> tuple[str, str]:
+    """The writing step in full, and as a few words for the summary line."""
+    if mode == "not_covered":
+        return (
+            "Källorna besvarade inte frågan, så inget svar skrevs.",
+            "inget svar, eftersom källorna inte räckte",
+        )
+    if mode == "generative" and manifest.model:
+        return (
+            f"Språkmodellen {manifest.model} skriver ett svar enbart utifrån de hittade "
+            "avsnitten och hänvisar till dem med [1], [2] …",
+            f"modellen {manifest.model} skriver svaret bara utifrån källorna",
+        )
+    return (
+        "Ingen språkmodell skriver text: svaret består av citat ur de avsnitt som bäst "
+        "matchar frågan.",
+        "svaret består av citat ur källorna",
+    )
 
 
 def usage(db: Session, app: App) -> dict[str, int]:

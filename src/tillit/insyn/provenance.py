@@ -95,7 +95,9 @@ def _passage(n: int, hit: Hit, found: tuple[Document, Collection] | None) -> dic
     }
 
 
-def _snapshot(db: Session, tenant_id: int, manifest: AssistantManifest, run: Run) -> dict[str, Any]:
+def _snapshot(
+    db: Session, tenant_id: int, manifest: AssistantManifest, run: Run, mode: str
+) -> dict[str, Any]:
     """Models and pipeline as they were when the answer was made."""
     tenant = db.get(Tenant, tenant_id)
     slug = tenant.slug if tenant else "default"
@@ -108,7 +110,7 @@ def _snapshot(db: Session, tenant_id: int, manifest: AssistantManifest, run: Run
         if role == "generation":
             summary.update(version=run.model_version, response_model=run.response_model)
         models.append(summary)
-    flow = pipeline(manifest, len(collections))
+    flow = pipeline(manifest, len(collections), mode)
     return {"models": models, "pipeline": flow, "tenant_slug": slug}
 
 
@@ -140,7 +142,7 @@ def record_provenance(
             mode=mode,
             security_class=manifest.security_class.value,
             passages=[_passage(n, h, found.get(h.chunk_id)) for n, h in enumerate(used, 1)],
-            details=_snapshot(db, run.tenant_id, manifest, run),
+            details=_snapshot(db, run.tenant_id, manifest, run, mode),
         )
     )
     return token
