@@ -126,6 +126,23 @@ def test_model_and_source_pages_show_what_listed_services_use(client, platform, 
     assert "Kommunikationsavdelningen" in source.text
 
 
+def test_a_model_a_published_version_used_keeps_its_card(client, platform, upstream, public_app):  # type: ignore[no-untyped-def]
+    register_upstream_model(platform, upstream, name="kommun-llm")
+    register_upstream_model(platform, upstream, name="kommun-llm-2")
+    apply(platform, model="kommun-llm")
+    promote(platform, public_app)
+    apply(platform, model="kommun-llm-2")
+    promote(platform, public_app)
+    old = client.get("/insyn/modeller/kommun-llm")
+    assert old.status_code == 200 and "Ingen tjänst i registret använder den nu" in old.text
+    assert f'Tidigare versioner av <a href="/insyn/tjanster/{public_app}">' in old.text
+    card = client.get("/insyn/modeller/kommun-llm", params={"format": "json"}).json()
+    assert card["approved_for_services"] == [] and card["earlier_services"][0]["name"] == public_app
+    current = client.get("/insyn/modeller/kommun-llm-2", params={"format": "json"}).json()
+    assert current["approved_for_services"][0]["name"] == public_app
+    assert client.get("/insyn/modeller/aldrig-publicerad").status_code == 404
+
+
 def test_staff_apps_and_their_sources_are_not_public_unless_opted_in(client, platform):  # type: ignore[no-untyped-def]
     load_docs(platform, name="intern")
     apply(platform, name="handlaggarstod", collections=["intern"], audience="staff")

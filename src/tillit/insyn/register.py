@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tillit.apps.manifest import AssistantManifest
 from tillit.apps.tables import App
 from tillit.auth.tables import Tenant
+from tillit.catalog.service import visible_to
 from tillit.catalog.tables import CatalogModel
 from tillit.errors import NotFound
 from tillit.governance.service import current_record
@@ -24,6 +25,7 @@ from tillit.insyn.entry import (
     source_summary,
 )
 from tillit.insyn.publish import live_entry
+from tillit.insyn.tables import RegisterVersion
 from tillit.knowledge.tables import Collection, Document
 
 DEFAULT_TENANT = "default"
@@ -65,8 +67,32 @@ def _service_link(app: App, tenant: Tenant) -> dict[str, str]:
     return {"name": app.name, "page": register_path(tenant.slug, f"/insyn/tjanster/{app.name}")}
 
 
+def _published_in(db: Session, tenant: Tenant, key: str, name: str) -> dict[str, str]:
+    """Services whose published register versions named ``name`` under ``key`` ("models" or
+    "sources"), with the role it had: old versions and old answers link to its page."""
+    rows = db.execute(
+        select(App, RegisterVersion.entry)
+        .join(App, App.id == RegisterVersion.app_id)
+        .where(RegisterVersion.tenant_id == tenant.id)
+        .order_by(RegisterVersion.id)
+    ).all()
+    found: dict[str, str] = {}
+    for app, entry in rows:
+        for item in entry.get(key, []):
+            if item.get("name") == name:
+                found[app.name] = item.get("role", "")
+    return found
+
+
+def _earlier_links(tenant: Tenant, services: dict[str, str]) -> list[dict[str, str]]:
+    return [
+        {"name": n, "page": register_path(tenant.slug, f"/insyn/tjanster/{n}")} for n in services
+    ]
+
+
 def model_record(db: Session, tenant: Tenant, name: str) -> dict[str, Any]:
-    """The model card of a model that a listed service uses (insyn-fields.md §2.2)."""
+    """The model card of a model that a listed service uses, or that a published version of
+    one used (insyn-fields.md §2.2)."""
     model: CatalogModel | None = None
     services = []
     for app, manifest, collections in _uses(db, tenant):
@@ -74,9 +100,17 @@ def model_record(db: Session, tenant: Tenant, name: str) -> dict[str, Any]:
             if candidate.name == name:
                 model = candidate
                 services.append({**_service_link(app, tenant), "role": role})
+    earlier = {} if model else _published_in(db, tenant, "models", name)
+    if model is None and earlier:
+        model = db.scalars(
+            select(CatalogModel)
+            .where(CatalogModel.name == name, visible_to(tenant.id))
+            .order_by(CatalogModel.tenant_id.is_(None))
+        ).first()
     if model is None:
         raise NotFound("Modellen finns inte i registret.", code="model_not_found")
-    summary = model_summary(model, services[0]["role"], tenant.slug)
+    role = services[0]["role"] if services else next(iter(earlier.values()))
+    summary = model_summary(model, role or "generation", tenant.slug)
     summary.pop("role_label")
     summary.pop("role")
     return {
@@ -88,6 +122,7 @@ def model_record(db: Session, tenant: Tenant, name: str) -> dict[str, Any]:
         "status": "aktiv" if model.enabled else "avstängd",
         "updated": model.updated_at.isoformat(),
         "approved_for_services": services,
+        "earlier_services": _earlier_links(tenant, earlier),
     }
 
 
@@ -101,6 +136,11 @@ def source_record(db: Session, tenant: Tenant, name: str) -> dict[str, Any]:
             if candidate.name == name:
                 collection = candidate
                 services.append(_service_link(app, tenant))
+    earlier = {} if collection else _published_in(db, tenant, "sources", name)
+    if collection is None and earlier:
+        collection = db.scalar(
+            select(Collection).where(Collection.tenant_id == tenant.id, Collection.name == name)
+        )
     if collection is None:
         raise NotFound("Källan finns inte i registret.", code="source_not_found")
     summary = source_summary(db, collection, tenant.slug)
@@ -112,6 +152,7 @@ def source_record(db: Session, tenant: Tenant, name: str) -> dict[str, Any]:
         "documents_listed": collection.security_class == "K0",
         "document_list": documents,
         "used_by": services,
+        "earlier_services": _earlier_links(tenant, earlier),
     }
 
 
