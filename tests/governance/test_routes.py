@@ -96,6 +96,23 @@ def test_staff_page_shows_what_is_missing_and_takes_signoffs(app, platform, publ
     assert "Appen är nu i läget Analys" in moved.text
 
 
+def test_the_record_form_keeps_what_was_typed_and_lists_the_fields(app, platform, public_app):  # type: ignore[no-untyped-def]
+    anna = person(app, platform, "anna", "developer")
+    empty = anna.get(f"/assistants/{APP}/styrning").text
+    assert "purpose_plain:" in empty and "signatories: {owner: olle" in empty
+    csrf = anna.headers["x-csrf-token"]
+    typed = "purpose_plain: Svarar om bygglov\nägare: Olle\n"
+    refused = anna.post(
+        f"/assistants/{APP}/styrning/underlag", data={"record": typed, "csrf_token": csrf}
+    )
+    assert refused.status_code == 400 and "ägare: okänt fält" in refused.text
+    assert "ägare: Olle" in refused.text and "purpose_plain: Svarar om bygglov" in refused.text
+    broken = anna.post(
+        f"/assistants/{APP}/styrning/underlag", data={"record": "a: [1, 2", "csrf_token": csrf}
+    )
+    assert "inte giltig YAML på rad 1" in broken.text and "flow sequence" not in broken.text
+
+
 def test_cli_flow_and_blocked_gate(settings, platform, public_app, tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
     from tillit import cli_support
     from tillit.cli import app as cli

@@ -49,12 +49,14 @@ def _page(
     error: str | None = None,
     missing: list[str] | None = None,
     status_code: int = 200,
+    typed_record: str | None = None,
 ) -> HTMLResponse:
+    """``typed_record``: what the editor typed, shown again when it could not be saved."""
     ctx.principal.require("governance:read")
     with platform.session() as db:
         app = get_app(db, ctx.principal.tenant_id, name)
         status = status_dict(db, app)
-        record_yaml = dump_record(current_record(db, app)[1])
+        record_yaml = typed_record or dump_record(current_record(db, app)[1])
     return render(
         request,
         "governance_status.html",
@@ -104,7 +106,11 @@ async def _act(
             request, platform, ctx, name, error=error, missing=exc.missing, status_code=409
         )
     except TillitError as exc:
-        return _page(request, platform, ctx, name, error=exc.message, status_code=exc.status)
+        typed = form.get("record")  # only the record form has it: keep what was typed
+        return _page(
+            request, platform, ctx, name, error=exc.message, status_code=exc.status,
+            typed_record=typed,
+        )  # fmt: skip
     return _page(request, platform, ctx, name, message=message)
 
 

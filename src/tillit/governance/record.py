@@ -136,14 +136,37 @@ def parse_record(raw: str | bytes) -> RecordData:
     try:
         data = yaml.safe_load(raw) or {}
     except yaml.YAMLError as exc:
-        message = f"Underlaget är inte giltig YAML: {exc}"
-        raise InvalidInput(message, code="invalid_record") from None
+        raise InvalidInput(_yaml_problem(exc), code="invalid_record") from None
     if not isinstance(data, dict):
         raise InvalidInput("Underlaget måste vara en YAML-mappning.", code="invalid_record")
     data.pop("ai_act", None)  # only the decision aid sets the classification
     return validate_record(data)
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's messages are English; say where, in Swedish."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" på rad {mark.line + 1}, kolumn {mark.column + 1}" if mark is not None else ""
+    return (
+        f"Underlaget är inte giltig YAML{where}. Kontrollera indrag, kolon efter fältnamnen "
+        "och citattecken runt text som innehåller kolon."
+    )
+
+
 def dump_record(record: RecordData) -> str:
+    """The record as YAML for editing. An empty record is written with every field, empty,
+    so that an editor sees what there is to fill in."""
     data = record.model_dump(mode="json", exclude_defaults=True)
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    if data:
+        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    skeleton = record.model_dump(mode="json", exclude={"ai_act"})
+    return SKELETON_HELP + yaml.safe_dump(skeleton, allow_unicode=True, sort_keys=False)
+
+
+SKELETON_HELP = (
+    "# Fyll i fälten; text med kolon skrivs inom citattecken.\n"
+    "# signatories: vem som godkänner i varje roll, t.ex.\n"
+    "#   signatories: {owner: olle, dpo: dora, infosec: ivar, legal: lisa}\n"
+    "#   (owner = tjänsteägare, dpo = dataskyddsombud, infosec = informationssäkerhet,\n"
+    "#   legal = jurist). Var och en ska vara en egen person, inte den som skriver underlaget.\n"
+)
