@@ -119,6 +119,13 @@ def test_developer_cannot_create_admin_key(client, platform) -> None:  # type: i
     assert response.status_code == 403
 
 
+def test_developer_cannot_create_a_caseworker_key_on_the_page(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "dev", ["developer"])
+    csrf = login(client, "dev")
+    response = client.post("/keys", data={"csrf_token": csrf, "name": "x", "role": "caseworker"})
+    assert response.status_code == 403 and "rollen Handläggare" in response.text
+
+
 def test_viewer_cannot_see_audit_page(client, platform) -> None:  # type: ignore[no-untyped-def]
     make_user(platform, "vera", ["viewer"])
     login(client, "vera")

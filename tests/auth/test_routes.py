@@ -185,6 +185,23 @@ def test_developer_can_create_keys_but_not_admin_keys(
         assert not list(db.scalars(select(ApiKey).where(ApiKey.role == "admin")))
 
 
+@pytest.mark.parametrize(
+    ("creator", "role"),
+    [("developer", "caseworker"), ("admin", "caseworker"), ("developer", "annotator")],
+)
+def test_no_key_gets_a_permission_its_creator_lacks(
+    client: TestClient, platform: Platform, creator: str, role: str
+) -> None:
+    response = client.post(
+        "/api/keys",
+        headers=auth(make_key(platform, role=creator)),
+        json={"name": "x", "role": role},
+    )
+    assert response.status_code == 403 and "din egen roll inte får" in response.text
+    with platform.session() as db:
+        assert not list(db.scalars(select(ApiKey).where(ApiKey.role == role)))
+
+
 @pytest.mark.parametrize("role", ["viewer", "caseworker", "annotator"])
 def test_keys_api_needs_developer_or_admin(
     client: TestClient, platform: Platform, role: str

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from tillit.audit.service import record as audit
 from tillit.auth import keys as key_service
 from tillit.auth import service
-from tillit.auth.roles import Principal
+from tillit.auth.roles import PERMISSION_LABELS_SV, PERMISSIONS, ROLE_LABELS_SV, Principal
 from tillit.auth.schemas import KeyCreated, KeyIn, KeyOut, MeOut, UserIn, UserOut
 from tillit.errors import PermissionDenied
 from tillit.web.deps import PlatformDep, PrincipalDep
@@ -34,8 +34,20 @@ def list_keys(platform: PlatformDep, principal: PrincipalDep) -> list[KeyOut]:
 
 
 def check_can_grant(principal: Principal, role: str) -> None:
+    """A key never carries a permission its creator lacks: otherwise a developer could make a
+    caseworker key and read K3 cases (nor does an administrator, who does not see cases,
+    mint one; the installation's CLI can)."""
     if role == "admin" and not principal.can("tenant:admin"):
         raise PermissionDenied("Bara administratörer kan skapa administratörsnycklar.")
+    lacking = [p for p, roles in PERMISSIONS.items() if role in roles and not principal.can(p)]
+    if lacking:
+        what = ", ".join(PERMISSION_LABELS_SV.get(p, p) for p in lacking)
+        label = ROLE_LABELS_SV.get(role, role)
+        raise PermissionDenied(
+            f"Du kan inte skapa en nyckel med rollen {label}: den skulle få göra sådant som "
+            f"din egen roll inte får ({what}).",
+            code="permission_denied",
+        )
 
 
 @router.post("/keys", status_code=201)
