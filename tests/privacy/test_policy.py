@@ -64,6 +64,39 @@ def test_streaming_with_pseudonymisation_is_refused_clearly(client, platform, up
     assert response.json()["error"]["code"] == "pseudonymise_stream_unsupported"
 
 
+def test_fields_the_masking_cannot_cover_are_refused_before_anything_leaves(
+    client, platform, upstream
+) -> None:  # type: ignore[no-untyped-def]
+    register_upstream_model(platform, upstream, name="lokal", max_class="K2")
+    headers = {
+        **auth(make_key(platform)),
+        "X-Tillit-Security-Class": "K3",
+        "X-Tillit-Privacy": "pseudonymise",
+    }
+    tool_call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": REPORT}}
+    bodies = [
+        {"user": "140621-2389"},
+        {"metadata": {"barn": REPORT}},
+        {"tools": [{"type": "function", "function": {"name": "f", "description": REPORT}}]},
+        {"messages": [{"role": "user", "name": "Elias_Nordstrom", "content": "Sammanfatta"}]},
+        {"messages": [{"role": "assistant", "content": None, "tool_calls": [tool_call]}]},
+        {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]},
+    ]
+    for extra in bodies:
+        body = {"model": "lokal", "messages": [{"role": "user", "content": REPORT}], **extra}
+        response = client.post("/v1/chat/completions", headers=headers, json=body)
+        assert response.status_code == 400, extra
+        error = response.json()["error"]
+        assert error["code"] == "pseudonymise_unmaskable_field" and "inte" in error["message"]
+    with platform.session() as db:
+        runs = list(db.scalars(select(Run)))
+    assert len(runs) == len(bodies) and all(r.status != "ok" for r in runs)
+    parts = {"role": "user", "content": [{"type": "text", "text": REPORT}]}
+    fine = {"model": "lokal", "temperature": 0.2, "messages": [parts]}
+    response = client.post("/v1/chat/completions", headers=headers, json=fine)
+    assert response.status_code == 200 and "140621-2389" not in response.json()["x_received"]
+
+
 def test_privacy_api_and_page(client, platform) -> None:  # type: ignore[no-untyped-def]
     from tests.support.factories import make_user
     from tests.support.pages import login

@@ -17,7 +17,12 @@ from tillit.catalog.tables import CatalogModel
 from tillit.errors import InvalidInput, ModelUnavailable, PolicyViolation, TillitError
 from tillit.platform import Platform
 from tillit.policy import SecurityClass, check_class
-from tillit.privacy.policy import ALLOW_VALUES, PrivacyStep, class_after_pseudonymisation
+from tillit.privacy.policy import (
+    ALLOW_VALUES,
+    PrivacyStep,
+    class_after_pseudonymisation,
+    unmaskable_fields,
+)
 from tillit.providers.base import Provider, usage_tokens
 from tillit.runs.service import cost_of, hash_input, new_run_id
 from tillit.runs.tables import Run
@@ -52,6 +57,7 @@ class Call:
     started: float = field(default_factory=time.perf_counter)
     provider: Provider | None = None
     privacy: PrivacyStep | None = None
+    unmaskable: list[str] = field(default_factory=list)  # body fields masking cannot cover
     limiter: Any = None  # the web layer's thread limiter for this call's database work
 
 
@@ -67,6 +73,7 @@ def authorize(
     call = Call(run_id=new_run_id(), kind=kind, stream=bool(body.get("stream")))
     call.params = {k: body[k] for k in PARAM_KEYS if k in body}
     call.input_hash = hash_input(body.get("messages") if kind == "chat" else body.get("input"))
+    call.unmaskable = unmaskable_fields(body) if kind == "chat" else []
     try:
         with platform.session() as db:  # one transaction: key, model and policy together
             call.principal = principal_for_secret(db, secret)
@@ -119,7 +126,16 @@ def _may_pseudonymise(
             "Pseudonymisering kan inte kombineras med strömmade svar ännu; använd stream=false.",
             code="pseudonymise_stream_unsupported",
         )
-    return class_after_pseudonymisation(klass).level <= model_max.level
+    if class_after_pseudonymisation(klass).level > model_max.level:
+        return False
+    if call.unmaskable:
+        raise InvalidInput(
+            "Pseudonymiseringen kan bara maskera meddelandenas text, inte "
+            f"{', '.join(call.unmaskable)}. Skicka anropet utan de fälten, eller till en modell "
+            "som är godkänd för informationsklassen.",
+            code="pseudonymise_unmaskable_field",
+        )
+    return True
 
 
 def _snapshot(model: CatalogModel) -> Target:

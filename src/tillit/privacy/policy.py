@@ -22,6 +22,48 @@ def class_after_pseudonymisation(call_class: SecurityClass) -> SecurityClass:
     return SecurityClass(f"K{max(0, call_class.level - CLASS_DROP)}")
 
 
+# Body fields of a chat call that carry no free text, so they may pass pseudonymisation as
+# they are. Anything else (tools, metadata, user, a message's name or tool calls, image parts)
+# could hold personal data that the masking does not see, and is refused instead.
+MASKABLE_BODY = frozenset(
+    {
+        "model",
+        "messages",
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "max_completion_tokens",
+        "n",
+        "stream",
+        "stop",
+        "presence_penalty",
+        "frequency_penalty",
+        "seed",
+        "response_format",
+    }
+)
+
+
+def unmaskable_fields(body: dict[str, Any]) -> list[str]:
+    """Fields of a chat body that pseudonymisation cannot cover (see MASKABLE_BODY)."""
+    found = [key for key in body if key not in MASKABLE_BODY]
+    for i, message in enumerate(body.get("messages") or []):
+        if not isinstance(message, dict):
+            continue
+        found += [f"messages[{i}].{key}" for key in message if key not in ("role", "content")]
+        content = message.get("content")
+        if isinstance(content, list):
+            found += [
+                f"messages[{i}].content[{j}]"
+                for j, part in enumerate(content)
+                if not (isinstance(part, dict) and part.get("type") == "text")
+                or set(part) - {"type", "text"}
+            ]
+        elif content is not None and not isinstance(content, str):
+            found.append(f"messages[{i}].content")
+    return found
+
+
 @dataclass
 class PrivacyStep:
     """One call's pseudonymisation: the mapping lives only for the call, in memory."""
