@@ -54,6 +54,17 @@ def test_resending_the_same_source_ref_gives_the_same_case(
     assert again.status_code == 200 and again.json()["case_number"] == first
 
 
+def test_a_source_ref_reused_for_another_text_is_a_conflict(
+    client: TestClient, caseworker: dict
+) -> None:
+    body = {"text": "Barnet kommer hungrigt till skolan.", "source_ref": "e-tjanst-77"}
+    assert client.post("/api/concern/cases", headers=caseworker, json=body).status_code == 201
+    other = {**body, "text": "Ett helt annat barn far illa."}
+    response = client.post("/api/concern/cases", headers=caseworker, json=other)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "source_ref_conflict"
+
+
 @pytest.mark.parametrize("role", ["admin", "developer", "viewer", "annotator"])
 def test_only_social_services_roles_see_cases(
     client: TestClient, platform: Platform, caseworker: dict, role: str

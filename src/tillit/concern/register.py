@@ -21,7 +21,7 @@ from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
 from tillit.concern.schemas import Child, ReportIn
 from tillit.concern.tables import ConcernCase
-from tillit.errors import InvalidInput
+from tillit.errors import Conflict, InvalidInput
 from tillit.privacy.detect import detect
 from tillit.privacy.identity import IdentityNumber, parse_identity
 
@@ -51,7 +51,11 @@ def register_report(
     ``strict_identity``: a child's personnummer that fails validation is refused (form, API);
     otherwise (mail, import) the case is registered with a warning so nothing is lost.
     """
+    text_key = box.keyed_hash("report-text", _normalised_text(report.text))
     existing = _by_source(db, principal.tenant_id, channel, report.source_ref)
+    if existing is not None and existing.text_key != text_key:
+        report = _other_report_same_ref(report, existing, channel, text_key)
+        existing = _by_source(db, principal.tenant_id, channel, report.source_ref)
     if existing is not None:
         return Registered(existing, created=False)
     child, warnings = _child_details(report, strict_identity)
@@ -66,7 +70,7 @@ def register_report(
         received_at=received,
         assessment_deadline=received + timedelta(days=ASSESSMENT_DAYS),
         source_ref=report.source_ref,
-        text_key=box.keyed_hash("report-text", _normalised_text(report.text)),
+        text_key=text_key,
         text_enc=box.encrypt(report.text),
         reporter_enc=None if report.anonymous else encrypt_json(box, report.reporter.model_dump()),
         child_enc=encrypt_json(box, child.model_dump(mode="json")),
@@ -170,6 +174,26 @@ def _set_child_keys(case: ConcernCase, box: SecretBox, child: Child) -> None:
 
 
 # -- storing ----------------------------------------------------------------------------------
+
+
+def _other_report_same_ref(
+    report: ReportIn, existing: ConcernCase, channel: str, text_key: str
+) -> ReportIn:
+    """A source reference already used for a report with another text. The public form's
+    reference is the page's token, which a second report sends again after the back button
+    or from a restored tab: that report is registered too, under the reference plus its text.
+    An API caller is told (409). Mail and file import keep the source's own id: the first
+    report stands, as documented."""
+    if channel == "webbformular":
+        return report.model_copy(update={"source_ref": f"{report.source_ref}:{text_key[:16]}"})
+    if channel == "api":
+        raise Conflict(
+            f"Källreferensen {report.source_ref!r} används redan för ärende "
+            f"{existing.case_number} med en annan text. Använd en ny källreferens för en ny "
+            "anmälan.",
+            code="source_ref_conflict",
+        )
+    return report
 
 
 def _by_source(db: Session, tenant_id: int, channel: str, ref: str | None) -> ConcernCase | None:

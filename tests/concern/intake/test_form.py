@@ -44,6 +44,20 @@ def test_submitting_the_same_form_twice_makes_one_case(
     assert numbers[0] == numbers[1] and _cases(platform) == 1
 
 
+def test_a_different_report_sent_with_the_same_page_makes_its_own_case(
+    client: TestClient, platform: Platform
+) -> None:
+    form = report_form(client)  # the back button, or a restored tab: the same form token
+    first = client.post("/t/default/orosanmalan", data=form)
+    other = {**form, "text": "Ett annat barn, Lisa, kommer till skolan utan mat varje dag."}
+    second = client.post("/t/default/orosanmalan", data=other)
+    again = client.post("/t/default/orosanmalan", data=other)
+    numbers = [
+        re.search(r'id="case-number">([^<]+)<', r.text).group(1) for r in (first, second, again)
+    ]
+    assert numbers[0] != numbers[1] and numbers[1] == numbers[2] and _cases(platform) == 2
+
+
 def test_a_refused_report_comes_back_with_everything_written(
     client: TestClient, platform: Platform
 ) -> None:
