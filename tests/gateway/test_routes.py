@@ -116,6 +116,20 @@ def test_upstream_failures_become_clear_errors(
     assert runs(platform)[0].error_code == code
 
 
+def test_upstream_error_text_is_not_passed_on(client, platform, upstream) -> None:  # type: ignore[no-untyped-def]
+    register_upstream_model(platform, upstream, name="broken", remote="fail-400-echo")
+    response = client.post(
+        "/v1/chat/completions",
+        headers=auth(make_key(platform)),
+        json={"model": "broken", "messages": [{"role": "user", "content": "Elias 140621-2389"}]},
+    )
+    assert response.status_code == 400
+    message = response.json()["error"]["message"]
+    assert "HTTP 400 (invalid_request_error)" in message  # the code is not one: the type is
+    for leaked in ("SECRET", "140621-2389", "Elias"):
+        assert leaked not in message and leaked not in (runs(platform)[0].error_message or "")
+
+
 def test_unreachable_upstream(client, platform) -> None:  # type: ignore[no-untyped-def]
     register_upstream_model(platform, "http://127.0.0.1:9/v1", name="gone")
     response = client.post(

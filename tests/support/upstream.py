@@ -3,7 +3,8 @@ model service (vLLM, a cloud API). Deterministic: it echoes the last user messag
 
 Special remote model ids trigger failure modes: ``fail-500``, ``fail-401``, ``slow`` (sleeps
 longer than any test timeout), ``garbage`` (non-JSON body), ``no-choices``, ``bad-stream``
-(breaks off a stream with invalid data); ``labeller-1`` answers a request to label numbered
+(breaks off a stream with invalid data), ``fail-400-echo`` (an error that repeats the request
+and a key); ``labeller-1`` answers a request to label numbered
 passages with JSON.
 
 Run: ``python -m tests.support.upstream PORT``
@@ -27,6 +28,7 @@ MODELS = [
     "echo-1",
     "labeller-1",
     "fail-500",
+    "fail-400-echo",
     "fail-401",
     "slow",
     "garbage",
@@ -69,7 +71,11 @@ def _usage(body: dict[str, Any], reply: str) -> dict[str, int]:
     }
 
 
-async def _failure(model: str) -> Response | None:
+async def _failure(model: str, body: dict[str, Any] | None = None) -> Response | None:
+    if model == "fail-400-echo":  # like upstreams that repeat the request in their error
+        echoed = f"invalid key Bearer sk-upstream-SECRET for {_last_user_text(body or {})}"
+        error = {"message": echoed, "type": "invalid_request_error", "code": "bad request!"}
+        return JSONResponse({"error": error}, status_code=400)
     if model == "fail-500":
         return JSONResponse({"error": {"message": "upstream exploded"}}, status_code=500)
     if model == "fail-401":
@@ -86,7 +92,7 @@ async def _failure(model: str) -> Response | None:
 async def chat(request: Request) -> Response:
     body = await request.json()
     model = body.get("model", "")
-    failure = await _failure(model)
+    failure = await _failure(model, body)
     if failure is not None:
         return failure
     reply = _labels(body) if model == "labeller-1" else _reply(body)

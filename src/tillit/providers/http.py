@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,8 +13,6 @@ import httpx
 
 from tillit.errors import ProviderError
 from tillit.providers.base import ProviderSpec
-
-MAX_ERROR_TEXT = 300
 
 
 def make_client(spec: ProviderSpec, headers: dict[str, str]) -> httpx.AsyncClient:
@@ -25,27 +24,39 @@ def make_client(spec: ProviderSpec, headers: dict[str, str]) -> httpx.AsyncClien
 
 
 def upstream_failure(spec: ProviderSpec, response: httpx.Response) -> ProviderError:
-    detail = _error_text(response)
+    """The upstream's status and its error code, never its message text: upstreams echo
+    prompts and keys in error messages, and this text reaches callers, residents and Runs."""
     status = response.status_code
-    where = f"Modellen '{spec.name}' svarade med HTTP {status}"
+    code = _error_code(response)
+    where = f"Modellen '{spec.name}' svarade med HTTP {status}{f' ({code})' if code else ''}"
     if status in (401, 403):
         return ProviderError(f"{where}: uppströms nyckel nekades.", code="upstream_auth_failed")
     if status == 429:
         return ProviderError(f"{where}: för många anrop.", code="upstream_rate_limited", status=429)
     if 400 <= status < 500:
-        return ProviderError(f"{where}: {detail}", code="upstream_rejected_request", status=400)
-    return ProviderError(f"{where}: {detail}", code="upstream_error", status=502)
+        return ProviderError(
+            f"{where}: modellen avvisade anropet.", code="upstream_rejected_request", status=400
+        )
+    return ProviderError(f"{where}: fel hos modellen.", code="upstream_error", status=502)
 
 
-def _error_text(response: httpx.Response) -> str:
+_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,59}")
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    """The error's machine code or type (``context_length_exceeded``), if it is one."""
     try:
         payload = response.json()
-        error = payload.get("error") if isinstance(payload, dict) else None
-        message = error.get("message") if isinstance(error, dict) else error
-        text = str(message or payload)
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-        text = response.text
-    return text[:MAX_ERROR_TEXT] or "(tomt svar)"
+        return None
+    error = payload.get("error") if isinstance(payload, dict) else None
+    if not isinstance(error, dict):
+        return None
+    for key in ("code", "type"):
+        value = error.get(key)
+        if isinstance(value, str) and _CODE.fullmatch(value):
+            return value
+    return None
 
 
 def transport_failure(spec: ProviderSpec, exc: Exception) -> ProviderError:
