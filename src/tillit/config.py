@@ -82,5 +82,9 @@ def load_settings(**overrides: Any) -> Settings:
     """Build settings; explicit overrides (e.g. --data-dir) win over the environment."""
     clean = {k: v for k, v in overrides.items() if v is not None}
     settings = Settings(**clean)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:  # a new data directory holds the database, keys and models: the owner's alone
+        settings.data_dir.mkdir(parents=True, mode=0o700)
+    except FileExistsError:
+        if not settings.data_dir.is_dir():
+            raise
     return settings
