@@ -209,6 +209,29 @@ def test_bad_requests(client, platform, upstream, headers, body, status, code) -
     assert client.get("/healthz").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"model": "echo", "messages": [{"role": "user", "content": "x"}], "temperature": NaN}',
+        b'{"model": "echo", "messages": [], "max_tokens": Infinity}',
+        b'{"model": "echo", "messages": [{"role": "user", "content": "a\\ud800b"}]}',
+        b'{"model": "echo", "input": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    ],
+)
+def test_hostile_json_is_a_clear_400(client, platform, upstream, raw: bytes) -> None:  # type: ignore[no-untyped-def]
+    register_upstream_model(platform, upstream)
+    headers = {**auth(make_key(platform)), "content-type": "application/json"}
+    response = client.post("/v1/chat/completions", headers=headers, content=raw)
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_json"
+    assert not runs(platform)  # refused before anything was recorded or sent
+
+
+def test_the_frameworks_own_errors_are_in_swedish(client, platform) -> None:  # type: ignore[no-untyped-def]
+    response = client.put("/v1/chat/completions")
+    assert response.status_code == 405
+    assert response.json()["error"]["message"] == "Metoden är inte tillåten för den här adressen."
+
+
 def test_malformed_json_and_oversize_body(client, platform) -> None:  # type: ignore[no-untyped-def]
     secret = make_key(platform)
     response = client.post(

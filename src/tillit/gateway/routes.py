@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
@@ -46,14 +47,38 @@ def bearer_secret(request: Request) -> str:
 
 
 async def read_json(request: Request) -> dict[str, Any]:
+    """The body as a JSON object; NaN/Infinity, nesting too deep for Python and unpaired
+    surrogates (which cannot be sent on as UTF-8) are refused like any invalid JSON."""
     raw = await request.body()
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_constant=_not_json)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidInput("Anropet är inte giltig JSON.", code="invalid_json") from None
+    except RecursionError:
+        raise InvalidInput("Anropet är för djupt nästlat.", code="invalid_json") from None
     if not isinstance(body, dict):
         raise InvalidInput("Anropet måste vara ett JSON-objekt.", code="invalid_json")
+    if _SURROGATE_ESCAPE.search(raw) and not _encodable(body):
+        raise InvalidInput(
+            "Anropet innehåller ogiltiga Unicode-tecken (ensamma surrogattecken).",
+            code="invalid_json",
+        )
     return body
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _not_json(name: str) -> Any:
+    raise InvalidInput(f"Anropet innehåller {name}, som inte är giltig JSON.", code="invalid_json")
+
+
+def _encodable(body: dict[str, Any]) -> bool:
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        return False
+    return True
 
 
 def _model_name(body: dict[str, Any]) -> str:

@@ -20,6 +20,12 @@ from tillit.validation_text import describe
 log = logging.getLogger("tillit.web")
 
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+HTTP_MESSAGES_SV = {  # the framework's own English messages
+    "There was an error parsing the body": "Anropets innehåll kunde inte läsas (ogiltig JSON, "
+    "för djupt nästlad, eller ogiltiga formulärdata).",
+    "Method Not Allowed": "Metoden är inte tillåten för den här adressen.",
+    "Invalid multipart data.": "Ogiltiga formulärdata (multipart).",
+}
 
 
 def error_body(exc: TillitError) -> dict[str, Any]:
@@ -73,7 +79,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = HTTP_CODES.get(exc.status_code, "http_error")
         message = "Sidan finns inte." if exc.status_code == 404 else str(exc.detail)
-        return render_error(request, exc.status_code, code, message)
+        return render_error(request, exc.status_code, code, HTTP_MESSAGES_SV.get(message, message))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
