@@ -217,6 +217,7 @@ def test_bad_requests(client, platform, upstream, headers, body, status, code) -
         b'{"model": "echo", "messages": [{"role": "user", "content": "a\\ud800b"}]}',
         b'{"model": "echo", "input": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
     ],
+    ids=["nan", "infinity", "surrogate", "deep"],
 )
 def test_hostile_json_is_a_clear_400(client, platform, upstream, raw: bytes) -> None:  # type: ignore[no-untyped-def]
     register_upstream_model(platform, upstream)
