@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     login_failures_per_hour: int = Field(default=20, ge=0)
     """Failed password logins one client may make per hour (successful ones cost nothing);
     0: no limit."""
+    ingest_internal_urls: bool = False
+    """Whether ingestion started through the API or the pages may fetch internal addresses
+    (loopback, private networks). The server's CLI always may."""
     trusted_proxies: str = ""
     """Comma-separated addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For
     is believed; empty: the client is always the connection's peer address."""

@@ -362,3 +362,21 @@ def test_sitemap_parsing_handles_index_gzip_and_entities() -> None:
     pages, _ = parse_sitemap(bomb)
     assert all("aaaaaaaaaa" not in loc for loc, _ in pages)
     assert parse_sitemap(b"not xml at all") == ([], [])
+
+
+def test_web_ingest_from_the_api_cannot_reach_internal_addresses(site: str) -> None:
+    from tillit.knowledge.connectors.base import SourceUnavailable
+
+    before = len(hits(site))
+    with pytest.raises(SourceUnavailable, match=r"pekar på en intern adress \(127\.0\.0\.1\)"):
+        crawl(site, public_only=True)
+    assert len(hits(site)) == before  # nothing was fetched, not even robots.txt
+
+
+def test_public_addresses_pass_the_internal_address_check() -> None:
+    from tillit.knowledge.connectors.web_fetch import WebFailure, refuse_internal
+
+    refuse_internal(httpx.Request("GET", "http://93.184.216.34/"))  # no lookup for a literal
+    for internal in ("http://10.1.2.3/", "http://169.254.169.254/latest/", "http://[::1]:8080/"):
+        with pytest.raises(WebFailure, match="intern adress"):
+            refuse_internal(httpx.Request("GET", internal))

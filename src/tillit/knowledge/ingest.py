@@ -44,7 +44,8 @@ class SourceResult:
 URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
-def connector_for(source: str) -> Connector:
+def connector_for(source: str, public_only: bool = False) -> Connector:
+    """``public_only``: web sources may not reach internal addresses (API-started jobs)."""
     scheme = URL_SCHEME.match(source)
     if scheme and scheme.group(1).lower() not in ("http", "https"):
         raise InvalidInput(
@@ -55,7 +56,7 @@ def connector_for(source: str) -> Connector:
     if source.startswith(("http://", "https://")):
         from tillit.knowledge.connectors.web import WebConnector
 
-        return WebConnector(source)
+        return WebConnector(source, public_only=public_only)
     path = Path(source)
     if path.suffix.lower() in (".json", ".jsonl") and path.is_file():
         from tillit.knowledge.connectors.rest import RestConnector
@@ -86,9 +87,10 @@ def run_ingest(
     job_id: int,
     sources: list[str],
     progress: Progress | None = None,
+    public_only: bool = False,
 ) -> IngestJob:
     """Ingest ``sources`` (paths, URLs, JSON files) into the job's collection."""
-    origins = [(origin_of(s), ConnectorItems(s)) for s in sources]
+    origins = [(origin_of(s), ConnectorItems(s, public_only)) for s in sources]
     return ingest_items(platform, backend, job_id, origins, progress)
 
 
@@ -119,12 +121,13 @@ class ConnectorItems:
     """A source's documents, read lazily. ``complete`` is False when the connector stopped at
     a limit (pages, items): then documents it did not reach must not be removed."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, public_only: bool = False) -> None:
         self.source = source
+        self.public_only = public_only
         self.connector: Connector | None = None
 
     def __iter__(self) -> Iterator[SourceDocument | Skipped]:
-        self.connector = connector_for(self.source)
+        self.connector = connector_for(self.source, self.public_only)
         yield from self.connector.documents()
 
     @property

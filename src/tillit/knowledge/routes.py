@@ -118,10 +118,11 @@ def _start(
             detail={"sources": len(sources)},
         )
     job_id = start_job(platform, principal.tenant_id, collection_id, sources)
+    public_only = not platform.settings.ingest_internal_urls
 
     def work() -> None:
         try:
-            run_ingest(platform, backend_for(platform), job_id, sources)
+            run_ingest(platform, backend_for(platform), job_id, sources, public_only=public_only)
         finally:
             if cleanup:
                 for path in sorted(cleanup.rglob("*"), reverse=True):

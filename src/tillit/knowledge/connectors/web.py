@@ -26,7 +26,13 @@ import httpx
 
 from tillit.errors import InvalidInput
 from tillit.knowledge.connectors.base import SourceUnavailable, to_document
-from tillit.knowledge.connectors.web_fetch import Fetcher, Page, WebFailure, http_date
+from tillit.knowledge.connectors.web_fetch import (
+    Fetcher,
+    Page,
+    WebFailure,
+    http_date,
+    refuse_internal,
+)
 from tillit.knowledge.connectors.web_support import (
     Robots,
     TrapGuard,
@@ -69,6 +75,7 @@ class WebConnector:
         timeout_s: float = 10,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_variants: int = 5,
+        public_only: bool = False,
     ) -> None:
         start = normalise_url(start_url)
         if start is None:
@@ -78,6 +85,7 @@ class WebConnector:
         self.delay_s, self.user_agent = delay_s, user_agent
         self.timeout_s, self.max_bytes, self.max_variants = timeout_s, max_bytes, max_variants
         self.complete = True
+        self.public_only = public_only  # refuse internal addresses (web_fetch.refuse_internal)
 
     def documents(self) -> Iterator[SourceDocument | Skipped]:
         headers = {
@@ -87,7 +95,10 @@ class WebConnector:
         }
         timeout = httpx.Timeout(self.timeout_s)
         self.complete = True
-        with httpx.Client(headers=headers, timeout=timeout, follow_redirects=False) as client:
+        hooks = {"request": [refuse_internal]} if self.public_only else {}
+        with httpx.Client(
+            headers=headers, timeout=timeout, follow_redirects=False, event_hooks=hooks
+        ) as client:
             crawl = _Crawl(self, Fetcher(client, self.delay_s, self.timeout_s, self.max_bytes))
             yield from crawl.run()
             self.complete = crawl.complete

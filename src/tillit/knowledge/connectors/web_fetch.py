@@ -5,6 +5,8 @@ detected), content types, size limits while streaming, and an overall time limit
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +37,27 @@ class WebFailure(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def refuse_internal(request: httpx.Request) -> None:
+    """An httpx request hook (it sees every hop of a redirect too): a host that resolves to
+    a loopback, private, link-local or otherwise non-public address is refused. Used for
+    ingestion started through the API, where a tenant's developer names the URL; the server's
+    own CLI may read the intranet. (A name that resolves differently a moment later is not
+    covered: DNS rebinding.)"""
+    host = request.url.host
+    port = request.url.port or (443 if request.url.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        raise WebFailure(f"värden {host} kunde inte slås upp") from None
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if not address.is_global:
+            raise WebFailure(
+                f"{host} pekar på en intern adress ({address}); interna webbplatser läses in "
+                "med tillit ingest på servern"
+            )
 
 
 @dataclass
