@@ -277,3 +277,15 @@ def test_docx_broken_and_encrypted() -> None:
     assert reason(buffer.getvalue(), filename="b.docx").startswith("trasig DOCX")
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
     assert reason(ole, filename="c.docx").startswith("krypterad DOCX")
+
+
+def test_docx_whose_text_unpacks_too_large_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tillit.knowledge.formats.docx as docx_format
+
+    data = docx_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        size = archive.getinfo("word/document.xml").file_size
+    monkeypatch.setattr(docx_format, "MAX_DOCUMENT_XML", size - 1)
+    assert reason(data, filename="stor.docx").startswith("för stor: texten packas upp till")
+    monkeypatch.setattr(docx_format, "MAX_DOCUMENT_XML", size)
+    assert extract(data, filename="stor.docx").blocks
