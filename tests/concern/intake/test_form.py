@@ -58,6 +58,17 @@ def test_a_different_report_sent_with_the_same_page_makes_its_own_case(
     assert numbers[0] != numbers[1] and numbers[1] == numbers[2] and _cases(platform) == 2
 
 
+def test_a_too_long_contact_field_is_marked_where_it_is(
+    client: TestClient, platform: Platform
+) -> None:
+    form = {**report_form(client), "reporter_phone": "070" * 30}
+    response = client.post("/t/default/orosanmalan", data=form)
+    assert response.status_code == 400
+    error = response.text.split('id="reporter_phone-error">', 1)[1].split("<", 1)[0]
+    assert error == "Högst 50 tecken." and 'maxlength="50"' in response.text
+    assert _cases(platform) == 0
+
+
 def test_a_refused_report_comes_back_with_everything_written(
     client: TestClient, platform: Platform
 ) -> None:

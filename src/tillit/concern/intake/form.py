@@ -147,22 +147,28 @@ def _report(v: dict[str, Any]) -> ReportIn:
     _check_reporter(v)
     birth = _birth_date(v["child_birth_date"])
     try:
+        reporter = Reporter(
+            name=v["reporter_name"] or None,
+            organisation=v["reporter_organisation"] or None,
+            email=v["reporter_email"] or None,
+            phone=v["reporter_phone"] or None,
+        )
+        child = Child(
+            name=v["child_name"] or None,
+            personnummer=v["child_personnummer"] or None,
+            birth_date=birth,
+            address=v["child_address"] or None,
+        )
+    except ValidationError as exc:  # which model: the fields are named reporter_… / child_…
+        prefix = "reporter" if exc.title == Reporter.__name__ else "child"
+        raise _field_error(exc, prefix) from None
+    try:
         return ReportIn(
             text=v["text"],
             reporter_type=v["reporter_type"] if v["reporter_type"] in REPORTER_TYPES else "annan",
             anonymous=v["anonymous"],
-            reporter=Reporter(
-                name=v["reporter_name"] or None,
-                organisation=v["reporter_organisation"] or None,
-                email=v["reporter_email"] or None,
-                phone=v["reporter_phone"] or None,
-            ),
-            child=Child(
-                name=v["child_name"] or None,
-                personnummer=v["child_personnummer"] or None,
-                birth_date=birth,
-                address=v["child_address"] or None,
-            ),
+            reporter=reporter,
+            child=child,
             source_ref=f"form:{v['form_token'][:100]}",
         )
     except ValidationError as exc:
@@ -180,10 +186,12 @@ def _birth_date(value: str) -> date | None:
         ) from None
 
 
-def _field_error(exc: ValidationError) -> FieldError:
+def _field_error(exc: ValidationError, prefix: str = "") -> FieldError:
     first = exc.errors()[0]
-    location = [str(part) for part in first["loc"]]
+    location = [prefix, *map(str, first["loc"])] if prefix else [str(p) for p in first["loc"]]
     if location[0] == "text":
         return FieldError("text", "Beskriv din oro med några ord (högst 200 000 tecken).")
     name = "_".join(location)
-    return FieldError(name if name in FIELDS else "text", "Kontrollera uppgiften.")
+    limit = (first.get("ctx") or {}).get("max_length")
+    message = f"Högst {limit} tecken." if first["type"] == "string_too_long" and limit else None
+    return FieldError(name if name in FIELDS else "text", message or "Kontrollera uppgiften.")
