@@ -27,12 +27,18 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(settings: Settings) -> Engine:
+    """``hide_parameters``: a database error's text (which reaches the log) never carries the
+    statement's values, which can be names, case text or key hashes."""
     url = normalise_url(settings.resolved_database_url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    return create_engine(
+        url, pool_size=20, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -6,12 +6,14 @@ Every JSON error has the OpenAI shape so SDKs surface it: {"error": {"code", "me
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tillit.errors import TillitError
@@ -81,7 +83,27 @@ def install_error_handlers(app: FastAPI) -> None:
         message = "Sidan finns inte." if exc.status_code == 404 else str(exc.detail)
         return render_error(request, exc.status_code, code, HTTP_MESSAGES_SV.get(message, message))
 
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        if "NUL" in str(exc.orig):  # PostgreSQL text cannot hold one ("cannot contain NUL")
+            message = "Texten innehåller ett ogiltigt tecken (NUL)."
+            return render_error(request, 400, "invalid_character", message)
+        log.error("database refused a value on %s %s: %s", request.method, request.url.path,
+                  type(exc.orig).__name__)  # fmt: skip
+        return render_error(request, 400, "invalid_value", "Ett värde kunde inte sparas.")
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if isinstance(exc, DBAPIError):
+            log.error("database error on %s %s: %s", request.method, request.url.path,
+                      loggable(exc))  # fmt: skip
+        else:
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
         return render_error(request, 500, "internal_error", "Ett internt fel inträffade.")
+
+
+def loggable(exc: DBAPIError) -> str:
+    """A database error for the log: its type and where it happened, never its text, which
+    (PostgreSQL's DETAIL: "Failing row contains (…)") can hold names and case text."""
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    return f"{type(exc.orig).__name__} (the values are left out)\n{frames}"

@@ -15,7 +15,8 @@ SECURITY_HEADERS = [
 
 
 class BodySizeLimit:
-    """Refuse request bodies over ``max_bytes`` with 413 before the app sees them.
+    """Refuse request bodies over ``max_bytes`` with 413 before the app sees them, and
+    addresses with a NUL character with 400 (PostgreSQL cannot store one; it was a 500).
 
     A declared Content-Length is checked up front; a body without one (chunked) is read here,
     counted, and replayed to the app only if it fits. Also adds basic security headers.
@@ -30,6 +31,10 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         send = _with_security_headers(send)
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+            message = "Adressen innehåller ett ogiltigt tecken (NUL)."
+            await _error(send, 400, "invalid_request", message)
+            return
         declared = _content_length(scope)
         if declared is not None:
             if declared > self.max_bytes:
@@ -91,14 +96,12 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body: dict[str, Any] = {
-        "error": {
-            "code": "body_too_large",
-            "message": f"Anropet är större än gränsen på {limit} byte.",
-            "type": "error",
-        }
-    }
+    await _error(send, 413, "body_too_large", f"Anropet är större än gränsen på {limit} byte.")
+
+
+async def _error(send: Send, status: int, code: str, message: str) -> None:
+    body: dict[str, Any] = {"error": {"code": code, "message": message, "type": "error"}}
     raw = json.dumps(body, ensure_ascii=False).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": raw})

@@ -1,0 +1,44 @@
+"""Hostile addresses and values: a NUL character is a clear 400 on both databases (PostgreSQL
+cannot store one and answered 500), and database errors never carry the statement's values
+into the log."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from tillit.platform import Platform
+from tillit.web.errors import loggable
+
+
+@pytest.mark.parametrize(
+    "path", ["/insyn?kommun=a%00b", "/t/a%00b/orosanmalan", "/insyn/tjanster/a%00b"]
+)
+def test_a_nul_in_the_address_is_a_clear_400(client, path: str) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "Adressen innehåller ett ogiltigt tecken (NUL)."
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_nul_in_a_form_value_is_never_a_500(client) -> None:  # type: ignore[no-untyped-def]
+    client.get("/login")
+    csrf = client.cookies.get("tillit_login_csrf") or ""
+    response = client.post(
+        "/login", data={"username": "ad\x00min", "password": "x", "csrf_token": csrf}
+    )
+    assert response.status_code in (400, 401, 403, 200), response.text  # PG: 400; SQLite: no match
+    assert "Traceback" not in response.text
+
+
+def test_database_errors_hide_the_values(platform: Platform) -> None:
+    secret_name = "Elias Nordström 140621-2389"
+    with pytest.raises(IntegrityError) as raised, platform.engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO tenants (id, slug, name) VALUES (1, :slug, :name)"),
+            {"slug": "default", "name": secret_name},
+        )
+    assert "[SQL parameters hidden" in str(raised.value)  # PostgreSQL adds its DETAIL, so:
+    logged = loggable(raised.value)
+    assert secret_name not in logged and "the values are left out" in logged
