@@ -5,6 +5,7 @@ instructions found inside sources."""
 from __future__ import annotations
 
 from tillit.knowledge.search import Hit
+from tillit.prompt_data import as_attribute, as_data
 
 PROMPT_TEMPLATE_VERSION = "assistant-sv-1"
 
@@ -25,16 +26,7 @@ def system_message(instructions: str, language: str) -> str:
 
 def user_message(question: str, hits: list[Hit]) -> str:
     sources = "\n".join(
-        f'<källa id="{n}" titel="{_attr(hit.title)}">\n{_escape(hit.text)}\n</källa>'
+        f'<källa id="{n}" titel="{as_attribute(hit.title)}">\n{as_data(hit.text)}\n</källa>'
         for n, hit in enumerate(hits, 1)
     )
     return f"Källor:\n{sources}\n\nFråga: {question.strip()}"
-
-
-def _escape(text: str) -> str:
-    """A source cannot close its own element and pose as the question."""
-    return text.replace("</källa>", "&lt;/källa&gt;").replace("<källa", "&lt;källa")
-
-
-def _attr(text: str) -> str:
-    return text.replace('"', "'").replace("\n", " ")[:200]

@@ -29,6 +29,7 @@ from tillit.concern.labels import LABELS
 from tillit.concern.tables import Annotation, AnnotationItem, ConcernPassage
 from tillit.errors import InvalidInput, ProviderError
 from tillit.platform import Platform
+from tillit.prompt_data import as_data
 from tillit.runs.service import hash_input
 from tillit.runs.tables import Run
 
@@ -93,7 +94,7 @@ def system_text(examples: Sequence[tuple[str, list[str]]]) -> str:
     if not examples:
         return SYSTEM_HEAD + definitions + SYSTEM_RULES
     shown = "\n".join(
-        f'- "{" ".join(text.split())[:EXAMPLE_CHARS]}" → {json.dumps(labels)}'
+        f'- "{as_data(" ".join(text.split())[:EXAMPLE_CHARS])}" → {json.dumps(labels)}'
         for text, labels in examples
     )
     return f"{SYSTEM_HEAD}{definitions}{SYSTEM_RULES}\n\nExempel på granskade stycken:\n{shown}"
@@ -101,7 +102,8 @@ def system_text(examples: Sequence[tuple[str, list[str]]]) -> str:
 
 def numbered_passages(passages: list[tuple[str, list[str]]]) -> str:
     lines = ["<anmälan>"]
-    lines += [f"[{n}] {' '.join(text.split())}" for n, (text, _) in enumerate(passages, start=1)]
+    for number, (text, _) in enumerate(passages, start=1):
+        lines.append(f"[{number}] {as_data(' '.join(text.split()))}")
     return "\n".join([*lines, "</anmälan>"])
 
 

@@ -15,6 +15,7 @@ from tillit.concern.case_model import CaseCall, ask_case_model
 from tillit.concern.cases import open_case
 from tillit.concern.labels import LABEL_NAMES
 from tillit.platform import Platform
+from tillit.prompt_data import as_data
 from tillit.runs.tables import Run
 
 PROMPT_VERSION = "concern-summary-1"
@@ -43,7 +44,7 @@ def _prompt(passages: list[tuple[str, list[str]]]) -> str:
     lines = ["<anmälan>"]
     for number, (passage, labels) in enumerate(passages, start=1):
         signs = ", ".join(LABEL_NAMES[label] for label in labels) or "inga markerade tecken"
-        lines.append(f"[{number}] ({signs}) {' '.join(passage.split())}")
+        lines.append(f"[{number}] ({signs}) {as_data(' '.join(passage.split()))}")
     lines.append("</anmälan>")
     return "\n".join(lines)
 
