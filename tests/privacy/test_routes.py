@@ -67,3 +67,20 @@ def test_a_tampered_mapping_is_a_clear_error(client: TestClient, platform: Platf
         "/api/privacy/reidentify", headers=caseworker, json={"text": "x", "mapping": "gAAAAinte"}
     )
     assert response.status_code == 400
+
+
+def test_a_mapping_works_only_in_its_own_organisation(
+    client: TestClient, platform: Platform, second_tenant: str
+) -> None:
+    ours = auth(make_key(platform, role="caseworker"))
+    made = client.post(
+        "/api/privacy/pseudonymise", headers=ours, json={"text": TEXT, "mode": "reversible"}
+    ).json()
+    theirs = auth(make_key(platform, tenant=second_tenant, role="caseworker"))
+    body = {"text": made["text"], "mapping": made["mapping"]}
+    refused = client.post("/api/privacy/reidentify", headers=theirs, json=body)
+    assert refused.status_code == 403 and "Elias" not in refused.text
+    assert refused.json()["error"]["code"] == "mapping_other_tenant"
+    more = {"text": "Elias ringde.", "mode": "reversible", "mapping": made["mapping"]}
+    assert client.post("/api/privacy/pseudonymise", headers=theirs, json=more).status_code == 403
+    assert client.post("/api/privacy/reidentify", headers=ours, json=body).status_code == 200

@@ -59,7 +59,7 @@ def analyse_case(platform: Platform, principal: Principal, case_number: str) -> 
         _store(db, case, analysis, run.id)
         if kept:
             _refresh_summary(platform, case, _passages(db, case))
-        case.mapping_enc = pseudonymiser.export_mapping(platform.box)
+        case.mapping_enc = pseudonymiser.export_mapping(platform.box, case.tenant_id)
         record(
             db,
             principal,

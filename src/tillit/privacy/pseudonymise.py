@@ -100,11 +100,13 @@ class Pseudonymiser:
 
     # -- mapping -------------------------------------------------------------------------------
 
-    def export_mapping(self, box: SecretBox) -> str:
-        """The encrypted mapping, to continue the case later or to re-identify (reversible only)."""
+    def export_mapping(self, box: SecretBox, tenant_id: int | None = None) -> str:
+        """The encrypted mapping, to continue the case later or to re-identify (reversible
+        only). ``tenant_id``: the organisation it belongs to; no other may use it."""
         self._require_reversible()
         state = {
             "version": 1,
+            "tenant": tenant_id,
             "style": self.style,
             "secret": base64.b64encode(self._secret).decode(),
             "pseudonyms": self._pseudonyms,
@@ -115,8 +117,17 @@ class Pseudonymiser:
         return box.encrypt(json.dumps(state, ensure_ascii=False))
 
     @classmethod
-    def from_mapping(cls, token: str, box: SecretBox) -> Pseudonymiser:
+    def from_mapping(
+        cls, token: str, box: SecretBox, tenant_id: int | None = None
+    ) -> Pseudonymiser:
+        """``tenant_id``: the caller's organisation; a mapping made for another is refused."""
         state = json.loads(box.decrypt(token))
+        owner = state.get("tenant")
+        if owner is not None and tenant_id is not None and owner != tenant_id:
+            raise PermissionDenied(
+                "Nyckeln till pseudonymerna hör till en annan organisation.",
+                code="mapping_other_tenant",
+            )
         pseudonymiser = cls("reversible", state["style"], base64.b64decode(state["secret"]))
         pseudonymiser._pseudonyms = dict(state["pseudonyms"])
         pseudonymiser._originals = dict(state["originals"])

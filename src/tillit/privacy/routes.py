@@ -54,14 +54,14 @@ async def pseudonymise(data: TextIn, platform: PlatformDep, principal: Principal
     same case (same person, same pseudonym) or to re-identify."""
 
     def work() -> dict[str, Any]:
-        pseudonymiser = _pseudonymiser(platform, data)
+        pseudonymiser = _pseudonymiser(platform, data, principal.tenant_id)
         result = pseudonymiser.pseudonymise(data.text)
         answer: dict[str, Any] = {
             "text": result.text,
             "replacements": [r.as_dict() for r in result.replacements],
         }
         if data.mode == "reversible":
-            answer["mapping"] = pseudonymiser.export_mapping(platform.box)
+            answer["mapping"] = pseudonymiser.export_mapping(platform.box, principal.tenant_id)
         return answer
 
     result = await to_thread.run_sync(work)
@@ -75,9 +75,9 @@ async def pseudonymise(data: TextIn, platform: PlatformDep, principal: Principal
     return result
 
 
-def _pseudonymiser(platform: PlatformDep, data: TextIn) -> Pseudonymiser:
+def _pseudonymiser(platform: PlatformDep, data: TextIn, tenant_id: int) -> Pseudonymiser:
     if data.mode == "reversible" and data.mapping:
-        return Pseudonymiser.from_mapping(data.mapping, platform.box)
+        return Pseudonymiser.from_mapping(data.mapping, platform.box, tenant_id)
     return Pseudonymiser(data.mode, data.style)
 
 
@@ -87,7 +87,7 @@ async def reidentify(data: ReidentifyIn, platform: PlatformDep, principal: Princ
     and always audited (counts, never values), refusals included."""
 
     def work() -> dict[str, Any]:
-        pseudonymiser = Pseudonymiser.from_mapping(data.mapping, platform.box)
+        pseudonymiser = Pseudonymiser.from_mapping(data.mapping, platform.box, principal.tenant_id)
 
         def audit_hook(action: str, detail: dict[str, Any]) -> None:
             with platform.session() as db:
