@@ -42,3 +42,9 @@ def test_database_errors_hide_the_values(platform: Platform) -> None:
     assert "[SQL parameters hidden" in str(raised.value)  # PostgreSQL adds its DETAIL, so:
     logged = loggable(raised.value)
     assert secret_name not in logged and "the values are left out" in logged
+
+
+def test_case_pages_and_personal_data_are_never_cached(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/arenden", follow_redirects=False).headers["cache-control"] == "no-store"
+    assert client.post("/api/privacy/detect", json={}).headers["cache-control"] == "no-store"
+    assert "cache-control" not in client.get("/insyn").headers

@@ -30,7 +30,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        send = _with_security_headers(send)
+        send = _with_security_headers(send, scope.get("path", ""))
         if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
             message = "Adressen innehåller ett ogiltigt tecken (NUL)."
             await _error(send, 400, "invalid_request", message)
@@ -76,10 +76,26 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replay
 
 
-def _with_security_headers(send: Send) -> Send:
+# Pages and API answers that show case data (K3) or personal data: never kept by a browser
+# or proxy cache.
+NO_STORE_PREFIXES = (
+    "/arenden",
+    "/annotering",
+    "/klassificerare",
+    "/privacy",
+    "/api/concern",
+    "/api/privacy",
+)
+
+
+def _with_security_headers(send: Send, path: str) -> Send:
+    extra = list(SECURITY_HEADERS)
+    if path.startswith(NO_STORE_PREFIXES):
+        extra.append((b"cache-control", b"no-store"))
+
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            message["headers"] = [*message.get("headers", []), *extra]
         await send(message)
 
     return wrapped
