@@ -34,3 +34,24 @@ def test_an_internal_address_is_refused_by_default(
     assert started.status_code == 202
     job = _finished_job(client, headers, started.json()["job_id"])
     assert "pekar på en intern adress" in str(job), job
+
+
+def test_uploads_with_odd_or_repeated_names_keep_every_file(
+    client: TestClient, platform: Platform
+) -> None:
+    headers = auth(make_key(platform, role="developer"))
+    files = [
+        ("files", ("..", b"Bygglov behovs for altan.")),
+        ("files", ("info.txt", b"Oppettider 8-17.")),
+        ("files", ("info.txt", b"Sophamtning varannan vecka.")),
+    ]
+    started = client.post("/api/collections/upp/upload", headers=headers, files=files)
+    assert started.status_code == 202, started.text
+    job = _finished_job(client, headers, started.json()["job_id"])
+    assert job["seen"] == 3, job
+
+
+def test_a_huge_id_is_a_clear_400(client: TestClient, platform: Platform) -> None:
+    headers = auth(make_key(platform, role="developer"))
+    response = client.get("/api/ingest-jobs/99999999999999999999999", headers=headers)
+    assert response.status_code == 400 and response.json()["error"]["code"] == "number_too_large"

@@ -151,9 +151,21 @@ async def upload(
         raise InvalidInput(f"1–{MAX_UPLOAD_FILES} filer per uppladdning.", code="invalid_upload")
     folder = Path(tempfile.mkdtemp(prefix="tillit-upload-"))
     for item in files:
-        safe = Path(item.filename or "dokument").name or "dokument"
-        (folder / safe).write_bytes(await item.read())
+        target = _unique(folder, Path(item.filename or "").name)
+        target.write_bytes(await item.read())
     return _start(platform, principal, name, [str(folder)], cleanup=folder)
+
+
+def _unique(folder: Path, name: str) -> Path:
+    """A file name inside ``folder`` that no other file of the upload has: a name like ".."
+    becomes "dokument", and a second "a.txt" becomes "a (2).txt" instead of replacing it."""
+    name = name if name not in ("", ".", "..") else "dokument"
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate, number = folder / name, 1
+    while candidate.exists():
+        number += 1
+        candidate = folder / f"{stem} ({number}){suffix}"
+    return candidate
 
 
 @router.get("/ingest-jobs/{job_id}")

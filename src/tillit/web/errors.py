@@ -21,6 +21,7 @@ from tillit.validation_text import describe
 
 log = logging.getLogger("tillit.web")
 
+TOO_LARGE_NUMBER = "Ett tal i anropet är för stort."
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
 HTTP_MESSAGES_SV = {  # the framework's own English messages
     "There was an error parsing the body": "Anropets innehåll kunde inte läsas (ogiltig JSON, "
@@ -88,9 +89,15 @@ def install_error_handlers(app: FastAPI) -> None:
         if "NUL" in str(exc.orig):  # PostgreSQL text cannot hold one ("cannot contain NUL")
             message = "Texten innehåller ett ogiltigt tecken (NUL)."
             return render_error(request, 400, "invalid_character", message)
+        if "out of range" in str(exc.orig):  # an id beyond 64 bits (SQLite: OverflowError)
+            return render_error(request, 400, "number_too_large", TOO_LARGE_NUMBER)
         log.error("database refused a value on %s %s: %s", request.method, request.url.path,
                   type(exc.orig).__name__)  # fmt: skip
         return render_error(request, 400, "invalid_value", "Ett värde kunde inte sparas.")
+
+    @app.exception_handler(OverflowError)
+    async def too_large_number(request: Request, exc: OverflowError) -> Response:
+        return render_error(request, 400, "number_too_large", TOO_LARGE_NUMBER)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
