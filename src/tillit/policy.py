@@ -50,7 +50,6 @@ def check_class(call_class: SecurityClass, model_name: str, model_max: SecurityC
     if call_class.level > model_max.level:
         raise PolicyViolation(
             f"Anropet har informationsklass {call_class} men modellen '{model_name}' är "
-            f"godkänd för högst {model_max}. (Call class {call_class} exceeds the model's "
-            f"maximum class {model_max}.)",
+            f"godkänd för högst {model_max}.",
             code="security_class_exceeded",
         )

@@ -64,3 +64,23 @@ def test_login_and_register_model(settings, upstream, tmp_path: Path) -> None:  
         assert page.get_by_role("link", name="kommunens-llm").is_visible()
         page.get_by_role("link", name="Granskningslogg").click()
         assert page.get_by_text("model.add").first.is_visible()
+        _staff_pages_fit_a_phone(page, base)
+
+
+def _staff_pages_fit_a_phone(page, base: str) -> None:  # type: ignore[no-untyped-def]
+    """At 375 px: no sideways scrolling of the whole page (a table's hidden header text used
+    to escape it), and no serious axe finding (a table that scrolls is reachable by keyboard)."""
+    from tests.insyn.test_browser import AXE, PHONE, axe_problems, overflow
+
+    page.goto(f"{base}/keys")
+    page.get_by_label("Namn").fill("e-tjansten-med-ett-langt-namn")
+    page.get_by_role("button", name="Skapa nyckel").click()
+    page.wait_for_load_state()
+    page.set_viewport_size(PHONE)
+    problems = {}
+    for path in ("/keys", "/", "/models"):
+        page.goto(f"{base}{path}")
+        found = {"overflow": overflow(page), "axe": axe_problems(page) if AXE.exists() else []}
+        if found["overflow"] > 0 or found["axe"]:
+            problems[path] = found
+    assert not problems, problems

@@ -7,3 +7,20 @@ document.addEventListener("DOMContentLoaded", () => {
     target.focus();
   }
 });
+
+// A table wider than the screen scrolls sideways inside itself; make it reachable with the
+// keyboard (arrow keys scroll it), named by the heading before it.
+function reachableTables() {
+  document.querySelectorAll("table").forEach((table) => {
+    const scrolls = table.scrollWidth > table.clientWidth;
+    if (scrolls && !table.hasAttribute("tabindex")) {
+      table.setAttribute("tabindex", "0");
+      const heading = table.previousElementSibling;
+      if (!table.hasAttribute("aria-label") && heading && /^H[1-6]$/.test(heading.tagName)) {
+        table.setAttribute("aria-label", heading.textContent.trim());
+      }
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", reachableTables);
+window.addEventListener("resize", reachableTables);
