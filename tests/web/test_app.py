@@ -10,3 +10,10 @@ def test_times_are_shown_in_swedish_local_time() -> None:
     assert swedish_time("2026-07-01T22:30:00+00:00") == "2026-07-02 00:30"  # CEST, next day
     assert swedish_time("2026-07-01T22:30:00") == "2026-07-02 00:30"  # no offset: UTC
     assert swedish_time(None) == "" and swedish_time("") == ""
+
+
+def test_datetimes_as_stored_are_shown_in_swedish_local_time() -> None:
+    from datetime import UTC, datetime
+
+    assert swedish_time(datetime(2026, 1, 15, 11, 5, tzinfo=UTC)) == "2026-01-15 12:05"
+    assert swedish_time(datetime(2026, 7, 1, 22, 30, 15), seconds=True) == "2026-07-02 00:30:15"

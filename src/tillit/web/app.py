@@ -35,11 +35,13 @@ def make_templates() -> Jinja2Templates:
     return templates
 
 
-def swedish_time(iso: str | None) -> str:
-    """An ISO timestamp (UTC when it has no offset) as Swedish local time, 'YYYY-MM-DD HH:MM'."""
-    if not iso:
+def swedish_time(value: str | datetime | None, seconds: bool = False) -> str:
+    """A timestamp (ISO text or datetime; UTC when it has no offset) as Swedish local time,
+    'YYYY-MM-DD HH:MM' (with ':SS' when ``seconds``)."""
+    if not value:
         return ""
-    return in_sweden(datetime.fromisoformat(iso)).strftime("%Y-%m-%d %H:%M")
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return in_sweden(moment).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
