@@ -17,3 +17,10 @@ def test_datetimes_as_stored_are_shown_in_swedish_local_time() -> None:
 
     assert swedish_time(datetime(2026, 1, 15, 11, 5, tzinfo=UTC)) == "2026-01-15 12:05"
     assert swedish_time(datetime(2026, 7, 1, 22, 30, 15), seconds=True) == "2026-07-02 00:30:15"
+
+
+def test_capabilities_and_prices_read_as_swedish() -> None:
+    from tillit.web.app import capabilities_sv, decimal_sv
+
+    assert capabilities_sv(["chat", "embeddings"]) == "chatt, inbäddningar"
+    assert decimal_sv(0.5) == "0,5" and decimal_sv(None) == "–" and decimal_sv(2.0) == "2"

@@ -32,7 +32,21 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
     templates.env.globals.update(version=__version__, class_labels=CLASS_LABELS_SV)
     templates.env.filters["swedish_time"] = swedish_time
+    templates.env.filters["capabilities_sv"] = capabilities_sv
+    templates.env.filters["decimal_sv"] = decimal_sv
     return templates
+
+
+CAPABILITIES_SV = {"chat": "chatt", "embeddings": "inbäddningar", "rerank": "omrangordning"}
+
+
+def capabilities_sv(capabilities: list[str]) -> str:
+    return ", ".join(CAPABILITIES_SV.get(c, c) for c in capabilities)
+
+
+def decimal_sv(value: float | None) -> str:
+    """A number with a decimal comma (0,5), or a dash when there is none."""
+    return "–" if value is None else f"{value:g}".replace(".", ",")
 
 
 def swedish_time(value: str | datetime | None, seconds: bool = False) -> str:
