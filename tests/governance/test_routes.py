@@ -89,6 +89,7 @@ def test_staff_page_shows_what_is_missing_and_takes_signoffs(app, platform, publ
         data={"role": "owner", "csrf_token": olle.headers["x-csrf-token"]},
     )
     assert signed.status_code == 200 and "Du godkände grind G0" in signed.text
+    assert f"{SIGNATORIES['owner']} (tjänsteägare)" in signed.text  # roles in Swedish
     moved = anna.post(
         f"/assistants/{APP}/styrning/overgang",
         data={"to": "analys", "csrf_token": anna.headers["x-csrf-token"]},

@@ -21,7 +21,7 @@ from tillit.apps.tables import App
 from tillit.errors import TillitError
 from tillit.governance import aiact
 from tillit.governance.lifecycle import STATE_LABELS_SV, STATES
-from tillit.governance.record import dump_record, parse_record
+from tillit.governance.record import ROLE_LABELS_SV, dump_record, parse_record
 from tillit.governance.service import (
     GateBlocked,
     audit_blocked,
@@ -67,6 +67,7 @@ def _page(
         name=name,
         record_yaml=record_yaml,
         questions=aiact.QUESTIONS,
+        role_labels=ROLE_LABELS_SV,
         states=[(state, STATE_LABELS_SV[state]) for state in STATES],
         me=ctx.principal.name,
         message=message,

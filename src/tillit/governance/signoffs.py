@@ -56,9 +56,10 @@ def sign_off(
     now = current(db, app)
     gate = pending_gate(now.lifecycle.state, retire)
     if role not in gate.signers:
-        wanted = ", ".join(gate.signers)
+        wanted = ", ".join(ROLE_LABELS_SV[r] for r in gate.signers)
+        given = ROLE_LABELS_SV.get(role, role)
         raise InvalidInput(
-            f"Grinden {gate.id} godkänns av rollerna {wanted}, inte {role}.", code="invalid_role"
+            f"Grinden {gate.id} godkänns av rollerna {wanted}, inte {given}.", code="invalid_role"
         )
     _check_signer(db, app, gate, now, role, person)
     signoff = SignOff(
