@@ -135,7 +135,7 @@ def test_cli_flow_and_blocked_gate(settings, platform, public_app, tmp_path: Pat
     run("aiact", APP, "--answers", json.dumps(CHATBOT_ANSWERS), "--as", "anna")
     run("signoff", APP, "--role", "owner", "--as", SIGNATORIES["owner"])
     run("transition", APP, "analys", "--as", "anna")
-    blocked = run("transition", APP, "utveckling", "--as", "anna", code=2)
+    blocked = run("transition", APP, "utveckling", "--as", "anna", code=1)
     assert "Godkännande av dataskyddsombud" in blocked
     status = json.loads(run("status", APP, "--json"))
     assert status["state"] == "analys"

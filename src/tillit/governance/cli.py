@@ -176,5 +176,5 @@ def transition_command(
             typer.echo(f"Fel: grinden {exc.gate.id} är inte passerad. Saknas:", err=True)
             for item in exc.missing:
                 typer.echo(f"  - {item}", err=True)
-            raise typer.Exit(2) from None
+            raise typer.Exit(1) from None
     typer.echo(f"{name} är nu i läget {label}.")
