@@ -38,3 +38,16 @@ def test_a_public_error_page_leads_to_the_register(client, platform) -> None:  #
     assert page.status_code == 404 and 'href="/insyn?kommun=default"' in page.text
     staff = client.get("/models/9999", headers=HTML, follow_redirects=False)
     assert 'href="/insyn' not in staff.text
+
+
+def test_a_residents_identity_number_never_reaches_the_model(
+    client, platform, public_app, upstream
+) -> None:  # type: ignore[no-untyped-def]
+    register_upstream_model(platform, upstream, name="kommun-llm")
+    apply(platform, model="kommun-llm")
+    promote(platform, APP)
+    question = "Mitt personnummer är 19121212-1212, behöver jag bygglov för en altan?"
+    page = client.post(f"/t/default/assistent/{APP}", data={"question": question}, headers=HTML)
+    assert page.status_code == 200
+    answer = page.text.split('class="answer-text"', 1)[1].split("</div>", 1)[0]
+    assert "19121212-1212" not in answer and "[personnummer]" in answer  # the echo of the prompt

@@ -16,6 +16,7 @@ from tillit.auth.service import get_tenant
 from tillit.errors import InvalidInput, NotFound, PolicyViolation, TillitError
 from tillit.knowledge.service import get_collection, list_documents
 from tillit.platform import Platform
+from tillit.privacy.detect import detect
 from tillit.web.deps import FormDep, PageDep, PlatformDep
 from tillit.web.errors import wants_html
 from tillit.web.pages import render
@@ -158,11 +159,22 @@ async def public_ask(
             return too_many_requests(request, limited, message)
         return retry_after(page(None, 429, message), limited)
     try:
-        return page(await _ask(platform, principal, manifest, question, name))
+        asked = await to_thread.run_sync(without_identity_numbers, question)
+        return page(await _ask(platform, principal, manifest, asked, name))
     except TillitError as exc:
         if not wants_html(request):
             raise
         return page(None, exc.status, resident_message(exc))
+
+
+def without_identity_numbers(question: str) -> str:
+    """A resident's question with any personnummer or samordningsnummer replaced: the service
+    answers general questions and needs none, and the model may be outside the municipality.
+    (The page asks residents not to write them; this is for those who do.)"""
+    numbers = [e for e in detect(question) if e.type == "PNR"]
+    for entity in reversed(numbers):
+        question = question[: entity.start] + "[personnummer]" + question[entity.end :]
+    return question
 
 
 def resident_message(exc: TillitError) -> str:
