@@ -208,15 +208,18 @@ def test_figures_from_an_earlier_configuration_are_marked(
     as_json(cli("apps", "evaluate", APP, "--data", str(path), "--json"))
     apply(platform, instructions="Svara kort och hänvisa alltid till källan.")
     entry = client.get(f"/insyn/api/services/{APP}").json()
+    assert entry["measured_evaluations"][0]["current_configuration"] is True  # search unchanged
+    apply(platform, instructions="Svara kort och hänvisa alltid till källan.", top_k=2)
+    entry = client.get(f"/insyn/api/services/{APP}").json()
     (measured,) = entry["measured_evaluations"]
     assert measured["current_configuration"] is False and measured["app_version"] == 1
     assert measured["configuration_label"] == "mätt på en tidigare version"
-    assert measured["changed_since"] == ["instruktioner eller promptmall"]
+    assert measured["changed_since"] == ["antal hämtade textavsnitt"]
     page = client.get(f"/insyn/tjanster/{APP}").text
     assert "<strong>mätt på en tidigare version</strong>" in page
-    assert "ändrat sedan dess: instruktioner eller promptmall" in page
+    assert "ändrat sedan dess: antal hämtade textavsnitt" in page
 
     fresh = as_json(cli("apps", "evaluate", APP, "--data", str(path), "--json"))
-    assert fresh["app_version"] == 2 and fresh["current_configuration"] is True
+    assert fresh["app_version"] == 3 and fresh["current_configuration"] is True
     entry = client.get(f"/insyn/api/services/{APP}").json()
     assert entry["measured_evaluations"][0]["current_configuration"] is True

@@ -38,6 +38,10 @@ MAX_QUESTIONS = 5000
 MAX_QUESTION_CHARS = 2000
 DECIMALS = 4
 EARLIER_VERSION_SV = "mätt på en tidigare version"
+NOT_MEASURED = frozenset({"purpose", "audience", "model", "instructions", "privacy"})
+"""Fingerprint parts the retrieval figures do not depend on (no language model writes anything
+in an evaluation): writing the purpose in plain Swedish, opening the service to residents or
+changing the writing model leaves the figures current."""
 CURRENT_VERSION_SV = "mätt på den nuvarande versionen"
 UNKNOWN_VERSION_SV = "okänt vilken version som mättes"
 
@@ -224,7 +228,7 @@ def evaluation_dict(row: AppEvaluation, live: dict[str, Any] | None) -> dict[str
     """What the register and the CLI show of one evaluation (``live``: the app's fingerprint
     now; the figures are current when nothing the fingerprint covers has changed since)."""
     changed = (
-        changed_parts(row.config_fingerprint, live)
+        [p for p in changed_parts(row.config_fingerprint, live) if p not in NOT_MEASURED]
         if row.config_fingerprint is not None and live is not None
         else None
     )
