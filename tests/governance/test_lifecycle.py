@@ -249,6 +249,21 @@ def test_new_model_version_in_the_catalogue_is_caught_when_served(platform, upst
     assert status(platform, public_app)["review_reasons"] == ["språkmodell eller modellversion"]
 
 
+def test_the_status_shows_a_new_model_version_before_anyone_uses_the_app(
+    platform, upstream, public_app
+):  # type: ignore[no-untyped-def]
+    from tests.support.factories import register_upstream_model
+
+    register_upstream_model(platform, upstream, name="kommun-llm", version="2026-01")
+    apply(platform, model="kommun-llm")
+    promote(platform, public_app)
+    with platform.session() as db:
+        model = resolve_by_name(db, 1, "kommun-llm")
+        update_model(db, 1, model.id, ModelUpdate(version="2026-06"), platform.box)
+    now = status(platform, public_app)  # nobody has asked anything since the change
+    assert now["under_review"] and now["review_reasons"] == ["språkmodell eller modellversion"]
+
+
 def test_retirement_needs_a_reason_and_the_owner(platform, public_app):  # type: ignore[no-untyped-def]
     promote(platform, public_app)
     with platform.session() as db, pytest.raises(GateBlocked) as blocked:

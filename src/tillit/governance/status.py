@@ -30,6 +30,11 @@ def _gate(db: Session, app: App, gate: Gate, target: str, now: Current) -> dict[
 
 
 def status_dict(db: Session, app: App) -> dict[str, Any]:
+    """The lifecycle as it is now: a configuration changed since approval (a new model
+    version, say) is sent back for review first, as any use of the app would."""
+    from tillit.governance.service import rereview_if_changed  # service → status → service
+
+    rereview_if_changed(db, app)
     now = current(db, app)
     lifecycle = now.lifecycle
     step = next_gate(lifecycle.state)
