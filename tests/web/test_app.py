@@ -24,3 +24,11 @@ def test_capabilities_and_prices_read_as_swedish() -> None:
 
     assert capabilities_sv(["chat", "embeddings"]) == "chatt, inbäddningar"
     assert decimal_sv(0.5) == "0,5" and decimal_sv(None) == "–" and decimal_sv(2.0) == "2"
+
+
+def test_citation_numbers_link_to_their_sources_and_nothing_else_is_markup() -> None:
+    from tillit.web.app import cite_links
+
+    html = str(cite_links("Bygglov behövs [1][2]. <script>x</script> [7]", 2))
+    assert '<a href="#kalla-1" aria-label="källa 1">[1]</a>' in html and 'href="#kalla-2"' in html
+    assert "&lt;script&gt;" in html and "<script>" not in html and "[7]" in html

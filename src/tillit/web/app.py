@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -13,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from tillit import __version__
 from tillit.config import Settings
@@ -34,7 +36,24 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["swedish_time"] = swedish_time
     templates.env.filters["capabilities_sv"] = capabilities_sv
     templates.env.filters["decimal_sv"] = decimal_sv
+    templates.env.filters["cite_links"] = cite_links
     return templates
+
+
+_CITATION = re.compile(r"\[(\d{1,2})\]")
+
+
+def cite_links(text: str, sources: int) -> Markup:
+    """An answer's [1], [2] … as links to the sources listed under it (#kalla-n); the text
+    itself escaped, and a number with no such source left as written."""
+
+    def link(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if not 1 <= number <= sources:
+            return match.group(0)
+        return f'<a href="#kalla-{number}" aria-label="källa {number}">[{number}]</a>'
+
+    return Markup(_CITATION.sub(link, str(escape(text))))  # noqa: S704 - escaped; links: digits
 
 
 CAPABILITIES_SV = {"chat": "chatt", "embeddings": "inbäddningar", "rerank": "omrangordning"}
