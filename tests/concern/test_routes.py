@@ -158,6 +158,10 @@ def test_a_letter_is_drafted_approved_printed_and_dispatched(
         f"{base}/{letter['id']}/dispatch", headers=caseworker, json={"method": "post"}
     )
     assert sent.json()["status"] == "skickat"
+    again = client.post(
+        f"{base}/{letter['id']}/dispatch", headers=caseworker, json={"method": "e-post"}
+    )
+    assert again.status_code == 409 and "redan registrerat som skickat (Post, " in again.text
     with platform.session() as db:
         actions = {e.action for e in db.scalars(select(AuditEvent))}
     assert {"concern.letter.approve", "concern.letter.print", "concern.letter.dispatch"} <= actions

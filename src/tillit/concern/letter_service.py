@@ -29,8 +29,9 @@ from tillit.concern.letters import (
 )
 from tillit.concern.register import decrypt_json
 from tillit.concern.tables import ConcernCase, ConcernLetter
-from tillit.errors import InvalidInput, NotFound
+from tillit.errors import Conflict, InvalidInput, NotFound
 from tillit.platform import Platform
+from tillit.swedish_time import in_sweden
 
 DISPATCH_METHODS = {"utskrift": "Utskrift", "post": "Post", "e-post": "E-post", "lamnat": "Lämnat"}
 DEFAULT_UNIT = "Socialtjänsten, barn och unga"
@@ -239,6 +240,14 @@ def dispatch_letter(
     case, letter = get_letter(db, principal, case_number, letter_id)
     if letter.status == "utkast":
         raise InvalidInput("Brevet måste godkännas innan det skickas.", code="letter_not_approved")
+    if letter.status == "skickat":  # the first record of sending stands
+        when = in_sweden(letter.dispatched_at).strftime("%Y-%m-%d %H:%M")
+        how = DISPATCH_METHODS.get(letter.dispatch_method or "", letter.dispatch_method)
+        raise Conflict(
+            f"Brevet är redan registrerat som skickat ({how}, {when}).", code="letter_sent"
+        )
+    if letter.status != "godkant":
+        raise InvalidInput("Ett kasserat brev kan inte skickas.", code="letter_discarded")
     letter.status, letter.dispatch_method = "skickat", method
     letter.dispatched_at = datetime.now(UTC)
     _audit(db, principal, "concern.letter.dispatch", case, letter, {"method": method})
