@@ -211,3 +211,14 @@ def test_the_client_address_is_never_logged_in_clear(app, caplog: pytest.LogCapt
     lines = [r.getMessage() for r in caplog.records if r.name == "tillit.web.ratelimit"]
     assert len(lines) == 1 and "rate limit reached" in lines[0]
     assert address not in caplog.text and "client=" in lines[0]
+
+
+def test_an_ipv6_subscriber_is_one_client_across_its_64() -> None:
+    from tillit.web.ratelimit import bucket_key
+
+    assert (
+        bucket_key("2001:db8:1:2::1") == bucket_key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    )
+    assert bucket_key("2001:db8:1:3::1") != bucket_key("2001:db8:1:2::1")
+    assert bucket_key("203.0.113.7") == "203.0.113.7" == bucket_key("::ffff:203.0.113.7")
+    assert bucket_key("unknown") == "unknown"

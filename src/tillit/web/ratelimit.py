@@ -160,6 +160,15 @@ def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
+def bucket_key(address: str) -> str:
+    """Whose bucket a request draws from: an IPv4 address, or an IPv6 address's /64 (one
+    subscriber usually holds a whole /64, so per address there would be no limit at all)."""
+    ip = _ip(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else ip or address)
+
+
 class PublicLimits:
     """The limits of one web process: reports per hour and questions per minute per client."""
 
@@ -218,7 +227,7 @@ class PublicLimits:
         if not limit.enabled:
             return Decision(True)
         address = self.client_address(request)
-        decision = self.buckets.take((tenant, address, group), limit, consume)
+        decision = self.buckets.take((tenant, bucket_key(address), group), limit, consume)
         if decision.first_refusal:
             platform = request.app.state.platform
             log.warning(
