@@ -65,3 +65,19 @@ def test_several_errors_are_joined_and_capped() -> None:
 def test_a_rare_kind_keeps_pydantics_text() -> None:
     rare = {"type": "some_future_kind", "loc": ("x",), "msg": "Something odd"}
     assert describe([rare]) == "x: Something odd"
+
+
+def test_json_and_yaml_errors_say_where_in_swedish() -> None:
+    import yaml
+
+    from tillit.validation_text import describe, yaml_problem
+
+    errors = [{"type": "json_invalid", "loc": ("body", 9), "msg": "JSON decode error"}]
+    assert describe(errors, skip=1) == "anropet är inte giltig JSON (vid tecken 9)"
+    raw = [{"type": "string_unicode", "loc": ("body", "namn"), "msg": "Input should be …"}]
+    assert describe(raw, skip=1) == "namn: måste vara text i UTF-8"
+    try:
+        yaml.safe_load("name: [1, 2")
+    except yaml.YAMLError as exc:
+        message = yaml_problem(exc, "Manifestet")
+    assert message.startswith("Manifestet är inte giltig YAML på rad 1") and "flow" not in message

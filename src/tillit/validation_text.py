@@ -15,6 +15,7 @@ _FIXED = {
     "missing": "saknas",
     "extra_forbidden": "okänt fält",
     "string_type": "måste vara text",
+    "string_unicode": "måste vara text i UTF-8",
     "int_type": "måste vara ett heltal",
     "int_parsing": "måste vara ett heltal",
     "int_from_float": "måste vara ett heltal",
@@ -84,5 +85,20 @@ def describe(errors: Iterable[Mapping[str, Any]], limit: int = 10, skip: int = 0
             parts.append("…")
             break
         name = field(error, skip)
+        if error.get("type") == "json_invalid":  # the "field" is a position in the text
+            where = f" (vid tecken {name})" if name.isdigit() else ""
+            parts.append(f"anropet är inte giltig JSON{where}")
+            continue
         parts.append(f"{name}: {problem(error)}" if name else problem(error))
     return "; ".join(parts)
+
+
+def yaml_problem(exc: Exception, what: str) -> str:
+    """A YAML parse error in Swedish (PyYAML writes English), saying where: ``what`` is the
+    file's name in the sentence ("Manifestet", "Underlaget")."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" på rad {mark.line + 1}, kolumn {mark.column + 1}" if mark is not None else ""
+    return (
+        f"{what} är inte giltig YAML{where}. Kontrollera indrag, kolon efter fältnamnen "
+        "och citattecken runt text som innehåller kolon."
+    )

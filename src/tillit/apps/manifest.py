@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tillit.errors import InvalidInput
 from tillit.policy import SecurityClass
-from tillit.validation_text import describe
+from tillit.validation_text import describe, yaml_problem
 
 MAX_MANIFEST_BYTES = 64 * 1024
 
@@ -50,9 +50,7 @@ def parse_manifest(raw: str | bytes) -> AssistantManifest:
     try:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
-        raise InvalidInput(
-            f"Manifestet är inte giltig YAML: {exc}", code="invalid_manifest"
-        ) from None
+        raise InvalidInput(yaml_problem(exc, "Manifestet"), code="invalid_manifest") from None
     if not isinstance(data, dict):
         raise InvalidInput("Manifestet måste vara en YAML-mappning.", code="invalid_manifest")
     try:

@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tillit.errors import InvalidInput
-from tillit.validation_text import describe
+from tillit.validation_text import describe, yaml_problem
 
 MAX_RECORD_BYTES = 256 * 1024
 
@@ -136,21 +136,11 @@ def parse_record(raw: str | bytes) -> RecordData:
     try:
         data = yaml.safe_load(raw) or {}
     except yaml.YAMLError as exc:
-        raise InvalidInput(_yaml_problem(exc), code="invalid_record") from None
+        raise InvalidInput(yaml_problem(exc, "Underlaget"), code="invalid_record") from None
     if not isinstance(data, dict):
         raise InvalidInput("Underlaget måste vara en YAML-mappning.", code="invalid_record")
     data.pop("ai_act", None)  # only the decision aid sets the classification
     return validate_record(data)
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """PyYAML's messages are English; say where, in Swedish."""
-    mark = getattr(exc, "problem_mark", None)
-    where = f" på rad {mark.line + 1}, kolumn {mark.column + 1}" if mark is not None else ""
-    return (
-        f"Underlaget är inte giltig YAML{where}. Kontrollera indrag, kolon efter fältnamnen "
-        "och citattecken runt text som innehåller kolon."
-    )
 
 
 def dump_record(record: RecordData) -> str:
