@@ -81,6 +81,11 @@ def test_fields_the_masking_cannot_cover_are_refused_before_anything_leaves(
         {"messages": [{"role": "user", "name": "Elias_Nordstrom", "content": "Sammanfatta"}]},
         {"messages": [{"role": "assistant", "content": None, "tool_calls": [tool_call]}]},
         {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]},
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": {"v": REPORT}}]}]},
+        {"messages": [{"role": "Elias Nordström", "content": "Hej"}]},
+        {"stop": ["140621-2389"]},
+        {"response_format": {"type": "json_schema", "json_schema": {"description": REPORT}}},
+        {"temperature": "0.2 Elias"},
     ]
     for extra in bodies:
         body = {"model": "lokal", "messages": [{"role": "user", "content": REPORT}], **extra}
@@ -92,7 +97,13 @@ def test_fields_the_masking_cannot_cover_are_refused_before_anything_leaves(
         runs = list(db.scalars(select(Run)))
     assert len(runs) == len(bodies) and all(r.status != "ok" for r in runs)
     parts = {"role": "user", "content": [{"type": "text", "text": REPORT}]}
-    fine = {"model": "lokal", "temperature": 0.2, "messages": [parts]}
+    fine = {
+        "model": "lokal",
+        "temperature": 0.2,
+        "max_tokens": 100,
+        "response_format": {"type": "text"},
+        "messages": [parts],
+    }
     response = client.post("/v1/chat/completions", headers=headers, json=fine)
     assert response.status_code == 200 and "140621-2389" not in response.json()["x_received"]
 

@@ -22,46 +22,64 @@ def class_after_pseudonymisation(call_class: SecurityClass) -> SecurityClass:
     return SecurityClass(f"K{max(0, call_class.level - CLASS_DROP)}")
 
 
-# Body fields of a chat call that carry no free text, so they may pass pseudonymisation as
-# they are. Anything else (tools, metadata, user, a message's name or tool calls, image parts)
-# could hold personal data that the masking does not see, and is refused instead.
-MASKABLE_BODY = frozenset(
-    {
-        "model",
-        "messages",
-        "temperature",
-        "top_p",
-        "max_tokens",
-        "max_completion_tokens",
-        "n",
-        "stream",
-        "stop",
-        "presence_penalty",
-        "frequency_penalty",
-        "seed",
-        "response_format",
-    }
-)
+# Body fields of a chat call that carry no free text, with the value each must have, so they may
+# pass pseudonymisation as they are. Anything else (tools, metadata, user, stop strings, JSON
+# schemas, a message's name or tool calls, image parts, a text part that is not a string) could
+# hold personal data that the masking does not see, and is refused instead.
+_NUMBER = (int, float)
+PLAIN_BODY: dict[str, Any] = {
+    "model": str,
+    "messages": list,
+    "temperature": _NUMBER,
+    "top_p": _NUMBER,
+    "max_tokens": int,
+    "max_completion_tokens": int,
+    "n": int,
+    "stream": bool,
+    "presence_penalty": _NUMBER,
+    "frequency_penalty": _NUMBER,
+    "seed": int,
+}
+MESSAGE_ROLES = frozenset({"system", "developer", "user", "assistant"})
+PLAIN_RESPONSE_FORMATS = ({"type": "text"}, {"type": "json_object"})
 
 
 def unmaskable_fields(body: dict[str, Any]) -> list[str]:
-    """Fields of a chat body that pseudonymisation cannot cover (see MASKABLE_BODY)."""
-    found = [key for key in body if key not in MASKABLE_BODY]
+    """Fields of a chat body that pseudonymisation cannot cover (see PLAIN_BODY)."""
+    found = [key for key, value in body.items() if not _plain_field(key, value)]
     for i, message in enumerate(body.get("messages") or []):
         if not isinstance(message, dict):
+            found.append(f"messages[{i}]")
             continue
         found += [f"messages[{i}].{key}" for key in message if key not in ("role", "content")]
-        content = message.get("content")
-        if isinstance(content, list):
-            found += [
-                f"messages[{i}].content[{j}]"
-                for j, part in enumerate(content)
-                if not (isinstance(part, dict) and part.get("type") == "text")
-                or set(part) - {"type", "text"}
-            ]
-        elif content is not None and not isinstance(content, str):
-            found.append(f"messages[{i}].content")
+        if message.get("role") not in MESSAGE_ROLES:
+            found.append(f"messages[{i}].role")
+        found += _unmaskable_content(i, message.get("content"))
     return found
+
+
+def _plain_field(key: str, value: Any) -> bool:
+    if key == "response_format":
+        return value in PLAIN_RESPONSE_FORMATS
+    kind = PLAIN_BODY.get(key)
+    if kind is None:
+        return False
+    return isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+
+
+def _unmaskable_content(i: int, content: Any) -> list[str]:
+    if content is None or isinstance(content, str):
+        return []
+    if not isinstance(content, list):
+        return [f"messages[{i}].content"]
+    return [
+        f"messages[{i}].content[{j}]"
+        for j, part in enumerate(content)
+        if not isinstance(part, dict)
+        or part.get("type") != "text"
+        or not isinstance(part.get("text"), str)
+        or set(part) - {"type", "text"}
+    ]
 
 
 @dataclass
