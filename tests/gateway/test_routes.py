@@ -216,8 +216,9 @@ def test_bad_requests(client, platform, upstream, headers, body, status, code) -
         b'{"model": "echo", "messages": [], "max_tokens": Infinity}',
         b'{"model": "echo", "messages": [{"role": "user", "content": "a\\ud800b"}]}',
         b'{"model": "echo", "input": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"model": "echo", "messages": [{"role": "user", "content": "a\xed\xa0\x80b"}]}',
     ],
-    ids=["nan", "infinity", "surrogate", "deep"],
+    ids=["nan", "infinity", "surrogate", "deep", "raw-surrogate"],
 )
 def test_hostile_json_is_a_clear_400(client, platform, upstream, raw: bytes) -> None:  # type: ignore[no-untyped-def]
     register_upstream_model(platform, upstream)

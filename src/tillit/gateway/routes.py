@@ -50,8 +50,8 @@ async def read_json(request: Request) -> dict[str, Any]:
     """The body as a JSON object; NaN/Infinity, nesting too deep for Python and unpaired
     surrogates (which cannot be sent on as UTF-8) are refused like any invalid JSON."""
     raw = await request.body()
-    try:
-        body = json.loads(raw, parse_constant=_not_json)
+    try:  # decoded strictly first: json.loads(bytes) lets raw UTF-8 surrogates through
+        body = json.loads(raw.decode("utf-8"), parse_constant=_not_json)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidInput("Anropet är inte giltig JSON.", code="invalid_json") from None
     except RecursionError:
