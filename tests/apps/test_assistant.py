@@ -232,3 +232,11 @@ def test_rerank_model_must_have_the_capability(platform, upstream) -> None:  # t
             manifest(rerank_model="bara-chatt"),
             "Vad kostar boendeparkering?",
         )
+
+
+def test_citation_numbers_follow_the_listed_sources() -> None:
+    from tillit.apps.assistant import renumbered
+
+    assert renumbered("Bygglov [2] och avgift [5][2]. Okänt [9].", [2, 5]) == (
+        "Bygglov [1] och avgift [2][1]. Okänt [9]."
+    )

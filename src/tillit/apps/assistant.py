@@ -213,13 +213,26 @@ def finish_generation(
     cited = sorted({int(n) for n in CITATION.findall(text) if 1 <= int(n) <= len(hits)})
     citations = [hits[n - 1] for n in cited] or hits[:EXTRACTIVE_PASSAGES]
     return Answer(
-        text.strip(),
+        renumbered(text.strip(), cited),
         citations,
         run.id,
         "generative",
         generation.model_name,
         {"cited_numbers": cited},
     )
+
+
+def renumbered(text: str, cited: list[int]) -> str:
+    """The answer's [n] as the numbers of the sources listed under it: the list holds only
+    the cited passages, so "[2] och [5]" becomes "[1] och [2]" (the Run keeps the model's own
+    numbers in ``cited_numbers``)."""
+    position = {number: index for index, number in enumerate(cited, start=1)}
+
+    def replace(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        return f"[{position[number]}]" if number in position else match.group(0)
+
+    return CITATION.sub(replace, text)
 
 
 def _generative(

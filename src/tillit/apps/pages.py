@@ -13,7 +13,7 @@ from tillit.apps.manifest import AssistantManifest
 from tillit.apps.service import list_apps, manifest_for_use, manifest_of
 from tillit.auth.roles import Principal
 from tillit.auth.service import get_tenant
-from tillit.errors import InvalidInput, NotFound, PolicyViolation, TillitError
+from tillit.errors import InvalidInput, NotFound, TillitError
 from tillit.knowledge.service import get_collection, list_documents
 from tillit.platform import Platform
 from tillit.privacy.detect import detect
@@ -180,9 +180,14 @@ def without_identity_numbers(question: str) -> str:
 def resident_message(exc: TillitError) -> str:
     """What a resident is told when no answer could be given: the reason when it is theirs to
     mend (an empty or too long question), otherwise no model names or technical causes."""
-    if exc.status < 500 and not isinstance(exc, PolicyViolation):
+    if exc.code in RESIDENT_CODES:
         return exc.message
-    return "Tjänsten kan inte svara just nu. Försök igen om en stund, eller kontakta kommunen."
+    return "Tjänsten kan inte svara just nu. Försök igen senare, eller kontakta kommunen."
+
+
+RESIDENT_CODES = frozenset({"invalid_question"})
+"""Errors whose own message a resident can act on; every other one (a model's refusal, a
+rate limit upstream, a policy) gets the general sentence, with no model names."""
 
 
 @router.get("/t/{tenant_slug}/assistent/{name}/om")
