@@ -90,6 +90,9 @@ def recording(platform: Platform, run: Run) -> Iterator[Run]:
         run.status = "refused" if isinstance(exc, PolicyViolation) else "error"
         run.error_code, run.error_message = exc.code, exc.message
         raise
+    except Exception:  # a bug or a cancelled call: never recorded as a success
+        run.status, run.error_code = "error", "internal_error"
+        raise
     finally:
         run.latency_ms = round((time.perf_counter() - started) * 1000, 3)
         with platform.session() as db:
