@@ -102,8 +102,10 @@ def summary_dict(box: SecretBox, case: ConcernCase, now: datetime | None = None)
         "reporter_type": case.reporter_type,
         "reporter_type_label": REPORTER_TYPES.get(case.reporter_type, case.reporter_type),
         "received_at": case.received_at.isoformat(),
-        "assessment_deadline": case.assessment_deadline.date().isoformat(),
-        "overdue": case.status in ("ny", "forhandsbedomning") and case.assessment_deadline < now,
+        # the deadline is a Swedish calendar day: 14 days after the day in Sweden it came in
+        "assessment_deadline": _local_date(case.assessment_deadline).isoformat(),
+        "overdue": case.status in ("ny", "forhandsbedomning")
+        and _local_date(case.assessment_deadline) < _local_date(now),
         "protective_assessment_due": due,
         "protective_assessment_overdue": due and _local_date(case.received_at) < _local_date(now),
         "child_name": child.get("name"),
