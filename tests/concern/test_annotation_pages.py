@@ -94,3 +94,28 @@ def test_another_tenants_annotator_cannot_activate_our_versions(
     assert refused.status_code == 404
     with platform.session() as db:
         assert active_version(db, 1).version == installed + 1  # ours, unchanged
+
+
+def test_a_worse_version_trained_from_the_page_is_not_made_active(
+    platform: Platform, trained: Any, installed: int, dev_reports: list[Any]
+) -> None:
+    from tillit.concern.labels import LABELS
+    from tillit.concern.models import active_version, store_version, train_version, versions
+
+    with platform.session() as db:
+        card = dict(versions(db, 1)[0].card)
+    strong = {key: {"precision": 0.95, "recall": 0.95, "f1": 0.95} for key in LABELS}
+    figures = {"folds": 5, "micro_f1": 0.95, "macro_f1": 0.95, "report_micro_f1": 0.95}
+    good = store_version(
+        platform,
+        system(platform),
+        trained,
+        {**card, "evaluation": {**figures, "per_label": strong}},
+    )
+    small = dev_reports[:12]
+    kept = train_version(platform, system(platform), small, source="t", keep_better_active=True)
+    with platform.session() as db:
+        assert not kept.active and active_version(db, 1).version == good.version
+    forced = train_version(platform, system(platform), small, source="t")  # the CLI's way
+    with platform.session() as db:
+        assert forced.active and active_version(db, 1).version == forced.version

@@ -23,7 +23,7 @@ from tillit.concern.annotation import (
     training_reports,
 )
 from tillit.concern.labels import LABEL_NAMES
-from tillit.concern.models import activate, train_version, versions
+from tillit.concern.models import activate, train_version, versions, worse_than_previous
 from tillit.errors import InvalidInput, TillitError
 from tillit.jobs import submit
 from tillit.platform import Platform
@@ -98,27 +98,6 @@ def classifier_page(
     )
 
 
-FIGURE_NAMES = {
-    "micro_f1": "mikro-F1",
-    "macro_f1": "makro-F1",
-    "report_micro_f1": "F1 per anmälan",
-}
-
-
-def worse_than_previous(card: dict[str, Any]) -> str:
-    """The figures that fell by more than 0.02 against the version active before, in words."""
-    comparison = card.get("comparison") or {}
-    names = []
-    for key in comparison.get("regressions", []):
-        if key.startswith("f1."):
-            names.append(f"F1 för {LABEL_NAMES.get(key[3:], key[3:])}")
-        elif key.startswith("end_to_end."):
-            names.append(f"{FIGURE_NAMES.get(key[11:], key)} med egna stycken")
-        else:
-            names.append(FIGURE_NAMES.get(key, key))
-    return ", ".join(names)
-
-
 @router.post("/klassificerare/versioner/{number}/aktivera")
 def activate_page(number: int, platform: PlatformDep, ctx: FormDep) -> RedirectResponse:
     with platform.session() as db:
@@ -170,7 +149,14 @@ def train_page(
 
 
 def _train_job(platform: Platform, principal: Any, reports: list[Any], evaluate: bool) -> None:
-    train_version(platform, principal, reports, source="annoteringar i Tillit", evaluate=evaluate)
+    train_version(
+        platform,
+        principal,
+        reports,
+        source="annoteringar i Tillit",
+        evaluate=evaluate,
+        keep_better_active=True,  # a worse version waits for someone to choose it
+    )
     with contextlib.suppress(TillitError):  # no items to score is not a failed training
         refresh_uncertainty(platform, principal)
 

@@ -47,8 +47,11 @@ def train_version(
     source: str,
     evaluate: bool = True,
     progress: Progress | None = None,
+    keep_better_active: bool = False,
 ) -> ClassifierVersion:
-    """Train on ``reports``, evaluate by cross-validation, store, register and activate."""
+    """Train on ``reports``, evaluate by cross-validation, store, register and activate.
+    ``keep_better_active``: a version whose figures fell against the active one is stored but
+    not activated (training from the page; ``tillit concern train`` always activates)."""
     from tillit.concern.classifier import cross_validate, train
 
     principal.require("concern:train")
@@ -64,15 +67,21 @@ def train_version(
     with platform.session() as db:
         previous = active_version(db, principal.tenant_id)
         card = _card(reports, source, train_seconds, evaluation, previous)
-    version = store_version(platform, principal, classifier, card)
-    say(f"Version {version.version} är aktiv.")
+    activate_it = not (keep_better_active and previous is not None and worse_than_previous(card))
+    version = store_version(platform, principal, classifier, card, activate=activate_it)
+    say(f"Version {version.version} är {'aktiv' if activate_it else 'sparad men inte aktiv'}.")
     return version
 
 
 def store_version(
-    platform: Platform, principal: Principal, classifier: PassageClassifier, card: dict[str, Any]
+    platform: Platform,
+    principal: Principal,
+    classifier: PassageClassifier,
+    card: dict[str, Any],
+    activate: bool = True,
 ) -> ClassifierVersion:
-    """Save a trained classifier as the tenant's next version, register it and activate it."""
+    """Save a trained classifier as the tenant's next version, register it and (unless told
+    otherwise) activate it."""
     principal.require("concern:train")
     with platform.session() as db:
         number = _next_version(db, principal.tenant_id)
@@ -82,7 +91,7 @@ def store_version(
             shutil.rmtree(path)
         classifier.save(path)
         (path / "card.json").write_text(json.dumps(card, ensure_ascii=False, indent=2))
-        return _register(db, principal, number, path, card)
+        return _register(db, principal, number, path, card, activate)
 
 
 def _next_version(db: Session, tenant_id: int) -> int:
@@ -93,7 +102,12 @@ def _next_version(db: Session, tenant_id: int) -> int:
 
 
 def _register(
-    db: Session, principal: Principal, number: int, path: Path, card: dict[str, Any]
+    db: Session,
+    principal: Principal,
+    number: int,
+    path: Path,
+    card: dict[str, Any],
+    activate: bool,
 ) -> ClassifierVersion:
     model = CatalogModel(
         tenant_id=principal.tenant_id,
@@ -112,18 +126,19 @@ def _register(
     )
     db.add(model)
     db.flush()
-    db.execute(
-        update(ClassifierVersion)
-        .where(ClassifierVersion.tenant_id == principal.tenant_id)
-        .values(active=False)
-    )
+    if activate:
+        db.execute(
+            update(ClassifierVersion)
+            .where(ClassifierVersion.tenant_id == principal.tenant_id)
+            .values(active=False)
+        )
     version = ClassifierVersion(
         tenant_id=principal.tenant_id,
         version=number,
         catalog_model_id=model.id,
         path=str(path),
         card=card,
-        active=True,
+        active=activate,
         trained_by=principal.actor,
     )
     db.add(version)
@@ -261,3 +276,24 @@ def figures_markdown(evaluation: dict[str, Any] | None, examples: dict[str, int]
 
 def _fmt(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
+
+
+FIGURE_NAMES = {
+    "micro_f1": "mikro-F1",
+    "macro_f1": "makro-F1",
+    "report_micro_f1": "F1 per anmälan",
+}
+
+
+def worse_than_previous(card: dict[str, Any]) -> str:
+    """The figures that fell by more than 0.02 against the version active before, in words."""
+    comparison = card.get("comparison") or {}
+    names = []
+    for key in comparison.get("regressions", []):
+        if key.startswith("f1."):
+            names.append(f"F1 för {LABEL_NAMES.get(key[3:], key[3:])}")
+        elif key.startswith("end_to_end."):
+            names.append(f"{FIGURE_NAMES.get(key[11:], key)} med egna stycken")
+        else:
+            names.append(FIGURE_NAMES.get(key, key))
+    return ", ".join(names)
