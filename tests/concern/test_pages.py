@@ -314,3 +314,21 @@ def test_case_times_are_swedish(app: FastAPI, platform: Platform) -> None:
     assert "2026-11-25 00:30" in page and "2026-12-09" in page
     listed = client.get("/arenden").text
     assert "2026-11-25" in listed and "2026-11-24" not in listed
+
+
+def test_a_letter_sent_in_another_tab_leads_back_to_the_case(
+    app: FastAPI, platform: Platform, installed: int
+) -> None:
+    number = _case(platform)
+    client, csrf = _browser(app, platform, "handlaggare")
+    drafted = client.post(
+        f"/arenden/{number}/brev",
+        data={"csrf_token": csrf, "kind": "guardian_info", "recipient_name": "Johan Nordström"},
+    )
+    letter_id = int(re.search(r"/brev/(\d+)/godkann", drafted.text).group(1))
+    client.post(f"/arenden/{number}/brev/{letter_id}/godkann", data={"csrf_token": csrf})
+    route = f"/arenden/{number}/brev/{letter_id}/skickat"
+    client.post(route, data={"csrf_token": csrf, "method": "post"})
+    again = client.post(route, data={"csrf_token": csrf, "method": "post"})
+    assert again.status_code == 200 and "redan registrerat som skickat" in again.text
+    assert f"/arenden/{number}" in str(again.url)

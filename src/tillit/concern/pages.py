@@ -39,6 +39,7 @@ from tillit.concern.model_summary import summarise_case
 from tillit.concern.schemas import STATUSES, ReviewIn
 from tillit.concern.tables import ConcernCase
 from tillit.errors import (
+    Conflict,
     InvalidInput,
     ModelUnavailable,
     NotFound,
@@ -325,6 +326,9 @@ def dispatch_page(
     ctx: FormDep,
     method: Annotated[str, Form()] = "utskrift",
 ) -> RedirectResponse:
-    with platform.session() as db:
-        dispatch_letter(db, ctx.principal, case_number, letter_id, method)
+    try:
+        with platform.session() as db:
+            dispatch_letter(db, ctx.principal, case_number, letter_id, method)
+    except (InvalidInput, Conflict) as exc:  # sent already (another tab), or discarded
+        return _back(case_number, exc.message, "#brev")
     return _back(case_number, "Brevet är markerat som skickat.", "#brev")
