@@ -50,6 +50,7 @@ def test_the_models_labels_are_stored_per_passage(
     result = label_case(platform, system(platform), number, "egen")
     assert result["model"] == "egen"
     assert result["passages"] == {"0": [], "1": ["fysiskt_vald"], "2": []}
+    assert (result["unanswered"], result["dropped"]) == (0, 1)
     [run] = _runs(platform)
     assert run.status == "ok" and run.output == {"passages_labelled": 3, "dropped": 1}
     assert run.policy["decision"] == "allowed"
@@ -93,6 +94,7 @@ def test_the_case_page_shows_the_models_labels_beside_the_suggestion(
     assert "Språkmodellens förslag (egen): Fysiskt våld." in second
     assert "Språkmodellens förslag (egen): inga tecken." in page.split('id="stycke-3"', 1)[1]
     assert "tillit concern evaluate --model egen" in page
+    assert "1 okända etiketter eller styckenummer i svaret togs bort." in page
 
 
 def test_the_api_answers_with_the_labels(

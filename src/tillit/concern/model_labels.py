@@ -73,7 +73,8 @@ _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 def label_case(
     platform: Platform, principal: Principal, case_number: str, model_name: str
 ) -> dict[str, Any]:
-    """Ask the model for labels of the case's passages; stored on the case as a suggestion."""
+    """Ask the model for labels of the case's passages; stored on the case as a suggestion:
+    ``{"model", "run_id", "passages": {"<position>": [labels]}, "unanswered", "dropped"}``."""
     with platform.session() as db:
         case = open_case(db, principal, case_number)  # 404 first, and the view is audited
         if not _passage_count(db, case.id):
@@ -232,11 +233,14 @@ def _store(
 ) -> dict[str, Any]:
     with platform.session() as db:
         case = open_case(db, principal, case_number)
-        found, dropped = parse_answer(answer, _passage_count(db, case.id))
+        count = _passage_count(db, case.id)
+        found, dropped = parse_answer(answer, count)
         result = {
             "model": run.model_name,
             "run_id": run.id,
             "passages": {str(position): labels for position, labels in sorted(found.items())},
+            "unanswered": count - len(found),  # passages the model said nothing about
+            "dropped": dropped,  # unknown labels or passage numbers in its answer
         }
         case.analysis = {**case.analysis, "model_labels": result}
         record(

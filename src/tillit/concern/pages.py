@@ -215,12 +215,22 @@ async def model_labels_page(
 ) -> RedirectResponse:
     model = str((await request.form()).get("model", ""))
     try:
-        await to_thread.run_sync(label_case, platform, ctx.principal, case_number, model)
+        result = await to_thread.run_sync(label_case, platform, ctx.principal, case_number, model)
     except SHOWN_ON_PAGE as exc:
         return _back(case_number, exc.message, "#analys")
     except NotFound as exc:
         return _missing_besides_case(case_number, exc)
-    return _back(case_number, "Språkmodellens etiketter står under varje stycke.", "#granskning")
+    return _back(case_number, model_labels_message(result), "#granskning")
+
+
+def model_labels_message(result: dict[str, Any]) -> str:
+    """What the model's answer gave, and what it left out or got wrong (never silently)."""
+    parts = ["Språkmodellens etiketter står under varje stycke."]
+    if result["unanswered"]:
+        parts.append(f"Den svarade inte för {result['unanswered']} av styckena.")
+    if result["dropped"]:
+        parts.append(f"{result['dropped']} okända etiketter eller styckenummer i svaret togs bort.")
+    return " ".join(parts)
 
 
 def _writing_models(platform: Platform, tenant_id: int) -> list[dict[str, str]]:
