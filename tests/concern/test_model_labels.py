@@ -94,7 +94,7 @@ def test_the_case_page_shows_the_models_labels_beside_the_suggestion(
     assert "Språkmodellens förslag (egen): Fysiskt våld." in second
     assert "Språkmodellens förslag (egen): inga tecken." in page.split('id="stycke-3"', 1)[1]
     assert "tillit concern evaluate --model egen" in page
-    assert "1 okända etiketter eller styckenummer i svaret togs bort." in page
+    assert "En okänd etikett eller ett okänt styckenummer i svaret togs bort." in page
 
 
 def test_the_api_answers_with_the_labels(

@@ -228,8 +228,10 @@ def model_labels_message(result: dict[str, Any]) -> str:
     parts = ["Språkmodellens etiketter står under varje stycke."]
     if result["unanswered"]:
         parts.append(f"Den svarade inte för {result['unanswered']} av styckena.")
-    if result["dropped"]:
-        parts.append(f"{result['dropped']} okända etiketter eller styckenummer i svaret togs bort.")
+    if result["dropped"] == 1:
+        parts.append("En okänd etikett eller ett okänt styckenummer i svaret togs bort.")
+    elif result["dropped"]:
+        parts.append(f"{result['dropped']} okända etiketter eller styckenummer togs bort.")
     return " ".join(parts)
 
 
