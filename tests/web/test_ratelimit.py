@@ -222,3 +222,14 @@ def test_an_ipv6_subscriber_is_one_client_across_its_64() -> None:
     assert bucket_key("2001:db8:1:3::1") != bucket_key("2001:db8:1:2::1")
     assert bucket_key("203.0.113.7") == "203.0.113.7" == bucket_key("::ffff:203.0.113.7")
     assert bucket_key("unknown") == "unknown"
+
+
+def test_refused_forms_do_not_use_up_the_quota(app, client: TestClient, platform: Platform) -> None:  # type: ignore[no-untyped-def]
+    _limit(app, FakeClock(), reports=1)
+    bad = {**report_form(client), "reporter_email": "inte-en-epost"}
+    assert [client.post("/t/default/orosanmalan", data=bad).status_code for _ in range(3)] == [
+        400
+    ] * 3
+    good = report_form(client)
+    assert client.post("/t/default/orosanmalan", data=good).status_code == 200
+    assert _post(client) == 429 and _cases(platform) == 1

@@ -75,7 +75,9 @@ def _form(
 async def submit_report(request: Request, tenant_slug: str, platform: PlatformDep) -> HTMLResponse:
     principal = _tenant_principal(platform, tenant_slug)
     values = _values(await request.form())
-    limited = check_public(request, principal.tenant_slug, REPORTS)
+    # Only a registered report uses up the quota: a refused form (a typo in the e-mail) or a
+    # double submit does not, so a school behind one address is not locked out by corrections.
+    limited = check_public(request, principal.tenant_slug, REPORTS, consume=False)
     if not limited.allowed:
         page = _form(request, tenant_slug, values, {}, status=429, problem=report_message(limited))
         return retry_after(page, limited)
@@ -85,6 +87,8 @@ async def submit_report(request: Request, tenant_slug: str, platform: PlatformDe
             registered = register_report(db, platform.box, principal, report, "webbformular")
             number = registered.case.case_number
             received = registered.case.received_at
+        if registered.created:
+            check_public(request, principal.tenant_slug, REPORTS)
     except FieldError as exc:
         return _form(request, tenant_slug, values, {exc.field: exc.message}, status=400)
     except InvalidInput as exc:
