@@ -132,3 +132,10 @@ def test_each_tenant_gets_its_own_cases(
         from tillit.auth.service import get_tenant
 
         assert case.tenant_id == get_tenant(db, second_tenant).id
+
+
+def test_a_birth_date_in_the_future_is_asked_about(client: TestClient, platform: Platform) -> None:
+    form = {**report_form(client), "child_birth_date": "2099-01-01"}
+    response = client.post("/t/default/orosanmalan", data=form)
+    assert response.status_code == 400 and "Födelsedatumet ligger i framtiden." in response.text
+    assert _cases(platform) == 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -183,11 +183,14 @@ def _birth_date(value: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        born = date.fromisoformat(value)
     except ValueError:
         raise FieldError(
             "child_birth_date", "Skriv födelsedatum som ÅÅÅÅ-MM-DD, till exempel 2015-04-30."
         ) from None
+    if born > in_sweden(datetime.now(UTC)).date():
+        raise FieldError("child_birth_date", "Födelsedatumet ligger i framtiden.")
+    return born
 
 
 def _field_error(exc: ValidationError, prefix: str = "") -> FieldError:
