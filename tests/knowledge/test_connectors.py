@@ -368,7 +368,7 @@ def test_web_ingest_from_the_api_cannot_reach_internal_addresses(site: str) -> N
     from tillit.knowledge.connectors.base import SourceUnavailable
 
     before = len(hits(site))
-    with pytest.raises(SourceUnavailable, match=r"pekar på en intern adress \(127\.0\.0\.1\)"):
+    with pytest.raises(SourceUnavailable, match=r"pekar på en intern adress;"):
         crawl(site, public_only=True)
     assert len(hits(site)) == before  # nothing was fetched, not even robots.txt
 
@@ -377,6 +377,25 @@ def test_public_addresses_pass_the_internal_address_check() -> None:
     from tillit.knowledge.connectors.web_fetch import WebFailure, refuse_internal
 
     refuse_internal(httpx.Request("GET", "http://93.184.216.34/"))  # no lookup for a literal
-    for internal in ("http://10.1.2.3/", "http://169.254.169.254/latest/", "http://[::1]:8080/"):
+    internal_hosts = (
+        "http://10.1.2.3/",
+        "http://169.254.169.254/latest/",
+        "http://[::1]:8080/",
+        "http://[64:ff9b::7f00:1]/",  # NAT64 of 127.0.0.1
+        "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+        "http://[::127.0.0.1]/",
+    )
+    for internal in internal_hosts:
         with pytest.raises(WebFailure, match="intern adress"):
             refuse_internal(httpx.Request("GET", internal))
+
+
+def test_the_connected_address_is_checked_too(site: str) -> None:
+    """DNS rebinding: the name looked public when checked and led inside when connected."""
+    from tillit.knowledge.connectors.web_fetch import WebFailure, refuse_internal_peer
+
+    before = len(hits(site))
+    hooks = {"response": [refuse_internal_peer]}
+    with httpx.Client(event_hooks=hooks) as client, pytest.raises(WebFailure, match="intern"):
+        client.get(f"{site}/robots.txt")
+    assert len(hits(site)) == before + 1  # the request reached it; its answer was not used

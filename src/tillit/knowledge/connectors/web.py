@@ -32,6 +32,7 @@ from tillit.knowledge.connectors.web_fetch import (
     WebFailure,
     http_date,
     refuse_internal,
+    refuse_internal_peer,
 )
 from tillit.knowledge.connectors.web_support import (
     Robots,
@@ -95,7 +96,11 @@ class WebConnector:
         }
         timeout = httpx.Timeout(self.timeout_s)
         self.complete = True
-        hooks = {"request": [refuse_internal]} if self.public_only else {}
+        hooks = (
+            {"request": [refuse_internal], "response": [refuse_internal_peer]}
+            if self.public_only
+            else {}
+        )
         with httpx.Client(
             headers=headers, timeout=timeout, follow_redirects=False, event_hooks=hooks
         ) as client:

@@ -43,8 +43,8 @@ def refuse_internal(request: httpx.Request) -> None:
     """An httpx request hook (it sees every hop of a redirect too): a host that resolves to
     a loopback, private, link-local or otherwise non-public address is refused. Used for
     ingestion started through the API, where a tenant's developer names the URL; the server's
-    own CLI may read the intranet. (A name that resolves differently a moment later is not
-    covered: DNS rebinding.)"""
+    own CLI may read the intranet. A name that resolves differently a moment later (DNS
+    rebinding) is caught by ``refuse_internal_peer`` on the connected address."""
     host = request.url.host
     port = request.url.port or (443 if request.url.scheme == "https" else 80)
     try:
@@ -52,12 +52,43 @@ def refuse_internal(request: httpx.Request) -> None:
     except (OSError, UnicodeError):
         raise WebFailure(f"värden {host} kunde inte slås upp") from None
     for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if not address.is_global:
-            raise WebFailure(
-                f"{host} pekar på en intern adress ({address}); interna webbplatser läses in "
-                "med tillit ingest på servern"
+        if _internal(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])):
+            raise WebFailure(  # which address is not said: it would map the internal network
+                f"{host} pekar på en intern adress; interna webbplatser läses in med "
+                "tillit ingest på servern"
             )
+
+
+def refuse_internal_peer(response: httpx.Response) -> None:
+    """An httpx response hook, before any of the body is read: the address actually connected
+    to must be public too. This closes what ``refuse_internal`` cannot see: a name that
+    resolved to a public address for the check and to an internal one for the connection
+    (DNS rebinding)."""
+    stream = response.extensions.get("network_stream")
+    peer = stream.get_extra_info("server_addr") if stream is not None else None
+    if peer and _internal(ipaddress.ip_address(str(peer[0]).split("%", 1)[0])):
+        response.close()
+        raise WebFailure(
+            f"{response.request.url.host} pekar på en intern adress; interna webbplatser "
+            "läses in med tillit ingest på servern"
+        )
+
+
+_TRANSLATED = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Not a public address, also when an IPv4 address hides inside an IPv6 one (mapped,
+    6to4, NAT64, or the old ::a.b.c.d form)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = address.ipv4_mapped or address.sixtofour
+        if inner is None and any(address in net for net in _TRANSLATED):
+            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if inner is None and int(address) >> 32 == 0 and int(address) > 1:
+            inner = ipaddress.IPv4Address(int(address))  # ::127.0.0.1
+        if inner is not None and not inner.is_global:
+            return True
+    return not address.is_global
 
 
 @dataclass
