@@ -5,11 +5,33 @@ instruction."""
 
 from __future__ import annotations
 
+# Characters a model may read as an angle bracket: the ASCII ones, the full-width and small
+# forms, single guillemets and the mathematical and CJK angle brackets.
+_BRACKETS = str.maketrans(
+    {
+        "<": "&lt;",
+        ">": "&gt;",
+        "\uff1c": "&lt;",  # ＜
+        "\uff1e": "&gt;",  # ＞
+        "\ufe64": "&lt;",  # ﹤
+        "\ufe65": "&gt;",  # ﹥
+        "\u2039": "&lt;",  # ‹
+        "\u203a": "&gt;",  # ›
+        "\u2329": "&lt;",  # 〈
+        "\u232a": "&gt;",  # 〉
+        "\u27e8": "&lt;",  # ⟨
+        "\u27e9": "&gt;",  # ⟩
+        "\u3008": "&lt;",  # 〈
+        "\u3009": "&gt;",  # 〉
+    }
+)
+
 
 def as_data(text: str) -> str:
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    return text.translate(_BRACKETS)
 
 
 def as_attribute(text: str, limit: int = 200) -> str:
     """A value inside a quoted attribute: no quotes, line breaks or angle brackets."""
-    return as_data(text.replace('"', "'").replace("\n", " "))[:limit]
+    flat = " ".join(text.replace('"', "'").split())
+    return as_data(flat)[:limit]

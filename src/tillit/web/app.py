@@ -56,7 +56,7 @@ def cite_links(text: str, sources: int) -> Markup:
     return Markup(_CITATION.sub(link, str(escape(text))))  # noqa: S704 - escaped; links: digits
 
 
-CAPABILITIES_SV = {"chat": "chatt", "embeddings": "inbäddningar", "rerank": "omrangordning"}
+CAPABILITIES_SV = {"chat": "chatt", "embeddings": "inbäddningar", "rerank": "omrankning"}
 
 
 def capabilities_sv(capabilities: list[str]) -> str:
