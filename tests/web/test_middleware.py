@@ -48,3 +48,5 @@ def test_case_pages_and_personal_data_are_never_cached(client) -> None:  # type:
     assert client.get("/arenden", follow_redirects=False).headers["cache-control"] == "no-store"
     assert client.post("/api/privacy/detect", json={}).headers["cache-control"] == "no-store"
     assert "cache-control" not in client.get("/insyn").headers
+    form = client.post("/t/default/orosanmalan", data={"text": "Oro för barnet Elsa Berg."})
+    assert form.headers["cache-control"] == "no-store"  # what the reporter wrote comes back

@@ -88,9 +88,14 @@ NO_STORE_PREFIXES = (
 )
 
 
+def _is_report_form(path: str) -> bool:
+    """The public report form: a refused form and the receipt carry what the reporter wrote."""
+    return path.startswith("/t/") and path.rstrip("/").endswith("/orosanmalan")
+
+
 def _with_security_headers(send: Send, path: str) -> Send:
     extra = list(SECURITY_HEADERS)
-    if path.startswith(NO_STORE_PREFIXES):
+    if path.startswith(NO_STORE_PREFIXES) or _is_report_form(path):
         extra.append((b"cache-control", b"no-store"))
 
     async def wrapped(message: Message) -> None:
