@@ -182,11 +182,11 @@ def _other_report_same_ref(
     """A source reference already used for a report with another text. The public form's
     reference is the page's token, which a second report sends again after the back button
     or from a restored tab: that report is registered too, under the reference plus its text.
-    An API caller is told (409). Mail and file import keep the source's own id: the first
-    report stands, as documented."""
+    An API caller is told (409); a file import lists the line as not registered, with the
+    reason. Mail keeps the Message-ID's first report."""
     if channel == "webbformular":
         return report.model_copy(update={"source_ref": f"{report.source_ref}:{text_key[:16]}"})
-    if channel == "api":
+    if channel == "api" or (report.source_ref or "").startswith("import:"):
         raise Conflict(
             f"Källreferensen {report.source_ref!r} används redan för ärende "
             f"{existing.case_number} med en annan text. Använd en ny källreferens för en ny "
