@@ -46,6 +46,8 @@ FINAL_ABBREVIATIONS = frozenset(
 
 _BOUNDARY = re.compile(r"(?:[.!?…]+[\"”’)\]]*)(?=\s)|\n")
 _WORD_BEFORE = re.compile(r"(\S+)$")
+_NEXT_CHAR = re.compile(r"\s*(\S)")
+WORD_WINDOW = 100  # characters before a full stop in which its word is looked for
 _DOTTED = re.compile(r"^(?:\w\.)+\w?$")
 _INITIAL = re.compile(r"^[A-ZÅÄÖ]$")
 _NUMBER = re.compile(r"^\d+$")
@@ -75,17 +77,18 @@ def _sentence_cuts(text: str) -> list[int]:
 
 
 def _ends_sentence(text: str, punct_start: int, end: int) -> bool:
-    following = text[end:].lstrip()
-    if not following:
+    next_char = _NEXT_CHAR.match(text, end)
+    if next_char is None:
         return True
-    first = following[0]
+    first = next_char.group(1)
     mark = text[punct_start:end]
-    if mark.startswith(".") and _is_abbreviation(text[:punct_start], first):
+    before = text[max(0, punct_start - WORD_WINDOW) : punct_start]  # not the whole text: O(n²)
+    if mark.startswith(".") and _is_abbreviation(before, first):
         return False
     if first.isupper() or first.isdigit() or first in _OPENERS:
         return True
     closes_quote = mark[-1] in '"”’)]'
-    return first.islower() and not closes_quote and _ordinary_word_before(text[:punct_start])
+    return first.islower() and not closes_quote and _ordinary_word_before(before)
 
 
 def _is_abbreviation(before: str, first: str) -> bool:
