@@ -288,6 +288,17 @@ def test_admin_create_user_with_password_from_environment(cli: Cli, client: Test
     assert (me["kind"], me["name"], me["roles"]) == ("user", "anna", ["developer"])
 
 
+def test_admin_create_user_with_a_display_name(cli: Cli, platform) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from tillit.auth.tables import User
+
+    ok(cli("admin", "create-user", "alind", "--role", "caseworker", "--name", " Anna Lind "))
+    with platform.session() as db:
+        user = db.scalar(select(User).where(User.username == "alind"))
+    assert user.display_name == "Anna Lind"  # letters are signed with it
+
+
 def test_admin_create_user_with_missing_password_variable_fails(cli: Cli) -> None:
     result = cli("admin", "create-user", "anna", "--password-env", "FINNS_INTE_PW_123")
     assert result.exit_code == 1 and "FINNS_INTE_PW_123" in result.stderr

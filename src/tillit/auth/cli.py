@@ -102,6 +102,9 @@ def create_user(
     password_env: Annotated[
         str | None, typer.Option("--password-env", help="Läs lösenordet från denna miljövariabel.")
     ] = None,
+    name: Annotated[
+        str, typer.Option("--name", help="Namnet som visas, t.ex. i brev: 'Anna Lind'.")
+    ] = "",
     data_dir: DataDirOption = None,
 ) -> None:
     """Skapa en användare. Utan --password-env skapas ett lösenord som skrivs ut en gång."""
@@ -112,7 +115,12 @@ def create_user(
         principal = system_principal(platform, tenant)
         with platform.session() as db:
             user = service.create_user(
-                db, service.get_tenant(db, tenant), username, password, role or ["admin"]
+                db,
+                service.get_tenant(db, tenant),
+                username,
+                password,
+                role or ["admin"],
+                display_name=name.strip(),
             )
             audit(
                 db,
