@@ -96,8 +96,19 @@ def test_analysis_is_audited_once(
     analysed = client.post(f"/api/concern/cases/{number}/analyse", headers=caseworker)
     assert analysed.status_code == 200
     with platform.session() as db:
-        actions = [e.action for e in db.scalars(select(AuditEvent).order_by(AuditEvent.id))]
-    assert actions[-3:] == ["concern.case.register", "concern.case.view", "concern.case.analyse"]
+        events = list(db.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    actions = [e.action for e in events]
+    assert actions[-4:] == [
+        "concern.case.register",
+        "concern.case.view",
+        "concern.case.status",  # the first analysis starts the initial assessment, on record
+        "concern.case.analyse",
+    ]
+    assert events[-2].detail == {"from": "ny", "to": "forhandsbedomning", "because": "analys"}
+    client.post(f"/api/concern/cases/{number}/analyse", headers=caseworker)
+    with platform.session() as db:
+        again = [e.action for e in db.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert again[-2:] == ["concern.case.view", "concern.case.analyse"]  # no status change now
 
 
 def test_status_follows_the_legal_order(client: TestClient, caseworker: dict) -> None:

@@ -56,7 +56,17 @@ def analyse_case(platform: Platform, principal: Principal, case_number: str) -> 
         case = get_case(db, principal.tenant_id, case_number)
         run = _run(principal, version, analysis, text, latency_ms)
         db.add(run)
+        status_before = case.status
         _store(db, case, analysis, run.id)
+        if case.status != status_before:  # a first analysis starts the initial assessment
+            record(
+                db,
+                principal,
+                "concern.case.status",
+                object_type="concern_case",
+                object_id=case_number,
+                detail={"from": status_before, "to": case.status, "because": "analys"},
+            )
         if kept:
             _refresh_summary(platform, case, _passages(db, case))
         case.mapping_enc = pseudonymiser.export_mapping(platform.box, case.tenant_id)
