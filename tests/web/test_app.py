@@ -32,3 +32,10 @@ def test_citation_numbers_link_to_their_sources_and_nothing_else_is_markup() -> 
     html = str(cite_links("Bygglov behövs [1][2]. <script>x</script> [7]", 2))
     assert '<a href="#kalla-1" aria-label="källa 1">[1]</a>' in html and 'href="#kalla-2"' in html
     assert "&lt;script&gt;" in html and "<script>" not in html and "[7]" in html
+
+
+def test_who_did_something_reads_as_a_name() -> None:
+    from tillit.web.app import actor_sv
+
+    assert actor_sv("user:anna") == "anna" and actor_sv("system:cli") == "systemet (kommandoraden)"
+    assert actor_sv("key:e-tjansten") == "API-nyckeln e-tjansten" and actor_sv(None) == ""

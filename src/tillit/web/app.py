@@ -37,7 +37,18 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["capabilities_sv"] = capabilities_sv
     templates.env.filters["decimal_sv"] = decimal_sv
     templates.env.filters["cite_links"] = cite_links
+    templates.env.filters["actor"] = actor_sv
     return templates
+
+
+def actor_sv(actor: str | None) -> str:
+    """Who did something, as a person reads it: 'user:anna' is anna, the CLI is named."""
+    kind, _, name = (actor or "").partition(":")
+    if kind == "system":
+        return "systemet (kommandoraden)"
+    if kind == "key":
+        return f"API-nyckeln {name}"
+    return name if kind in ("user", "public") and name else actor or ""
 
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
