@@ -332,3 +332,14 @@ def test_a_letter_sent_in_another_tab_leads_back_to_the_case(
     again = client.post(route, data={"csrf_token": csrf, "method": "post"})
     assert again.status_code == 200 and "redan registrerat som skickat" in again.text
     assert f"/arenden/{number}" in str(again.url)
+
+
+def test_only_messages_tillit_wrote_are_shown_as_notices(
+    app: FastAPI, platform: Platform, installed: int
+) -> None:
+    number = _case(platform)
+    client, csrf = _browser(app, platform, "handlaggare")
+    forged = "Chefen har beslutat: ingen åtgärd behövs, avsluta ärendet."
+    assert forged not in client.get(f"/arenden/{number}", params={"message": forged}).text
+    analysed = client.post(f"/arenden/{number}/analys", data={"csrf_token": csrf})
+    assert "Anmälan är analyserad." in analysed.text  # Tillit's own message, signed

@@ -7,7 +7,6 @@ import contextlib
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from anyio import to_thread
 from fastapi import APIRouter, Form, Request, UploadFile
@@ -28,7 +27,7 @@ from tillit.errors import InvalidInput, TillitError
 from tillit.jobs import submit
 from tillit.platform import Platform
 from tillit.web.deps import FormDep, PageDep, PlatformDep
-from tillit.web.pages import render
+from tillit.web.pages import notice_query, render, verified_notice
 
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD = 20 * 2**20
@@ -36,7 +35,11 @@ MAX_UPLOAD = 20 * 2**20
 
 @router.get("/annotering")
 def annotate_page(
-    request: Request, platform: PlatformDep, ctx: PageDep, message: str | None = None
+    request: Request,
+    platform: PlatformDep,
+    ctx: PageDep,
+    message: str | None = None,
+    sig: str | None = None,
 ) -> HTMLResponse:
     with platform.session() as db:
         waiting = queue(db, ctx.principal, limit=50)
@@ -54,7 +57,7 @@ def annotate_page(
         ctx,
         active="/annotering",
         labels=LABEL_NAMES,
-        message=message,
+        message=verified_notice(platform.box, message, sig),
         **view,
     )
 
@@ -71,12 +74,16 @@ async def save_annotation(
             annotate(db, ctx.principal, item_id, labels)
 
     await to_thread.run_sync(store)
-    return RedirectResponse("/annotering?message=" + quote("Sparat."), status_code=303)
+    return RedirectResponse("/annotering?" + notice_query(platform.box, "Sparat."), status_code=303)
 
 
 @router.get("/klassificerare")
 def classifier_page(
-    request: Request, platform: PlatformDep, ctx: PageDep, message: str | None = None
+    request: Request,
+    platform: PlatformDep,
+    ctx: PageDep,
+    message: str | None = None,
+    sig: str | None = None,
 ) -> HTMLResponse:
     ctx.principal.require("concern:train")
     with platform.session() as db:
@@ -94,7 +101,7 @@ def classifier_page(
         stored_passages=sum(len(r.passages) for r in stored),
         agreement=alpha,
         labels=LABEL_NAMES,
-        message=message,
+        message=verified_notice(platform.box, message, sig),
     )
 
 
@@ -102,18 +109,19 @@ def classifier_page(
 def activate_page(number: int, platform: PlatformDep, ctx: FormDep) -> RedirectResponse:
     with platform.session() as db:
         activate(db, ctx.principal, number)
-    return _to_classifier(f"Version {number} är nu aktiv: nya analyser använder den.")
+    return _to_classifier(platform, f"Version {number} är nu aktiv: nya analyser använder den.")
 
 
-def _to_classifier(message: str) -> RedirectResponse:
-    return RedirectResponse("/klassificerare?message=" + quote(message), status_code=303)
+def _to_classifier(platform: Platform, message: str) -> RedirectResponse:
+    query = notice_query(platform.box, message)
+    return RedirectResponse("/klassificerare?" + query, status_code=303)
 
 
 @router.post("/klassificerare/import")
 async def import_page(platform: PlatformDep, ctx: FormDep, file: UploadFile) -> RedirectResponse:
     content = await file.read(MAX_UPLOAD + 1)
     if len(content) > MAX_UPLOAD:
-        return _to_classifier("Filen är för stor (högst 20 MB).")
+        return _to_classifier(platform, "Filen är för stor (högst 20 MB).")
     from tillit.concern.classifier import load_jsonl
 
     with tempfile.TemporaryDirectory() as folder:
@@ -122,11 +130,12 @@ async def import_page(platform: PlatformDep, ctx: FormDep, file: UploadFile) -> 
         try:
             reports = load_jsonl(path)
         except ValueError as exc:
-            return _to_classifier(f"Filen kunde inte läsas: {exc}")
+            return _to_classifier(platform, f"Filen kunde inte läsas: {exc}")
     name = Path(file.filename or "upload.jsonl").name
     result = await to_thread.run_sync(import_annotated, platform, ctx.principal, reports, name)
     return _to_classifier(
-        f"Importerade {result['reports']} anmälningar ({result['annotations']} nya annoteringar)."
+        platform,
+        f"Importerade {result['reports']} anmälningar ({result['annotations']} nya annoteringar).",
     )
 
 
@@ -141,10 +150,11 @@ def train_page(
     with platform.session() as db:
         reports = training_reports(db, ctx.principal.tenant_id)
     if len(reports) < 10:
-        return _to_classifier("Det behövs minst 10 annoterade anmälningar för att träna.")
+        return _to_classifier(platform, "Det behövs minst 10 annoterade anmälningar för att träna.")
     submit(_train_job, platform, ctx.principal, reports, evaluate == "on")
     return _to_classifier(
-        f"Träningen har startat på {len(reports)} anmälningar. Ladda om sidan om en stund."
+        platform,
+        f"Träningen har startat på {len(reports)} anmälningar. Ladda om sidan om en stund.",
     )
 
 
@@ -166,5 +176,7 @@ async def refresh_page(platform: PlatformDep, ctx: FormDep) -> RedirectResponse:
     try:
         count = await to_thread.run_sync(refresh_uncertainty, platform, ctx.principal)
     except (TillitError, InvalidInput) as exc:
-        return _to_classifier(exc.message)
-    return _to_classifier(f"Osäkerheten är beräknad för {count} stycken; kön är sorterad.")
+        return _to_classifier(platform, exc.message)
+    return _to_classifier(
+        platform, f"Osäkerheten är beräknad för {count} stycken; kön är sorterad."
+    )

@@ -48,7 +48,7 @@ from tillit.errors import (
 )
 from tillit.platform import Platform
 from tillit.web.deps import FormDep, PageDep, PlatformDep
-from tillit.web.pages import render
+from tillit.web.pages import notice_query, render, verified_notice
 
 router = APIRouter(include_in_schema=False)
 ACTIVE = "/arenden"
@@ -123,9 +123,11 @@ def case_page(
     platform: PlatformDep,
     ctx: PageDep,
     message: str | None = None,
+    sig: str | None = None,
     granskat: int | None = None,
 ) -> HTMLResponse:
-    return _render_case(request, platform, ctx, case_number, message=message, granskat=granskat)
+    notice = verified_notice(platform.box, message, sig)
+    return _render_case(request, platform, ctx, case_number, message=notice, granskat=granskat)
 
 
 def _render_case(
@@ -155,17 +157,16 @@ def _render_case(
     return response
 
 
-def _back(case_number: str, message: str, anchor: str = "") -> RedirectResponse:
-    return RedirectResponse(
-        f"/arenden/{quote(case_number)}?message={quote(message)}{anchor}", status_code=303
-    )
+def _back(platform: Platform, case_number: str, message: str, anchor: str = "") -> RedirectResponse:
+    query = notice_query(platform.box, message)
+    return RedirectResponse(f"/arenden/{quote(case_number)}?{query}{anchor}", status_code=303)
 
 
-def _missing_besides_case(case_number: str, exc: NotFound) -> RedirectResponse:
+def _missing_besides_case(platform: Platform, case_number: str, exc: NotFound) -> RedirectResponse:
     """A missing classifier or model is a message; a missing case stays a 404."""
     if exc.code == "case_not_found":
         raise exc
-    return _back(case_number, exc.message, "#analys")
+    return _back(platform, case_number, exc.message, "#analys")
 
 
 @router.post("/arenden/{case_number}/analys")
@@ -173,10 +174,12 @@ async def analyse_page(case_number: str, platform: PlatformDep, ctx: FormDep) ->
     try:
         await to_thread.run_sync(analyse_case, platform, ctx.principal, case_number)
     except SHOWN_ON_PAGE as exc:
-        return _back(case_number, exc.message)
+        return _back(platform, case_number, exc.message)
     except NotFound as exc:
-        return _missing_besides_case(case_number, exc)
-    return _back(case_number, "Anmälan är analyserad. Granska förslagen nedan.", "#analys")
+        return _missing_besides_case(platform, case_number, exc)
+    return _back(
+        platform, case_number, "Anmälan är analyserad. Granska förslagen nedan.", "#analys"
+    )
 
 
 @router.post("/arenden/{case_number}/stycken/{position}")
@@ -203,10 +206,10 @@ async def model_summary_page(
     try:
         await to_thread.run_sync(summarise_case, platform, ctx.principal, case_number, model)
     except SHOWN_ON_PAGE as exc:
-        return _back(case_number, exc.message, "#analys")
+        return _back(platform, case_number, exc.message, "#analys")
     except NotFound as exc:
-        return _missing_besides_case(case_number, exc)
-    return _back(case_number, "Språkmodellens sammanfattning är klar.", "#analys")
+        return _missing_besides_case(platform, case_number, exc)
+    return _back(platform, case_number, "Språkmodellens sammanfattning är klar.", "#analys")
 
 
 @router.post("/arenden/{case_number}/modellens-etiketter")
@@ -217,10 +220,10 @@ async def model_labels_page(
     try:
         result = await to_thread.run_sync(label_case, platform, ctx.principal, case_number, model)
     except SHOWN_ON_PAGE as exc:
-        return _back(case_number, exc.message, "#analys")
+        return _back(platform, case_number, exc.message, "#analys")
     except NotFound as exc:
-        return _missing_besides_case(case_number, exc)
-    return _back(case_number, model_labels_message(result), "#granskning")
+        return _missing_besides_case(platform, case_number, exc)
+    return _back(platform, case_number, model_labels_message(result), "#granskning")
 
 
 def model_labels_message(result: dict[str, Any]) -> str:
@@ -256,15 +259,15 @@ def status_page(
         with platform.session() as db:
             set_status(db, ctx.principal, open_case(db, ctx.principal, case_number), status)
     except SHOWN_ON_PAGE as exc:
-        return _back(case_number, exc.message)
-    return _back(case_number, f"Status: {STATUSES[status]}.")
+        return _back(platform, case_number, exc.message)
+    return _back(platform, case_number, f"Status: {STATUSES[status]}.")
 
 
 @router.post("/arenden/{case_number}/skyddsbedomning")
 def protective_page(case_number: str, platform: PlatformDep, ctx: FormDep) -> RedirectResponse:
     with platform.session() as db:
         mark_protective_assessment(db, ctx.principal, open_case(db, ctx.principal, case_number))
-    return _back(case_number, "Skyddsbedömningen är markerad som gjord.")
+    return _back(platform, case_number, "Skyddsbedömningen är markerad som gjord.")
 
 
 # -- letters ----------------------------------------------------------------------------------
@@ -295,7 +298,9 @@ async def draft_page(
         return _render_case(
             request, platform, ctx, case_number, 400, letter_form=typed, letter_error=problem
         )
-    return _back(case_number, "Brevet är skapat som utkast. Läs det och godkänn.", "#brev")
+    return _back(
+        platform, case_number, "Brevet är skapat som utkast. Läs det och godkänn.", "#brev"
+    )
 
 
 @router.post("/arenden/{case_number}/brev/{letter_id}/kasta")
@@ -304,7 +309,7 @@ def discard_page(
 ) -> RedirectResponse:
     with platform.session() as db:
         discard_letter(db, ctx.principal, case_number, letter_id)
-    return _back(case_number, "Utkastet är kastat.", "#brev")
+    return _back(platform, case_number, "Utkastet är kastat.", "#brev")
 
 
 @router.post("/arenden/{case_number}/brev/{letter_id}/godkann")
@@ -315,8 +320,10 @@ def approve_page(
         with platform.session() as db:
             approve_letter(platform, db, ctx.principal, case_number, letter_id)
     except SHOWN_ON_PAGE as exc:
-        return _back(case_number, exc.message, "#brev")
-    return _back(case_number, "Brevet är godkänt och kan skrivas ut eller skickas.", "#brev")
+        return _back(platform, case_number, exc.message, "#brev")
+    return _back(
+        platform, case_number, "Brevet är godkänt och kan skrivas ut eller skickas.", "#brev"
+    )
 
 
 @router.get("/arenden/{case_number}/brev/{letter_id}.{fmt}")
@@ -342,5 +349,5 @@ def dispatch_page(
         with platform.session() as db:
             dispatch_letter(db, ctx.principal, case_number, letter_id, method)
     except (InvalidInput, Conflict) as exc:  # sent already (another tab), or discarded
-        return _back(case_number, exc.message, "#brev")
-    return _back(case_number, "Brevet är markerat som skickat.", "#brev")
+        return _back(platform, case_number, exc.message, "#brev")
+    return _back(platform, case_number, "Brevet är markerat som skickat.", "#brev")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from tillit.auth.secretbox import SecretBox
 from tillit.web.deps import PageContext
 
 
@@ -24,3 +27,21 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
+
+
+def notice_query(box: SecretBox, message: str) -> str:
+    """``message=…&sig=…`` for a redirect that shows ``message`` on the next page; the
+    signature lets that page show only messages Tillit itself wrote (a link with any text as
+    ``?message=`` would otherwise look like a notice from the system)."""
+    return f"message={quote(message)}&sig={_notice_signature(box, message)}"
+
+
+def verified_notice(box: SecretBox, message: str | None, signature: str | None) -> str | None:
+    if not message or not signature:
+        return None
+    expected = _notice_signature(box, message)
+    return message if hmac.compare_digest(expected, signature) else None
+
+
+def _notice_signature(box: SecretBox, message: str) -> str:
+    return box.keyed_hash("page-notice", message)[:32]
