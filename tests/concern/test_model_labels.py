@@ -127,20 +127,27 @@ def test_the_instructions_hold_definitions_rules_and_examples() -> None:
     assert re.search(r'- Pappa slog Barnet\. → \["fysiskt', text)
 
 
-def test_evaluation_examples_come_from_other_reports_and_are_pseudonymised_for_k2(
-    platform: Platform, upstream: str, dev_reports: list, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def systems(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The system message of every call that left Tillit (the call itself is real)."""
     import tillit.concern.case_model as case_model
-    from tillit.concern.model_labels import evaluate_model
 
-    systems: list[str] = []
+    sent: list[str] = []
     real = case_model.chat_once
 
     async def spy(provider_type: str, spec: object, body: dict) -> dict:
-        systems.append(body["messages"][0]["content"])
+        sent.append(body["messages"][0]["content"])
         return await real(provider_type, spec, body)
 
     monkeypatch.setattr(case_model, "chat_once", spy)
+    return sent
+
+
+def test_evaluation_examples_come_from_other_reports_and_are_pseudonymised_for_k2(
+    platform: Platform, upstream: str, dev_reports: list, systems: list[str]
+) -> None:
+    from tillit.concern.model_labels import evaluate_model
+
     register_upstream_model(platform, upstream, name="moln", remote="labeller-1", max_class="K2")
     reports = dev_reports[:3]
     result = evaluate_model(platform, system(platform), "moln", reports)
@@ -172,18 +179,8 @@ def test_a_report_cannot_close_its_own_element() -> None:
 
 
 def test_a_cases_own_reviews_are_never_its_examples(
-    app: FastAPI, platform: Platform, upstream: str, installed: int, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, platform: Platform, upstream: str, installed: int, systems: list[str]
 ) -> None:
-    import tillit.concern.case_model as case_model
-
-    systems: list[str] = []
-    real = case_model.chat_once
-
-    async def spy(provider_type: str, spec: object, body: dict) -> dict:
-        systems.append(body["messages"][0]["content"])
-        return await real(provider_type, spec, body)
-
-    monkeypatch.setattr(case_model, "chat_once", spy)
     register_upstream_model(platform, upstream, name="egen", remote="labeller-1", max_class="K3")
     number = _analysed_case(platform)
     client, csrf = _browser(app, platform, "handlaggare")

@@ -19,10 +19,11 @@ from typing import Any
 import anyio
 from sqlalchemy import select
 
+from tillit.audit.service import record
 from tillit.auth.roles import Principal
 from tillit.catalog.service import resolve_by_name
 from tillit.concern.cases import open_case
-from tillit.concern.tables import ConcernPassage
+from tillit.concern.tables import ConcernCase, ConcernPassage
 from tillit.errors import ModelUnavailable, PolicyViolation, TillitError
 from tillit.platform import Platform
 from tillit.policy import SecurityClass
@@ -129,6 +130,22 @@ def ask_model(
         answer = privacy.unmask(answer)
         run.privacy = privacy.record()
     return answer
+
+
+def keep_on_case(
+    db: Any, principal: Principal, case: ConcernCase, key: str, result: dict[str, Any], run: Run
+) -> None:
+    """A model's result kept on the case (``analysis[key]``) and audited as
+    ``concern.case.<key>``. The view itself was audited when the case's text was read."""
+    case.analysis = {**case.analysis, key: result}
+    record(
+        db,
+        principal,
+        f"concern.case.{key}",
+        object_type="concern_case",
+        object_id=case.case_number,
+        detail={"run_id": run.id, "decision": run.policy.get("decision")},
+    )
 
 
 def case_policy(model_name: str, model_max: SecurityClass, run: Run) -> PrivacyStep | None:

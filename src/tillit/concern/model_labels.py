@@ -19,10 +19,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tillit.audit.service import record
 from tillit.auth.roles import Principal
-from tillit.concern.case_model import CaseCall, ask_case_model, ask_model, new_run, recording
-from tillit.concern.cases import open_case
+from tillit.concern.case_model import (
+    CaseCall,
+    ask_case_model,
+    ask_model,
+    keep_on_case,
+    new_run,
+    recording,
+)
+from tillit.concern.cases import get_case
 from tillit.concern.classifier.data import LabelledReport
 from tillit.concern.classifier.evaluate import score
 from tillit.concern.labels import LABELS
@@ -75,9 +81,10 @@ def label_case(
 ) -> dict[str, Any]:
     """Ask the model for labels of the case's passages; stored on the case as a suggestion:
     ``{"model", "run_id", "passages": {"<position>": [labels]}, "unanswered", "dropped"}``."""
+    principal.require("cases:write")
     with platform.session() as db:
-        case = open_case(db, principal, case_number)  # 404 first, and the view is audited
-        if not _passage_count(db, case.id):
+        case = get_case(db, principal.tenant_id, case_number)  # 404 first; the view is audited
+        if not _passage_count(db, case.id):  # once, when ask_case_model reads the text
             raise InvalidInput(
                 "Analysera anmälan först: språkmodellen sätter etiketter på analysens stycken.",
                 code="case_not_analysed",
@@ -232,7 +239,7 @@ def _store(
     platform: Platform, principal: Principal, case_number: str, answer: str, run: Run
 ) -> dict[str, Any]:
     with platform.session() as db:
-        case = open_case(db, principal, case_number)
+        case = get_case(db, principal.tenant_id, case_number)
         count = _passage_count(db, case.id)
         found, dropped = parse_answer(answer, count)
         result = {
@@ -242,15 +249,7 @@ def _store(
             "unanswered": count - len(found),  # passages the model said nothing about
             "dropped": dropped,  # unknown labels or passage numbers in its answer
         }
-        case.analysis = {**case.analysis, "model_labels": result}
-        record(
-            db,
-            principal,
-            "concern.case.model_labels",
-            object_type="concern_case",
-            object_id=case_number,
-            detail={"run_id": run.id, "decision": run.policy.get("decision")},
-        )
+        keep_on_case(db, principal, case, "model_labels", result, run)
     run.output = {"passages_labelled": len(found), "dropped": dropped}
     return result
 

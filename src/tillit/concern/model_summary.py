@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tillit.audit.service import record
 from tillit.auth.roles import Principal
-from tillit.concern.case_model import CaseCall, ask_case_model
-from tillit.concern.cases import open_case
+from tillit.concern.case_model import CaseCall, ask_case_model, keep_on_case
+from tillit.concern.cases import get_case
 from tillit.concern.labels import LABEL_NAMES
 from tillit.platform import Platform
 from tillit.prompt_data import as_data
@@ -52,17 +51,9 @@ def _prompt(passages: list[tuple[str, list[str]]]) -> str:
 def _store(
     platform: Platform, principal: Principal, case_number: str, answer: str, run: Run
 ) -> dict[str, Any]:
+    summary = {"text": answer, "model": run.model_name, "run_id": run.id}
     with platform.session() as db:
-        case = open_case(db, principal, case_number)
-        summary = {"text": answer, "model": run.model_name, "run_id": run.id}
-        case.analysis = {**case.analysis, "model_summary": summary}
-        record(
-            db,
-            principal,
-            "concern.case.model_summary",
-            object_type="concern_case",
-            object_id=case_number,
-            detail={"run_id": run.id, "decision": run.policy.get("decision")},
-        )
+        case = get_case(db, principal.tenant_id, case_number)
+        keep_on_case(db, principal, case, "model_summary", summary, run)
     run.output = {"characters": len(answer)}
     return summary
