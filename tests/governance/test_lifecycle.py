@@ -234,15 +234,20 @@ def test_retrieval_and_privacy_handling_are_part_of_the_approval(  # type: ignor
     assert now["state"] == "test" and now["review_reasons"] == [reason]
 
 
-def test_new_model_version_in_the_catalogue_is_caught_when_served(platform, upstream, public_app):  # type: ignore[no-untyped-def]
+def _new_model_version_after_production(platform, upstream, app: str) -> None:  # type: ignore[no-untyped-def]
+    """The app in production with kommun-llm 2026-01; then the catalogue says 2026-06."""
     from tests.support.factories import register_upstream_model
 
     register_upstream_model(platform, upstream, name="kommun-llm", version="2026-01")
     apply(platform, model="kommun-llm")
-    promote(platform, public_app)
+    promote(platform, app)
     with platform.session() as db:
         model = resolve_by_name(db, 1, "kommun-llm")
         update_model(db, 1, model.id, ModelUpdate(version="2026-06"), platform.box)
+
+
+def test_new_model_version_in_the_catalogue_is_caught_when_served(platform, upstream, public_app):  # type: ignore[no-untyped-def]
+    _new_model_version_after_production(platform, upstream, public_app)
     with pytest.raises(NotServable) as refused:
         manifest_for_use(platform, RESIDENT, public_app, public=True)
     assert refused.value.code == "app_under_review"
@@ -252,14 +257,7 @@ def test_new_model_version_in_the_catalogue_is_caught_when_served(platform, upst
 def test_the_status_shows_a_new_model_version_before_anyone_uses_the_app(
     platform, upstream, public_app
 ):  # type: ignore[no-untyped-def]
-    from tests.support.factories import register_upstream_model
-
-    register_upstream_model(platform, upstream, name="kommun-llm", version="2026-01")
-    apply(platform, model="kommun-llm")
-    promote(platform, public_app)
-    with platform.session() as db:
-        model = resolve_by_name(db, 1, "kommun-llm")
-        update_model(db, 1, model.id, ModelUpdate(version="2026-06"), platform.box)
+    _new_model_version_after_production(platform, upstream, public_app)
     now = status(platform, public_app)  # nobody has asked anything since the change
     assert now["under_review"] and now["review_reasons"] == ["språkmodell eller modellversion"]
 
