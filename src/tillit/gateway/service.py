@@ -57,7 +57,6 @@ class Call:
     started: float = field(default_factory=time.perf_counter)
     provider: Provider | None = None
     privacy: PrivacyStep | None = None
-    unmaskable: list[str] = field(default_factory=list)  # body fields masking cannot cover
     limiter: Any = None  # the web layer's thread limiter for this call's database work
 
 
@@ -73,11 +72,10 @@ def authorize(
     call = Call(run_id=new_run_id(), kind=kind, stream=bool(body.get("stream")))
     call.params = {k: body[k] for k in PARAM_KEYS if k in body}
     call.input_hash = hash_input(body.get("messages") if kind == "chat" else body.get("input"))
-    call.unmaskable = unmaskable_fields(body) if kind == "chat" else []
     try:
         with platform.session() as db:  # one transaction: key, model and policy together
             call.principal = principal_for_secret(db, secret)
-            model = _check_call(db, call, model_name, class_header, privacy_header)
+            model = _check_call(db, call, model_name, class_header, privacy_header, body)
             call.target = _snapshot(model)
             call.provider = platform.provider_for(
                 model.id, model.provider, platform.provider_spec(model)
@@ -89,7 +87,12 @@ def authorize(
 
 
 def _check_call(
-    db: Session, call: Call, model_name: str, class_header: str | None, privacy: str | None
+    db: Session,
+    call: Call,
+    model_name: str,
+    class_header: str | None,
+    privacy: str | None,
+    body: dict[str, Any],
 ) -> CatalogModel:
     assert call.principal is not None
     header_class = class_header.strip() if class_header else None
@@ -109,16 +112,21 @@ def _check_call(
     try:
         check_class(klass, model.name, SecurityClass(model.max_class))
     except PolicyViolation:
-        if not _may_pseudonymise(call, privacy, klass, SecurityClass(model.max_class)):
+        if not _may_pseudonymise(call, privacy, klass, SecurityClass(model.max_class), body):
             raise
         call.privacy = PrivacyStep()
     return model
 
 
 def _may_pseudonymise(
-    call: Call, header: str | None, klass: SecurityClass, model_max: SecurityClass
+    call: Call,
+    header: str | None,
+    klass: SecurityClass,
+    model_max: SecurityClass,
+    body: dict[str, Any],
 ) -> bool:
-    """The caller allowed it, it is a chat call, and one class lower is enough."""
+    """The caller allowed it, it is a chat call, one class lower is enough, and the body holds
+    nothing the masking cannot cover (checked only here, off the ordinary call's path)."""
     if (header or "").strip().lower() not in ALLOW_VALUES or call.kind != "chat":
         return False
     if call.stream:
@@ -128,10 +136,11 @@ def _may_pseudonymise(
         )
     if class_after_pseudonymisation(klass).level > model_max.level:
         return False
-    if call.unmaskable:
+    unmaskable = unmaskable_fields(body)
+    if unmaskable:
         raise InvalidInput(
             "Pseudonymiseringen kan bara maskera meddelandenas text, inte "
-            f"{', '.join(call.unmaskable)}. Skicka anropet utan de fälten, eller till en modell "
+            f"{', '.join(unmaskable)}. Skicka anropet utan de fälten, eller till en modell "
             "som är godkänd för informationsklassen.",
             code="pseudonymise_unmaskable_field",
         )
