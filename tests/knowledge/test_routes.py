@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.factories import auth, make_key
+from tillit.config import Settings
+from tillit.knowledge.ingest import _update_job, ingest_items, start_job
+from tillit.knowledge.routes import UPLOADS
+from tillit.knowledge.service import get_or_create_collection
+from tillit.knowledge.tables import IngestJob
 from tillit.platform import Platform
+from tillit.web.app import create_app
 
 from .test_connectors import site  # noqa: F401 - the fixture site, served on 127.0.0.1
 
@@ -55,3 +62,60 @@ def test_a_huge_id_is_a_clear_400(client: TestClient, platform: Platform) -> Non
     headers = auth(make_key(platform, role="developer"))
     response = client.get("/api/ingest-jobs/99999999999999999999999", headers=headers)
     assert response.status_code == 400 and response.json()["error"]["code"] == "number_too_large"
+
+
+def test_an_upload_leaves_nothing_behind_once_its_job_is_done(
+    client: TestClient, platform: Platform
+) -> None:
+    headers = auth(make_key(platform, role="developer"))
+    files = [("files", ("info.txt", b"Oppettider 8-17."))]
+    started = client.post("/api/collections/upp/upload", headers=headers, files=files)
+    assert _finished_job(client, headers, started.json()["job_id"])["status"] == "done"
+    assert list((platform.settings.data_dir / UPLOADS).iterdir()) == []
+
+
+def test_a_starting_server_marks_the_jobs_of_an_earlier_server_interrupted(
+    settings: Settings, platform: Platform
+) -> None:
+    """Jobs run inside the server process: after a restart an earlier server's queued or
+    running job can never finish. A job the command line runs meanwhile is left alone, and the
+    earlier server's waiting uploads are removed."""
+    with platform.session() as db:
+        collection, _ = get_or_create_collection(db, 1, "omstart")
+        collection_id = collection.id
+    server_job = start_job(platform, 1, collection_id, ["a"], runner="server")
+    cli_job = start_job(platform, 1, collection_id, ["b"], runner="cli")
+    _update_job(platform, server_job, status="running")
+    _update_job(platform, cli_job, status="running")
+    leftover = platform.settings.data_dir / UPLOADS / "tmp-old"
+    leftover.mkdir(parents=True)
+    (leftover / "brev.txt").write_text("text")
+    with TestClient(create_app(settings, platform)) as started:
+        headers = auth(make_key(platform, role="developer"))
+        interrupted = started.get(f"/api/ingest-jobs/{server_job}", headers=headers).json()
+        running = started.get(f"/api/ingest-jobs/{cli_job}", headers=headers).json()
+    assert interrupted["status"] == "interrupted"
+    assert "startades om" in interrupted["message"]
+    assert running["status"] == "running"
+    assert not leftover.exists()
+
+
+class _BrokenBackend:
+    """A search backend whose bulk load fails, as a lost database connection would."""
+
+    def bulk_load(self, *args: object) -> None:
+        raise RuntimeError("the database went away")
+
+
+def test_a_job_whose_run_fails_is_marked_failed_not_left_running(platform: Platform) -> None:
+    with platform.session() as db:
+        collection, _ = get_or_create_collection(db, 1, "fel")
+        collection_id = collection.id
+    job_id = start_job(platform, 1, collection_id, ["a"])
+    with pytest.raises(RuntimeError):
+        ingest_items(platform, _BrokenBackend(), job_id, [])  # type: ignore[arg-type]
+    with platform.session() as db:
+        job = db.get(IngestJob, job_id)
+        assert job is not None
+        assert (job.status, job.finished_at is not None) == ("failed", True)
+        assert "RuntimeError" in (job.message or "")

@@ -45,7 +45,7 @@ def ingest_command(
             collection_id = found.id
         from tillit.knowledge.ingest import start_job
 
-        job_id = start_job(platform, principal.tenant_id, collection_id, sources)
+        job_id = start_job(platform, principal.tenant_id, collection_id, sources, runner="cli")
         job = _run_with_progress(platform, job_id, sources, json_out)
         skipped = _skipped_documents(platform, collection_id, sources)
         with platform.session() as db:

@@ -103,14 +103,23 @@ def ingest_items(
 ) -> IngestJob:
     """Ingest documents grouped by origin, updating the job as it goes."""
     job = _update_job(platform, job_id, status="running")
-    load = backend.bulk_load(platform.engine, job.collection_id, _chunk_count(platform, job))
     try:
-        for origin, items in origins:
-            result = _ingest_origin(platform, backend, job, origin, items, progress, load)
-            if result.complete:
-                job.removed += _remove_missing(platform, backend, job, origin, result)
-    finally:
-        load.finish()
+        load = backend.bulk_load(platform.engine, job.collection_id, _chunk_count(platform, job))
+        try:
+            for origin, items in origins:
+                result = _ingest_origin(platform, backend, job, origin, items, progress, load)
+                if result.complete:
+                    job.removed += _remove_missing(platform, backend, job, origin, result)
+        finally:
+            load.finish()
+    except Exception as exc:  # the job must not stay "running" when the run itself fails
+        reason = exc.message if isinstance(exc, TillitError) else type(exc).__name__
+        failed = f"Inläsningen avbröts av ett fel ({reason.rstrip('.')})."
+        message = f"{job.message}\n{failed}" if job.message else failed
+        _update_job(
+            platform, job_id, status="failed", finished_at=utcnow(), message=message, **_counts(job)
+        )
+        raise
     job = _update_job(platform, job_id, status="done", finished_at=utcnow(), **_counts(job))
     if progress:
         progress(job, "klart")
@@ -342,9 +351,45 @@ def _update_job(platform: Platform, job_id: int, **changes: object) -> IngestJob
         return job
 
 
-def start_job(platform: Platform, tenant_id: int, collection_id: int, sources: list[str]) -> int:
+RUNNERS = ("server", "cli")
+INTERRUPTED = (
+    "Inläsningen avbröts när servern startades om. Dokument som redan lästs in finns kvar; "
+    "starta inläsningen igen för resten."
+)
+
+
+def start_job(
+    platform: Platform,
+    tenant_id: int,
+    collection_id: int,
+    sources: list[str],
+    runner: str = "cli",
+) -> int:
+    """A queued job; ``runner`` says which process runs it (``RUNNERS``): "server" for the web
+    server's background jobs, "cli" for a command (or anything else) that runs it itself."""
+    if runner not in RUNNERS:
+        raise ValueError(f"unknown runner {runner!r}")
     with platform.session() as db:
-        job = IngestJob(tenant_id=tenant_id, collection_id=collection_id, sources=sources)
+        job = IngestJob(
+            tenant_id=tenant_id, collection_id=collection_id, sources=sources, runner=runner
+        )
         db.add(job)
         db.flush()
         return job.id
+
+
+def interrupt_server_jobs(platform: Platform) -> int:
+    """Called when the server starts: jobs an earlier server process queued or ran can never
+    finish, so they are marked interrupted (with ``INTERRUPTED``) instead of showing "pågår"
+    for ever. Jobs the command line runs are left alone. Returns how many were marked."""
+    with platform.session() as db:
+        stale = db.scalars(
+            select(IngestJob).where(
+                IngestJob.runner == "server", IngestJob.status.in_(("queued", "running"))
+            )
+        ).all()
+        for job in stale:
+            job.status = "interrupted"
+            job.finished_at = utcnow()
+            job.message = f"{job.message}\n{INTERRUPTED}" if job.message else INTERRUPTED
+        return len(stale)

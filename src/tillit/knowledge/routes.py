@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,12 @@ from tillit.knowledge.service import (
     list_documents,
 )
 from tillit.knowledge.tables import IngestJob
+from tillit.platform import Platform
 from tillit.web.deps import PlatformDep, PrincipalDep
 
 router = APIRouter(prefix="/api", tags=["knowledge"])
 MAX_UPLOAD_FILES = 50
+UPLOADS = "uploads"
 
 
 class CollectionIn(BaseModel):
@@ -117,7 +120,7 @@ def _start(
             object_id=collection_id,
             detail={"sources": len(sources)},
         )
-    job_id = start_job(platform, principal.tenant_id, collection_id, sources)
+    job_id = start_job(platform, principal.tenant_id, collection_id, sources, runner="server")
     public_only = not platform.settings.ingest_internal_urls
 
     def work() -> None:
@@ -125,9 +128,7 @@ def _start(
             run_ingest(platform, backend_for(platform), job_id, sources, public_only=public_only)
         finally:
             if cleanup:
-                for path in sorted(cleanup.rglob("*"), reverse=True):
-                    path.unlink() if path.is_file() else path.rmdir()
-                cleanup.rmdir()
+                shutil.rmtree(cleanup, ignore_errors=True)
 
     submit(work)
     return {"job_id": job_id, "status": "queued"}
@@ -149,11 +150,27 @@ async def upload(
     principal.require("models:write")
     if not files or len(files) > MAX_UPLOAD_FILES:
         raise InvalidInput(f"1–{MAX_UPLOAD_FILES} filer per uppladdning.", code="invalid_upload")
-    folder = Path(tempfile.mkdtemp(prefix="tillit-upload-"))
+    folder = Path(tempfile.mkdtemp(dir=uploads_dir(platform)))
     for item in files:
         target = _unique(folder, Path(item.filename or "").name)
         target.write_bytes(await item.read())
     return _start(platform, principal, name, [str(folder)], cleanup=folder)
+
+
+def uploads_dir(platform: Platform) -> Path:
+    """Uploaded files wait here (in the data directory, 0700) until their job has read them."""
+    folder = platform.settings.data_dir / UPLOADS
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def clear_uploads(platform: Platform) -> None:
+    """Called when the server starts: uploads whose job an earlier server process did not
+    finish (their jobs are marked interrupted, ``interrupt_server_jobs``) are removed."""
+    folder = platform.settings.data_dir / UPLOADS
+    if folder.is_dir():
+        for leftover in folder.iterdir():
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _unique(folder: Path, name: str) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +26,8 @@ from tillit.web.api_docs import install_api_docs
 from tillit.web.deps import LoginRequired
 from tillit.web.errors import install_error_handlers
 from tillit.web.middleware import BodySizeLimit
+
+log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).parent
 GATEWAY_DB_THREADS = 4
@@ -95,6 +98,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.gateway_db_limiter = anyio.CapacityLimiter(GATEWAY_DB_THREADS)
+        _forget_unfinished_jobs(platform)
         yield
         if owned:
             await platform.aclose()
@@ -123,6 +127,17 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+def _forget_unfinished_jobs(platform: Platform) -> None:
+    """Background jobs run inside the server process: those of an earlier process are over."""
+    from tillit.knowledge.ingest import interrupt_server_jobs
+    from tillit.knowledge.routes import clear_uploads
+
+    interrupted = interrupt_server_jobs(platform)
+    if interrupted:
+        log.warning("%d ingest job(s) of an earlier server process marked interrupted", interrupted)
+    clear_uploads(platform)
 
 
 def _include_routers(app: FastAPI) -> None:
