@@ -190,3 +190,15 @@ def test_another_municipality_gets_404_like_for_nothing(  # type: ignore[no-unty
 def test_unknown_municipality_and_foreign_listing(client, public_app, second_tenant):  # type: ignore[no-untyped-def]
     assert client.get("/insyn/api/services", params={"kommun": second_tenant}).json() == []
     assert client.get("/insyn", params={"kommun": "finns-inte"}).status_code == 404
+
+
+def test_a_title_in_the_manifest_names_the_service_and_the_slug_stays_its_address(
+    client, platform, public_app
+):  # type: ignore[no-untyped-def]
+    apply(platform, title="Frågor om kommunens service")
+    entry = client.get(f"/insyn/api/services/{public_app}").json()
+    assert (entry["slug"], entry["name"]) == (public_app, "Frågor om kommunens service")
+    page = client.get(f"/insyn/tjanster/{public_app}").text
+    assert "<h1>Frågor om kommunens service</h1>" in page
+    listing = client.get("/insyn").text
+    assert f'href="/insyn/tjanster/{public_app}">Frågor om kommunens service</a>' in listing

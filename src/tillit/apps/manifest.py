@@ -1,6 +1,7 @@
 """The assistant manifest: a small YAML file that another municipality can import unchanged.
 
 name: bygglov
+title: Frågor om bygglov   # valfri; visas för invånarna (annars namnet)
 kind: assistant
 purpose: Svarar på frågor om bygglov utifrån kommunens egna sidor.
 instructions: Svara kort och sakligt på svenska.
@@ -29,6 +30,8 @@ class AssistantManifest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    title: str | None = Field(default=None, min_length=1, max_length=120)
+    """What residents and staff read (page heading, register); ``name`` stays the address."""
     kind: Literal["assistant"] = "assistant"
     purpose: str = Field(min_length=1, max_length=2000)
     instructions: str = Field(default="", max_length=8000)
@@ -42,6 +45,10 @@ class AssistantManifest(BaseModel):
     """Optional: a model with the rerank capability reorders the retrieved passages."""
     privacy: Literal["refuse", "pseudonymise"] = "refuse"
     """Above the model's class: refuse, or pseudonymise what leaves (one class lower)."""
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.name
 
 
 def parse_manifest(raw: str | bytes) -> AssistantManifest:

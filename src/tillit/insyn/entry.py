@@ -289,7 +289,7 @@ def build_entry(db: Session, app: App) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "id": f"{tenant.slug}/{app.name}",
         "slug": app.name,
-        "name": app.name,
+        "name": manifest.display_name,
         "lang": manifest.language,
         "organisation": tenant.name,
         "purpose": record.purpose_plain or manifest.purpose,

@@ -111,7 +111,12 @@ def _snapshot(
             summary.update(version=run.model_version, response_model=run.response_model)
         models.append(summary)
     flow = pipeline(manifest, len(collections), mode)
-    return {"models": models, "pipeline": flow, "tenant_slug": slug}
+    return {
+        "models": models,
+        "pipeline": flow,
+        "tenant_slug": slug,
+        "service_title": manifest.display_name,
+    }
 
 
 def record_provenance(
@@ -183,7 +188,7 @@ def provenance_dict(db: Session, item: AnswerProvenance, base_url: str | None) -
         "ai_involved": True,
         "ai_label": AI_LABEL.get(item.mode, AI_LABEL["generative"]),
         "mode": item.mode,
-        "service": _service(db, item, details.get("tenant_slug", "default")),
+        "service": _service(db, item, details),
         "model": primary,
         "models": models,
         "sources": item.passages,
@@ -200,7 +205,7 @@ def provenance_dict(db: Session, item: AnswerProvenance, base_url: str | None) -
     }
 
 
-def _service(db: Session, item: AnswerProvenance, slug: str) -> dict[str, Any] | None:
+def _service(db: Session, item: AnswerProvenance, details: dict) -> dict[str, Any] | None:
     if item.app_name is None:
         return None
     app = db.get(App, item.app_id) if item.app_id else None
@@ -210,8 +215,9 @@ def _service(db: Session, item: AnswerProvenance, slug: str) -> dict[str, Any] |
 
         listed = is_listed(app, current_record(db, app)[1])
     tenant = db.get(Tenant, item.tenant_id)
+    slug = details.get("tenant_slug", "default")
     return {
-        "name": item.app_name,
+        "name": details.get("service_title") or item.app_name,
         "organisation": tenant.name if tenant else None,
         "register_page": register_path(slug, f"/insyn/tjanster/{item.app_name}")
         if listed
