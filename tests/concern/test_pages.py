@@ -343,3 +343,22 @@ def test_only_messages_tillit_wrote_are_shown_as_notices(
     assert forged not in client.get(f"/arenden/{number}", params={"message": forged}).text
     analysed = client.post(f"/arenden/{number}/analys", data={"csrf_token": csrf})
     assert "Anmälan är analyserad." in analysed.text  # Tillit's own message, signed
+
+
+def test_a_closed_case_shows_its_review_without_forms_to_change_it(
+    app: FastAPI, platform: Platform, installed: int
+) -> None:
+    number = _case(platform)
+    client, csrf = _browser(app, platform, "handlaggare")
+    client.post(f"/arenden/{number}/analys", data={"csrf_token": csrf})
+    for status in ("inleds_ej", "avslutad"):
+        client.post(f"/arenden/{number}/status", data={"csrf_token": csrf, "status": status})
+    page = client.get(f"/arenden/{number}").text
+    assert "Ärendet är avslutat." in page and 'id="stycke-1"' in page
+    assert f'action="/arenden/{number}/analys"' not in page
+    assert f'action="/arenden/{number}/stycken/' not in page
+    assert f'action="/arenden/{number}/brev"' in page  # letters can still be made
+    late = client.post(
+        f"/arenden/{number}/stycken/0", data={"csrf_token": csrf, "action": "reject"}
+    )  # a tab opened before the case was closed
+    assert "analys, granskning och språkmodellens förslag är låsta" in late.text.lower()

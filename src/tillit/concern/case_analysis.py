@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from tillit.audit.service import record
 from tillit.auth.roles import Principal
 from tillit.concern.analysis import Analysis, analyse_text, summarise
-from tillit.concern.cases import get_case, open_case
+from tillit.concern.cases import get_case, open_case, require_not_closed
 from tillit.concern.labels import LABELS
 from tillit.concern.models import load_active
 from tillit.concern.schemas import ReviewIn
@@ -42,6 +42,7 @@ def analyse_case(platform: Platform, principal: Principal, case_number: str) -> 
     principal.require("cases:write")
     with platform.session() as db:  # the case first: another tenant's number is simply 404
         case = open_case(db, principal, case_number)
+        require_not_closed(case)
         if case.text_enc is None:
             raise InvalidInput("Ärendets innehåll är gallrat.", code="case_purged")
         text = platform.box.decrypt(case.text_enc)
@@ -193,6 +194,7 @@ def review_passage(
         raise InvalidInput(f"Okänd etikett: {', '.join(unknown)}.", code="invalid_label")
     with platform.session() as db:
         case = open_case(db, principal, case_number)
+        require_not_closed(case)
         passages = _passages(db, case)
         if not 0 <= position < len(passages):
             raise NotFound("Stycket finns inte.", code="passage_not_found")

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from tillit.audit.service import record
 from tillit.auth.roles import Principal
 from tillit.catalog.service import resolve_by_name
-from tillit.concern.cases import open_case
+from tillit.concern.cases import get_case, open_case, require_not_closed
 from tillit.concern.tables import ConcernCase, ConcernPassage
 from tillit.errors import ModelUnavailable, PolicyViolation, TillitError
 from tillit.platform import Platform
@@ -58,6 +58,8 @@ def ask_case_model(
     """Ask ``model_name`` about the case; ``store(answer, run)`` keeps the result. The Run is
     saved whatever happens (refused, failed or answered)."""
     principal.require("cases:write")
+    with platform.session() as db:  # before any Run: a closed or unknown case asks no model
+        require_not_closed(get_case(db, principal.tenant_id, case_number))
     with recording(platform, new_run(principal, call)) as run:
         with platform.session() as db:
             case = open_case(db, principal, case_number)

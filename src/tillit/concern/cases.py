@@ -20,7 +20,7 @@ from tillit.auth.tables import User
 from tillit.concern.register import decrypt_json
 from tillit.concern.schemas import CHANNELS, CLOSED_STATUSES, REPORTER_TYPES, STATUSES
 from tillit.concern.tables import ConcernCase, ConcernLetter, ConcernPassage, ConcernSettings
-from tillit.errors import InvalidInput, NotFound
+from tillit.errors import Conflict, InvalidInput, NotFound
 from tillit.swedish_time import in_sweden
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -41,6 +41,20 @@ def get_case(db: Session, tenant_id: int, case_number: str) -> ConcernCase:
     if case is None:
         raise NotFound("Ärendet finns inte.", code="case_not_found")
     return case
+
+
+LOCKED_STATUS = "avslutad"
+
+
+def require_not_closed(case: ConcernCase) -> None:
+    """A closed case keeps the analysis and review it was decided on: no new analysis, review
+    or model suggestion (letters may still be made and sent)."""
+    if case.status == LOCKED_STATUS:
+        raise Conflict(
+            "Ärendet är avslutat. Analys, granskning och språkmodellens förslag är låsta; "
+            "det som granskades står kvar.",
+            code="case_closed",
+        )
 
 
 def open_case(db: Session, principal: Principal, case_number: str) -> ConcernCase:

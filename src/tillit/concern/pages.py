@@ -54,7 +54,7 @@ router = APIRouter(include_in_schema=False)
 ACTIVE = "/arenden"
 # Errors the caseworker reads as a message on the case page. NotFound is not among them: a case
 # number of another tenant must answer 404 like a missing one, never a page with a message.
-SHOWN_ON_PAGE = (InvalidInput, PolicyViolation, ModelUnavailable, ProviderError)
+SHOWN_ON_PAGE = (InvalidInput, Conflict, PolicyViolation, ModelUnavailable, ProviderError)
 
 
 @router.get("/arenden")
@@ -191,7 +191,12 @@ async def review_page(
     if action == "confirm" and set(labels) != {str(v) for v in form.getlist("shown")}:
         action = "set"  # ticks changed, then "Bekräfta": what the caseworker ticked is kept
     review = ReviewIn(action=action, labels=labels)  # type: ignore[arg-type]
-    await to_thread.run_sync(review_passage, platform, ctx.principal, case_number, position, review)
+    try:
+        await to_thread.run_sync(
+            review_passage, platform, ctx.principal, case_number, position, review
+        )
+    except Conflict as exc:  # closed meanwhile (another tab)
+        return _back(platform, case_number, exc.message, "#granskning")
     number = position + 1  # the confirmation stands in the passage the caseworker is looking at
     return RedirectResponse(
         f"/arenden/{quote(case_number)}?granskat={number}#stycke-{number}", status_code=303
