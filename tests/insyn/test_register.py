@@ -8,9 +8,11 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.governance.lifecycle import RECORD, SIGNATORIES, apply, load_docs, promote, write_record
 from tests.support.factories import register_upstream_model
+from tillit.apps.tables import App
 from tillit.catalog.schemas import ModelUpdate
 from tillit.catalog.service import resolve_by_name, update_model
 
@@ -202,3 +204,13 @@ def test_a_title_in_the_manifest_names_the_service_and_the_slug_stays_its_addres
     assert "<h1>Frågor om kommunens service</h1>" in page
     listing = client.get("/insyn").text
     assert f'href="/insyn/tjanster/{public_app}">Frågor om kommunens service</a>' in listing
+
+
+def test_applying_the_same_manifest_without_a_title_changes_nothing(platform, public_app):  # type: ignore[no-untyped-def]
+    with platform.session() as db:
+        before = db.scalar(select(App).where(App.name == public_app))
+        version, stored = before.version, dict(before.manifest)
+    apply(platform)
+    with platform.session() as db:
+        after = db.scalar(select(App).where(App.name == public_app))
+        assert (after.version, after.manifest) == (version, stored) and "title" not in stored

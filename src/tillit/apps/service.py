@@ -26,6 +26,8 @@ def apply_manifest(db: Session, tenant_id: int, manifest: AssistantManifest) -> 
         model = resolve_by_name(db, tenant_id, manifest.model)
         check_app_class(manifest, model.name, SecurityClass(model.max_class))
     stored = manifest.model_dump(mode="json", exclude_defaults=False)
+    if stored["title"] is None:  # added later: an unchanged manifest stays unchanged when stored
+        del stored["title"]
     app = db.scalar(select(App).where(App.tenant_id == tenant_id, App.name == manifest.name))
     if app is None:
         app = App(tenant_id=tenant_id, name=manifest.name, kind=manifest.kind, manifest=stored)
