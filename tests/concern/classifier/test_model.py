@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tillit.concern.classifier import LABELS, PassageClassifier, PassagePrediction, segment
+from tillit.concern.classifier.decision import decide
 
 
 def test_predict_passages_covers_the_segments(model: PassageClassifier, split) -> None:
@@ -30,11 +31,12 @@ def test_labels_follow_scores_and_thresholds(model: PassageClassifier, split) ->
     predictions = model.predict_spans(report.text, spans)
     assert [(p.start, p.end) for p in predictions] == spans
     probabilities = model.probabilities([report.text[a:b] for a, b in spans])
+    thresholds = np.array([model.thresholds[lab] for lab in LABELS])
     for p, row in zip(predictions, probabilities, strict=True):
-        expected = tuple(
-            lab for lab, s in zip(LABELS, row, strict=True) if s >= model.thresholds[lab]
-        )
+        expected = tuple(LABELS[j] for j in decide(row, thresholds, model.weights.together))
         assert p.labels == expected
+        passing = {lab for lab, s in zip(LABELS, row, strict=True) if s >= model.thresholds[lab]}
+        assert set(p.labels) <= passing and bool(p.labels) == bool(passing)
 
 
 def test_empty_text_and_no_spans(model: PassageClassifier) -> None:

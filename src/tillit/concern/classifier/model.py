@@ -8,10 +8,11 @@ Two levels, both linear:
    passage's own score, its neighbours' scores and the report's top, second and mean score
    (with a few "typical passage" pseudo-counts, so short texts are not judged against
    themselves alone).
-The second-level value is calibrated (Platt) into a probability; a passage gets a label when the
+The second-level value is calibrated (Platt) into a probability; a label is a candidate when the
 probability reaches the label's threshold, chosen by inner cross-validation at training time —
 one set for caller-given spans (``predict_spans``), one for our own sentence segments
-(``predict_passages``), see ``thresholds.py``.
+(``predict_passages``), see ``thresholds.py``. Of its candidates a passage keeps the strongest,
+and others only where the training passages show the two labels together (``decision.py``).
 
 The classifier expects whole reports (or their passages in order): context is part of the
 model. It reads personal data as role words ("Barnet", "Personen", … see roles.py), so it never
@@ -29,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from tillit.concern.classifier.decision import decide
 from tillit.concern.classifier.features import PassageFeaturizer, TfidfBlock, context_features
 from tillit.concern.classifier.labels import LABELS
 from tillit.concern.classifier.roles import passage_texts
@@ -66,6 +68,7 @@ class Weights:
     segment_thresholds: np.ndarray
     prior: np.ndarray  # (L,) a typical passage's first-level score (context_features)
     pseudo: int = 0  # how many such typical passages are added to a report's context
+    together: np.ndarray | None = None  # (L, L) labels that may share a passage (decision.py)
 
 
 @dataclass
@@ -121,9 +124,7 @@ class PassageClassifier:
         probabilities = self.probabilities(texts)
         predictions = []
         for (start, end), row in zip(spans, probabilities, strict=True):
-            chosen = tuple(
-                lab for lab, p, t in zip(self.labels, row, thresholds, strict=True) if p >= t
-            )
+            chosen = tuple(self.labels[j] for j in decide(row, thresholds, self.weights.together))
             scores = {lab: round(float(p), 3) for lab, p in zip(self.labels, row, strict=True)}
             predictions.append(PassagePrediction(start, end, chosen, scores))
         return predictions
@@ -171,6 +172,8 @@ class PassageClassifier:
             "prior": w.prior,
             "pseudo": np.array(w.pseudo),
         }
+        if w.together is not None:
+            arrays["together"] = w.together
         np.savez_compressed(path / _ARRAYS, **arrays)
 
     @classmethod
@@ -199,6 +202,7 @@ class PassageClassifier:
                 segment_thresholds=arrays["segment_thresholds"],
                 prior=arrays["prior"],
                 pseudo=int(arrays["pseudo"]),
+                together=arrays["together"] if "together" in arrays.files else None,
             )
         cues = {label: tuple(items) for label, items in meta["cues"].items()}
         featurizer = PassageFeaturizer(blocks, float(meta["context"]), float(meta["lexicon"]), cues)

@@ -29,6 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from tillit.concern.classifier.data import LabelledReport
+from tillit.concern.classifier.decision import labels_seen_together
 from tillit.concern.classifier.features import PassageFeaturizer, context_features
 from tillit.concern.classifier.labels import LABELS
 from tillit.concern.classifier.model import PassageClassifier, Weights
@@ -55,6 +56,7 @@ class TrainConfig:
     inner_folds: int = 5
     threshold: str = "global"  # "global": one F1-optimal cut on second-level values; "label"
     normalise: str = ROLES  # personal data replaced by role words before features (roles.py)
+    one_sign_per_passage: bool = True  # keep the strongest label, pairs seen together (decision.py)
 
 
 @dataclass
@@ -106,6 +108,7 @@ def train(
         thresholds,
         prior,
         config.pseudo,
+        labels_seen_together(data.Y) if config.one_sign_per_passage else None,
     )
     weights.segment_thresholds = segment_thresholds(
         reports, data.featurizer, folds, fold_models, weights, config.normalise, found
