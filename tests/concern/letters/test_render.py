@@ -197,6 +197,20 @@ def test_a_personnummer_in_free_text_is_refused() -> None:
         make_data(child_name="Kalle 121212-1212")
 
 
+@pytest.mark.parametrize(
+    "written",
+    ["150305–1201", "150305—1201", "150305 1201", "20150305 1201", "150305\u00a01201"],
+)
+def test_a_personnummer_written_with_a_dash_or_a_space_is_refused_too(written: str) -> None:
+    """Word turns the hyphen into an en dash; people write a space. The detector finds these."""
+    with pytest.raises(ValueError, match="personnummer"):
+        make_data(reasons=f"Anmälan om Elsa Berg, {written}, kom från skolan.")
+
+
+def test_phone_and_case_numbers_are_not_taken_for_a_personnummer() -> None:
+    make_data(reasons="Ring 070 123 45 67 eller 0701234567 om ärende 2024 1234.")
+
+
 INJECTION = "Se {{ 7*7 }} och {% for x in y %}{% endfor %} {%p if x %} <w:p> & {_{ nb {nb}"
 
 

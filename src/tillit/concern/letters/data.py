@@ -67,9 +67,14 @@ _SCANNED = (
     "reporter_name",
     "reporter_contact",
 )
+# Separators as people and word processors write them: hyphen, plus, en/em dash, the
+# non-breaking hyphen and minus sign, or a space (the detector in privacy/patterns.py agrees).
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212"
 _IDENTITY_CANDIDATE = re.compile(
-    rf"(?<!\w)(?:\d{{8}}|\d{{6}})[-+]?[\d{INTERIM_LETTERS}]\d{{3}}(?!\w)"
+    rf"(?<!\w)(?:\d{{8}}|\d{{6}})(?:[-+{_DASHES}]|[ \u00a0\u202f])?"
+    rf"[\d{INTERIM_LETTERS}]\d{{3}}(?!\w)"
 )
+_ANY_DASH = re.compile(f"[{_DASHES}]")
 _ISO_DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -163,7 +168,8 @@ def _refuse_identity_numbers(name: str, value: str | tuple[str, ...]) -> None:
     texts = value if isinstance(value, tuple) else (value,)
     for text in texts:
         for match in _IDENTITY_CANDIDATE.finditer(text):
-            if _looks_like_identity(match.group(0)):
+            written = _ANY_DASH.sub("-", re.sub(r"[ \u00a0\u202f]", "-", match.group(0)))
+            if _looks_like_identity(written):
                 raise LetterDataError(
                     f"Fältet {_FIELD_NAMES[name]} innehåller något som liknar ett "
                     "personnummer; "
