@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tillit.audit.service import record
@@ -33,30 +33,56 @@ def import_annotated(
     platform: Platform, principal: Principal, reports: list[LabelledReport], source: str
 ) -> dict[str, int]:
     """Annotated reports (the shared JSONL format) become items plus one annotation each, by
-    ``import:<source>``. Importing the same file again changes nothing."""
+    ``import:<source>``. Importing the same file again changes nothing. A report whose text was
+    corrected in the file (same file name and id) replaces its earlier version: its passages get
+    the new text and labels, and labels other annotators gave the old text are removed
+    (``replaced`` counts those passages)."""
     principal.require("annotations:write")
+    _refuse_repeated_ids(reports)
     annotator = f"import:{source}"[:200]
-    added = 0
+    added = replaced = 0
     with platform.session() as db:
         for report in reports:
-            report_key = platform.box.keyed_hash("import-report", f"{source}|{report.id}")
+            identity = f"{source}|{report.id}"
+            report_key = platform.box.keyed_hash("import-report", identity)
             spans = [(start, end) for start, end, _labels in report.passages]
             texts = pseudonymised_passages(report.text, spans)
             for position, (text, passage) in enumerate(zip(texts, report.passages, strict=True)):
-                item = _item(db, principal.tenant_id, report_key, position, text, "import")
+                original = report.text[passage[0] : passage[1]].strip()
+                content = platform.box.keyed_hash("import-passage", original)
+                place = (principal.tenant_id, report_key, position)
+                item, changed = _item(db, place, text, content)
+                replaced += changed
                 added += _set_labels(db, item, annotator, list(passage[2]))
+            replaced += _drop_positions_from(db, principal.tenant_id, report_key, len(texts))
         record(
             db,
             principal,
             "concern.annotations.import",
-            detail={"reports": len(reports), "annotations": added},
+            detail={"reports": len(reports), "annotations": added, "replaced": replaced},
         )
-    return {"reports": len(reports), "annotations": added}
+    return {"reports": len(reports), "annotations": added, "replaced": replaced}
+
+
+def _refuse_repeated_ids(reports: list[LabelledReport]) -> None:
+    seen: set[str] = set()
+    repeated = sorted({r.id for r in reports if r.id in seen or seen.add(r.id)})
+    if repeated:
+        raise InvalidInput(
+            f"Samma id står på flera rader i filen: {', '.join(repeated[:5])}. "
+            "Ge varje anmälan ett eget id; inget importerades.",
+            code="repeated_report_id",
+        )
 
 
 def _item(
-    db: Session, tenant_id: int, report_key: str, position: int, text: str, source: str
-) -> AnnotationItem:
+    db: Session, place: tuple[int, str, int], text: str, content: str
+) -> tuple[AnnotationItem, bool]:
+    """The imported item at ``place`` (tenant, report key, position), created or given the new
+    text. ``content`` is a keyed hash of the original passage (pseudonyms differ every import).
+    True when the passage was corrected: labels given to the old text are removed. Items
+    imported before the hash was kept (NULL) are trusted to be the same passage."""
+    tenant_id, report_key, position = place
     item = db.scalar(
         select(AnnotationItem).where(
             AnnotationItem.tenant_id == tenant_id,
@@ -66,11 +92,37 @@ def _item(
     )
     if item is None:
         item = AnnotationItem(
-            tenant_id=tenant_id, report_key=report_key, position=position, text=text, source=source
+            tenant_id=tenant_id,
+            report_key=report_key,
+            position=position,
+            text=text,
+            source="import",
+            content_key=content,
         )
         db.add(item)
         db.flush()
-    return item
+        return item, False
+    if item.content_key in (None, content):
+        item.content_key = content
+        return item, False
+    item.text, item.content_key, item.uncertainty = text, content, None
+    db.execute(delete(Annotation).where(Annotation.item_id == item.id))
+    return item, True
+
+
+def _drop_positions_from(db: Session, tenant_id: int, report_key: str, count: int) -> int:
+    """A corrected report with fewer passages: its earlier passages beyond ``count`` go."""
+    stale = db.scalars(
+        select(AnnotationItem).where(
+            AnnotationItem.tenant_id == tenant_id,
+            AnnotationItem.report_key == report_key,
+            AnnotationItem.position >= count,
+        )
+    ).all()
+    for item in stale:
+        db.execute(delete(Annotation).where(Annotation.item_id == item.id))
+        db.delete(item)
+    return len(stale)
 
 
 def _set_labels(db: Session, item: AnnotationItem, annotator: str, labels: list[str]) -> int:

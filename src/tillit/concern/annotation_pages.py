@@ -132,10 +132,19 @@ async def import_page(platform: PlatformDep, ctx: FormDep, file: UploadFile) -> 
         except ValueError as exc:
             return _to_classifier(platform, f"Filen kunde inte läsas: {exc}")
     name = Path(file.filename or "upload.jsonl").name
-    result = await to_thread.run_sync(import_annotated, platform, ctx.principal, reports, name)
+    try:
+        result = await to_thread.run_sync(import_annotated, platform, ctx.principal, reports, name)
+    except InvalidInput as exc:
+        return _to_classifier(platform, f"Filen importerades inte: {exc.message}")
+    changed = (
+        f" {result['replaced']} stycken hade ändrats i filen och fick den nya texten."
+        if result["replaced"]
+        else ""
+    )
     return _to_classifier(
         platform,
-        f"Importerade {result['reports']} anmälningar ({result['annotations']} nya annoteringar).",
+        f"Importerade {result['reports']} anmälningar ({result['annotations']} nya "
+        f"annoteringar).{changed}",
     )
 
 

@@ -39,6 +39,7 @@ from tillit.concern.models import (
     train_version,
     versions,
 )
+from tillit.errors import InvalidInput
 
 app = typer.Typer(help="Orosanmälningar: ärenden, analys och träning.", no_args_is_help=True)
 
@@ -249,8 +250,15 @@ def import_annotations_command(
     except ValueError as exc:
         fail(f"{data}: {exc}")
     with open_platform(data_dir) as platform:
-        result = import_annotated(platform, system_principal(platform, tenant), reports, data.name)
+        try:
+            result = import_annotated(
+                platform, system_principal(platform, tenant), reports, data.name
+            )
+        except InvalidInput as exc:
+            fail(f"{data}: {exc.message}")
     typer.echo(f"{result['reports']} anmälningar, {result['annotations']} nya annoteringar.")
+    if result["replaced"]:
+        typer.echo(f"{result['replaced']} stycken hade ändrats i filen och fick den nya texten.")
 
 
 @app.command("evaluate")

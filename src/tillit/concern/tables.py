@@ -81,6 +81,8 @@ class AnnotationItem(Base):
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(20))
+    content_key: Mapped[str | None] = mapped_column(String(64))  # imports: keyed hash of the
+    # original passage, so a corrected file is recognised (annotation.import_annotated)
     uncertainty: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

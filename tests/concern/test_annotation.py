@@ -1,0 +1,89 @@
+"""Importing annotated reports into the annotation archive (concern/annotation.py): the same
+file twice changes nothing; a corrected file replaces the corrected passages; a file that
+names one report twice is refused."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from tests.support.factories import make_user
+from tillit.auth.service import principal_for_user
+from tillit.auth.tables import User
+from tillit.concern.annotation import annotate, import_annotated
+from tillit.concern.classifier import LabelledReport
+from tillit.concern.tables import Annotation, AnnotationItem
+from tillit.errors import InvalidInput
+from tillit.platform import Platform
+
+from .conftest import system
+
+FIRST = "Pappa slår Tord varje kväll."
+SECOND = "Tord är ofta trött i skolan."
+
+
+def _report(text: str, labels: list[list[str]], report_id: str = "R-1") -> LabelledReport:
+    spans, start = [], 0
+    for sentence, sentence_labels in zip(text.split("|"), labels, strict=True):
+        spans.append((start, start + len(sentence), tuple(sentence_labels)))
+        start += len(sentence) + 1
+    return LabelledReport(report_id, text.replace("|", " "), spans)
+
+
+def _labels(platform: Platform) -> list[tuple[int, str, list[str]]]:
+    with platform.session() as db:
+        rows = db.execute(
+            select(AnnotationItem.position, Annotation.annotator, Annotation.labels)
+            .join(Annotation, Annotation.item_id == AnnotationItem.id)
+            .order_by(AnnotationItem.position, Annotation.annotator)
+        )
+        return [tuple(row) for row in rows]
+
+
+def test_importing_the_same_file_again_changes_nothing(platform: Platform) -> None:
+    report = _report(f"{FIRST}|{SECOND}", [["fysiskt_vald"], []])
+    first = import_annotated(platform, system(platform), [report], "a.jsonl")
+    again = import_annotated(platform, system(platform), [report], "a.jsonl")
+    assert (first["annotations"], again["annotations"], again["replaced"]) == (2, 0, 0)
+    assert [labels for _, _, labels in _labels(platform)] == [["fysiskt_vald"], []]
+
+
+def test_a_corrected_passage_gets_its_new_text_and_labels_and_loses_old_labels(
+    platform: Platform,
+) -> None:
+    import_annotated(
+        platform, system(platform), [_report(f"{FIRST}|{SECOND}", [["fysiskt_vald"], []])], "a"
+    )
+    make_user(platform, "olle", ["annotator"])
+    with platform.session() as db:
+        olle = principal_for_user(db, db.scalar(select(User).where(User.username == "olle")))
+        items = list(db.scalars(select(AnnotationItem).order_by(AnnotationItem.position)))
+        annotate(db, olle, items[0].id, ["fysiskt_vald"])
+        annotate(db, olle, items[1].id, [])
+    corrected = _report(f"Mamma och pappa grälar varje kväll.|{SECOND}", [["foraldrakonflikt"], []])
+    result = import_annotated(platform, system(platform), [corrected], "a")
+    assert result["replaced"] == 1
+    with platform.session() as db:
+        text = db.scalar(select(AnnotationItem.text).where(AnnotationItem.position == 0))
+    assert "grälar" in text and "slår" not in text
+    assert _labels(platform) == [
+        (0, "import:a", ["foraldrakonflikt"]),  # olle's label was for the old text
+        (1, "import:a", []),
+        (1, "user:olle", []),  # the unchanged passage keeps its second annotator
+    ]
+
+
+def test_a_shorter_corrected_report_drops_its_extra_passages(platform: Platform) -> None:
+    import_annotated(platform, system(platform), [_report(f"{FIRST}|{SECOND}", [[], []])], "a")
+    result = import_annotated(platform, system(platform), [_report(FIRST, [["fysiskt_vald"]])], "a")
+    assert result["replaced"] == 1
+    assert _labels(platform) == [(0, "import:a", ["fysiskt_vald"])]
+
+
+def test_a_file_naming_one_report_twice_is_refused_and_imports_nothing(
+    platform: Platform,
+) -> None:
+    twice = [_report(FIRST, [["fysiskt_vald"]]), _report(SECOND, [[]])]
+    with pytest.raises(InvalidInput, match="R-1"):
+        import_annotated(platform, system(platform), twice, "a")
+    assert _labels(platform) == []
