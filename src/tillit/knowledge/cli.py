@@ -27,7 +27,7 @@ from tillit.knowledge.tables import Document, IngestJob
 from tillit.platform import Platform
 
 CollectionOption = Annotated[str, typer.Option("--collection", help="Samlingens namn.")]
-LimitOption = Annotated[int, typer.Option("--limit", min=1, max=100)]
+LimitOption = Annotated[int, typer.Option("--limit", min=1, max=1000)]
 
 
 def ingest_command(

@@ -83,38 +83,52 @@ def _hits(
     limit: int,
     one_per_document: bool,
 ) -> list[Hit]:
+    """The best ``limit`` chunks, or one per document: chunks are read in batches down the
+    ranking until enough documents are found (a long document such as a statute can fill the
+    first batch on its own)."""
     names = {c.id: c.name for c in collections}
-    wanted = [r[0] for r in ranked[: limit * 8 if one_per_document else limit]]
-    rows = db.execute(
-        select(Chunk, Document)
-        .join(Document, Document.id == Chunk.document_id)
-        .where(Chunk.id.in_(wanted))
-    ).all()
-    by_id = {chunk.id: (chunk, doc) for chunk, doc in rows}
+    batch = limit * 8 if one_per_document else limit
     hits: list[Hit] = []
     seen: set[int] = set()
-    for chunk_id, score, lexical, dense in ranked:
-        if chunk_id not in by_id or by_id[chunk_id][0].collection_id not in names:
-            continue  # gone since, or (never expected) not in the searched collections
-        chunk, doc = by_id[chunk_id]
-        if one_per_document and doc.id in seen:
-            continue
-        seen.add(doc.id)
-        hits.append(
-            Hit(
-                chunk.id,
-                names[chunk.collection_id],
-                doc.key,
-                doc.title,
-                doc.source,
-                doc.version,
-                chunk.heading_path,
-                chunk.text,
-                score,
-                lexical,
-                dense,
-            )
-        )
-        if len(hits) == limit:
-            break
+    for start in range(0, len(ranked), batch):
+        part = ranked[start : start + batch]
+        rows = db.execute(
+            select(Chunk, Document)
+            .join(Document, Document.id == Chunk.document_id)
+            .where(Chunk.id.in_([r[0] for r in part]))
+        ).all()
+        by_id = {chunk.id: (chunk, doc) for chunk, doc in rows}
+        for chunk_id, score, lexical, dense in part:
+            if chunk_id not in by_id or by_id[chunk_id][0].collection_id not in names:
+                continue  # gone since, or (never expected) not in the searched collections
+            chunk, doc = by_id[chunk_id]
+            if one_per_document and doc.id in seen:
+                continue
+            seen.add(doc.id)
+            hits.append(_hit(chunk, doc, names, score, lexical, dense))
+            if len(hits) == limit:
+                return hits
     return hits
+
+
+def _hit(
+    chunk: Chunk,
+    doc: Document,
+    names: dict[int, str],
+    score: float,
+    lexical: float,
+    dense: float,
+) -> Hit:
+    return Hit(
+        chunk.id,
+        names[chunk.collection_id],
+        doc.key,
+        doc.title,
+        doc.source,
+        doc.version,
+        chunk.heading_path,
+        chunk.text,
+        score,
+        lexical,
+        dense,
+    )
