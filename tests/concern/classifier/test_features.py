@@ -64,3 +64,13 @@ def test_context_features() -> None:
     # Typical passages dilute a short text's report-wide figures, not its own.
     g = context_features(np.array([[1.0]]), prior=np.array([-2.0]), pseudo=3)
     np.testing.assert_allclose(g[0, 0], [1, 1, 1, 1, -2, (1 - 6) / 4])
+
+
+def test_a_word_used_in_one_report_only_is_not_kept() -> None:
+    """A nickname the PII detector misses ("Robban") recurs in its own report only, so a model
+    trained with ``min_groups=2`` does not store it."""
+    texts = ["Robban slog honom.", "Robban skrek igen.", "Pappa slog honom.", "Mamma skrek."]
+    groups = [0, 0, 1, 2]
+    kept = TfidfBlock.fit("word", texts, min_df=2, groups=groups, min_groups=2).vocabulary
+    assert "robban" not in kept and {"slog", "skrek", "honom"} <= set(kept)
+    assert "robban" in TfidfBlock.fit("word", texts, min_df=2).vocabulary

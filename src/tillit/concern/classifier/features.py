@@ -63,12 +63,29 @@ class TfidfBlock:
     idf: np.ndarray
 
     @classmethod
-    def fit(cls, analyser: str, texts: Sequence[str], min_df: int = 2) -> TfidfBlock:
+    def fit(
+        cls,
+        analyser: str,
+        texts: Sequence[str],
+        min_df: int = 2,
+        groups: Sequence[int] | None = None,
+        min_groups: int = 1,
+    ) -> TfidfBlock:
+        """``groups``: each text's report; a term must occur in ``min_groups`` reports."""
         analyse = ANALYSERS[analyser]
         df: Counter[str] = Counter()
-        for text in texts:
-            df.update(set(analyse(text)))
-        terms = sorted(term for term, count in df.items() if count >= min_df)
+        seen_in: dict[str, set[int]] = {}
+        for k, text in enumerate(texts):
+            grams = set(analyse(text))
+            df.update(grams)
+            if groups is not None and min_groups > 1:
+                for gram in grams:
+                    seen_in.setdefault(gram, set()).add(groups[k])
+        terms = sorted(
+            term
+            for term, count in df.items()
+            if count >= min_df and (not seen_in or len(seen_in[term]) >= min_groups)
+        )
         n = len(texts)
         idf = np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in terms], dtype=np.float64)
         return cls(analyser, {t: i for i, t in enumerate(terms)}, idf)
@@ -107,9 +124,17 @@ class PassageFeaturizer:
 
     @classmethod
     def fit(
-        cls, texts: Sequence[str], context: float = 0.5, min_df: int = 2, lexicon: float = 0.0
+        cls,
+        texts: Sequence[str],
+        context: float = 0.5,
+        min_df: int = 2,
+        lexicon: float = 0.0,
+        groups: Sequence[int] | None = None,
+        min_reports: int = 1,
     ) -> PassageFeaturizer:
-        blocks = [TfidfBlock.fit(name, texts, min_df) for name in ("word", "char")]
+        blocks = [
+            TfidfBlock.fit(name, texts, min_df, groups, min_reports) for name in ("word", "char")
+        ]
         return cls(blocks, context, lexicon, dict(CUES) if lexicon else {})
 
     @property

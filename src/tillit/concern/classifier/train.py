@@ -51,6 +51,7 @@ class TrainConfig:
     C2: float = 0.1  # second-level inverse regularisation
     context: float = 0.5  # weight of the neighbouring passages' features
     min_df: int = 2
+    min_reports: int = 2  # a term must occur in this many reports (no one report's nickname)
     lexicon: float = 0.15  # weight of the cue-lexicon counts (0: not used)
     pseudo: int = 8  # typical passages added to each report's context (context_features)
     inner_folds: int = 5
@@ -127,7 +128,12 @@ def _prepare(
         for r, entities in zip(reports, found, strict=True)
     ]
     featurizer = PassageFeaturizer.fit(
-        [t for report in texts for t in report], config.context, config.min_df, config.lexicon
+        [t for report in texts for t in report],
+        config.context,
+        config.min_df,
+        config.lexicon,
+        groups=[k for k, report in enumerate(texts) for _ in report],
+        min_reports=config.min_reports,
     )
     X = featurizer.transform_reports(texts)
     Y = np.array(
