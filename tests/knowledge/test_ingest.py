@@ -81,6 +81,18 @@ def test_an_ingest_that_could_read_nothing_exits_1(settings, tmp_path: Path) -> 
     assert f"{ftp}: kunde inte läsas färdigt (Adresser som börjar med ftp://" in result.stderr
 
 
+def test_an_unreachable_web_site_alone_exits_1_and_a_good_folder_beside_it_0(
+    settings, tmp_path: Path, folder: Path
+) -> None:  # type: ignore[no-untyped-def]
+    env = {"TILLIT_DATABASE_URL": settings.database_url} if settings.database_url else {}
+    closed = "http://127.0.0.1:1/"  # nothing listens on port 1
+    base = ["ingest", "--collection", "kommun", "--data-dir", str(settings.data_dir)]
+    alone = CliRunner().invoke(app, [*base, closed], env=env)
+    assert alone.exit_code == 1, alone.output
+    beside = CliRunner().invoke(app, [*base, closed, str(folder)], env=env)
+    assert beside.exit_code == 0, beside.output
+
+
 def test_an_empty_question_or_query_is_refused_unrecorded(settings, folder: Path, run) -> None:  # type: ignore[no-untyped-def]
     run("ingest", "--collection", "kommun", str(folder))
     env = {"TILLIT_DATABASE_URL": settings.database_url} if settings.database_url else {}

@@ -81,8 +81,15 @@ def ingest_command(
         _echo_skipped(skipped)
         if job.message:
             typer.echo(job.message, err=True)
-    if job.message and job.seen == 0:
+    if _nothing_read(job):
         raise typer.Exit(1)  # nothing could be read from any source: a script must notice
+
+
+def _nothing_read(job: IngestJob) -> bool:
+    """Every source failed, or each document it gave was skipped (an unreachable web site gives
+    one skipped start page). An empty folder or an unchanged re-ingest is not a failure."""
+    read = job.added + job.updated + job.unchanged
+    return read == 0 and job.seen == job.skipped and bool(job.message or job.skipped)
 
 
 SHOWN_SKIPS = 50
