@@ -122,6 +122,20 @@ def test_reingest_updates_only_changed_documents_and_removes_deleted(run, folder
     assert "bygglov" not in [r["document"] for r in results["results"]]
 
 
+def test_a_new_file_with_the_same_name_leaves_the_existing_id_alone(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "dokument"
+    (folder / "a").mkdir(parents=True)
+    (folder / "a" / "info.txt").write_text("Öppettider 8–17.", encoding="utf-8")
+    first = json.loads(run("ingest", "--collection", "k", str(folder), "--json"))
+    assert first["added"] == 1
+    (folder / "b").mkdir()
+    (folder / "b" / "info.md").write_text("Sophämtning varannan vecka.", encoding="utf-8")
+    again = json.loads(run("ingest", "--collection", "k", str(folder), "--json"))
+    assert (again["added"], again["unchanged"], again["removed"]) == (1, 1, 0)
+    listed = json.loads(run("search", "--collection", "k", "sophämtning öppettider", "--json"))
+    assert sorted(r["document"] for r in listed["results"]) == ["b/info", "info"]
+
+
 def test_queries_file_gives_one_line_per_query(run, folder: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     run("ingest", "--collection", "kommun", str(folder))
     queries = tmp_path / "q.jsonl"

@@ -44,8 +44,11 @@ class SourceResult:
 URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
-def connector_for(source: str, public_only: bool = False) -> Connector:
-    """``public_only``: web sources may not reach internal addresses (API-started jobs)."""
+def connector_for(
+    source: str, public_only: bool = False, known_keys: dict[str, str] | None = None
+) -> Connector:
+    """``public_only``: web sources may not reach internal addresses (API-started jobs).
+    ``known_keys``: for files, path → the key the collection already gives it (stable ids)."""
     scheme = URL_SCHEME.match(source)
     if scheme and scheme.group(1).lower() not in ("http", "https"):
         raise InvalidInput(
@@ -64,7 +67,7 @@ def connector_for(source: str, public_only: bool = False) -> Connector:
         return RestConnector(str(path))
     from tillit.knowledge.connectors.files import FileConnector
 
-    return FileConnector([path])
+    return FileConnector([path], known_keys=known_keys)
 
 
 def origin_of(source: str) -> str:
@@ -90,8 +93,26 @@ def run_ingest(
     public_only: bool = False,
 ) -> IngestJob:
     """Ingest ``sources`` (paths, URLs, JSON files) into the job's collection."""
-    origins = [(origin_of(s), ConnectorItems(s, public_only)) for s in sources]
+    with platform.session() as db:
+        job = db.get(IngestJob, job_id)
+        assert job is not None
+        collection_id = job.collection_id
+    origins = [
+        (origin_of(s), ConnectorItems(s, public_only, _known_keys(platform, collection_id, s)))
+        for s in sources
+    ]
     return ingest_items(platform, backend, job_id, origins, progress)
+
+
+def _known_keys(platform: Platform, collection_id: int, source: str) -> dict[str, str]:
+    """Source path → document key of the documents this source gave before."""
+    with platform.session() as db:
+        rows = db.execute(
+            select(Document.source, Document.key).where(
+                Document.collection_id == collection_id, Document.origin == origin_of(source)
+            )
+        )
+        return {path: key for path, key in rows}
 
 
 def ingest_items(
@@ -130,13 +151,16 @@ class ConnectorItems:
     """A source's documents, read lazily. ``complete`` is False when the connector stopped at
     a limit (pages, items): then documents it did not reach must not be removed."""
 
-    def __init__(self, source: str, public_only: bool = False) -> None:
+    def __init__(
+        self, source: str, public_only: bool = False, known_keys: dict[str, str] | None = None
+    ) -> None:
         self.source = source
         self.public_only = public_only
+        self.known_keys = known_keys
         self.connector: Connector | None = None
 
     def __iter__(self) -> Iterator[SourceDocument | Skipped]:
-        self.connector = connector_for(self.source, self.public_only)
+        self.connector = connector_for(self.source, self.public_only, self.known_keys)
         yield from self.connector.documents()
 
     @property

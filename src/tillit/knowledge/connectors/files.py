@@ -33,9 +33,17 @@ from tillit.knowledge.extract import (
 
 
 class FileConnector:
-    def __init__(self, paths: list[Path] | list[str], max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(
+        self,
+        paths: list[Path] | list[str],
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        known_keys: dict[str, str] | None = None,
+    ) -> None:
+        """``known_keys``: file path → the key its document already has in the collection, so
+        that a re-ingest keeps every id (a new file with the same name gets a longer key)."""
         self.roots = [Path(p).expanduser().absolute() for p in paths]
         self.max_bytes = max_bytes
+        self.known_keys = known_keys or {}
 
     def documents(self) -> Iterator[SourceDocument | Skipped]:
         missing = [str(root) for root in self.roots if not root.exists()]
@@ -43,7 +51,7 @@ class FileConnector:
             raise SourceUnavailable(f"Finns inte: {', '.join(missing)}", code="path_not_found")
         files = [(root, path) for root in self.roots for path in _walk(root)]
         supported = [(r, p) for r, p in files if media_type_for(p.name)]
-        keys = assign_keys(supported, several_roots=len(self.roots) > 1)
+        keys = assign_keys(supported, several_roots=len(self.roots) > 1, known=self.known_keys)
         for root, path in files:
             relative = _relative(root, path, len(self.roots) > 1)
             if (root, path) not in keys:
@@ -106,9 +114,14 @@ def _relative(root: Path, path: Path, prefix_root: bool) -> str:
 
 
 def assign_keys(
-    files: list[tuple[Path, Path]], *, several_roots: bool = False
+    files: list[tuple[Path, Path]],
+    *,
+    several_roots: bool = False,
+    known: dict[str, str] | None = None,
 ) -> dict[tuple[Path, Path], str]:
-    """Stem if unique; else relative path without extension; else with extension; else "~n"."""
+    """A file that already has a document keeps its key (``known``: path → key); others get
+    their stem if unique; else relative path without extension; else with extension; else
+    "~n"."""
 
     def without_suffix(item: tuple[Path, Path]) -> str:
         relative = _relative(*item, several_roots)
@@ -119,8 +132,9 @@ def assign_keys(
         without_suffix,
         lambda item: _relative(*item, several_roots),
     ]
-    keys: dict[tuple[Path, Path], str] = {}
-    pending = list(files)
+    known = known or {}
+    keys = {item: known[str(item[1])] for item in files if str(item[1]) in known}
+    pending = [item for item in files if item not in keys]
     for candidate in candidates:
         counts = Counter(candidate(item) for item in pending)
         counts.update(keys.values())
