@@ -77,7 +77,8 @@ def test_generated_answer_names_the_model_and_exact_version(client, platform, up
         headers=auth(make_key(platform)),
         json={"question": "Behöver jag bygglov för en altan?"},
     ).json()
-    assert answer["provenance_url"].startswith("/insyn/svar/")
+    # absolute, from the address the caller used (TILLIT_PUBLIC_BASE_URL is not set here)
+    assert answer["provenance_url"].startswith("http://testserver/insyn/svar/")
     data = client.get(answer["provenance_json_url"]).json()
     assert data["ai_generated"] is True and data["answer_id"] == answer["run_id"]
     assert (data["model"]["name"], data["model"]["version"]) == ("kommun-llm", "2026-01")

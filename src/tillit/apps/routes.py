@@ -71,11 +71,16 @@ def export(name: str, platform: PlatformDep, principal: PrincipalDep) -> PlainTe
 
 
 @router.post("/{name}/ask")
-async def ask_app(name: str, data: AskIn, platform: PlatformDep, principal: PrincipalDep) -> dict:
+async def ask_app(
+    name: str, data: AskIn, request: Request, platform: PlatformDep, principal: PrincipalDep
+) -> dict:
+    # provenance_url is absolute: TILLIT_PUBLIC_BASE_URL, else the address the caller used
+    base_url = platform.settings.public_base_url or str(request.base_url)
+
     def run() -> dict[str, Any]:
         manifest = manifest_for_use(platform, principal, name)
         answer = ask(platform, principal, manifest, data.question, name)
-        return answer_dict(answer, platform.settings.public_base_url)
+        return answer_dict(answer, base_url)
 
     return await to_thread.run_sync(run)
 
