@@ -392,3 +392,6 @@ def test_cli_and_server_work_on_the_same_data_directory(settings: Settings, upst
         assert reply.status_code == 200
         runs = json.loads(run_tillit(settings, "runs", "list", "--json").stdout)
         assert [r["id"] for r in runs] == [reply.headers["x-tillit-run-id"]]
+        assert runs[0]["tenant_id"] == 1
+        shown = json.loads(run_tillit(settings, "runs", "show", runs[0]["id"], "--json").stdout)
+        assert shown["id"] == runs[0]["id"] and shown["status"] == "ok"

@@ -34,7 +34,12 @@ def list_(
 
 
 @runs_app.command("show")
-def show(run_id: str, tenant: TenantOption = "default", data_dir: DataDirOption = None) -> None:
+def show(
+    run_id: str,
+    tenant: TenantOption = "default",
+    json_out: JsonOption = False,  # accepted like everywhere else; the output is always JSON
+    data_dir: DataDirOption = None,
+) -> None:
     """En körning som JSON."""
     with open_platform(data_dir) as platform, platform.session() as db:
         print_json(run_dict(get_run(db, get_tenant(db, tenant).id, run_id)))

@@ -58,6 +58,7 @@ def list_runs(db: Session, tenant_id: int, limit: int = 100, kind: str | None = 
 def run_dict(run: Run) -> dict[str, Any]:
     return {
         "id": run.id,
+        "tenant_id": run.tenant_id,
         "kind": run.kind,
         "app": run.app,
         "caller": f"{run.caller_type}:{run.caller_id}" if run.caller_id else run.caller_type,
