@@ -153,6 +153,17 @@ def test_a_missing_input_file_is_named_in_swedish(
     assert not (tmp_path / "ut.jsonl").exists()
 
 
+def test_a_model_card_that_is_not_utf8_is_named(cli: Cli, tmp_path: Path) -> None:
+    card = tmp_path / "kort.md"
+    card.write_bytes("Modellkort för Göteborg".encode("latin-1"))
+    result = cli(
+        "models", "add", "m", "--provider", "openai-compatible", "--base-url", "http://x/v1",
+        "--model", "m", "--model-card", str(card),
+    )  # fmt: skip
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.stderr.strip() == f"Fel: {card}: modellkortet måste vara text i UTF-8."
+
+
 def test_apps_apply_names_a_folder_as_a_folder(cli: Cli, tmp_path: Path) -> None:
     result = cli("apps", "apply", str(tmp_path))
     assert result.exit_code == 1

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -97,7 +97,7 @@ def describe_os_error(exc: OSError) -> str:
     return f"{exc.filename}: {reason}." if exc.filename else f"In- eller utmatning: {reason}."
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     typer.echo(f"Fel: {message}", err=True)
     raise typer.Exit(1)
 

@@ -78,6 +78,17 @@ def test_malformed_training_data_names_the_line(cli, tmp_path: Path) -> None:  #
     assert result.exit_code == 1 and "4" in result.output
 
 
+def test_training_data_that_cannot_train_says_why_without_a_traceback(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    one = _subset(tmp_path, 1)
+    result = cli("concern", "train", "--data", str(one))
+    assert result.exit_code == 1 and "minst två anmälningar" in result.output
+    assert "Traceback" not in result.output
+    latin1 = tmp_path / "latin1.jsonl"
+    latin1.write_bytes(_subset(tmp_path, 2).read_bytes() + '{"id": "å"}\n'.encode("latin-1"))
+    result = cli("concern", "train", "--data", str(latin1))
+    assert result.exit_code == 1 and "rad 3: texten är inte UTF-8" in result.output
+
+
 def test_import_registers_each_report_once(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     data = str(_subset(tmp_path, 5))
     first = json.loads(cli("concern", "import", "--input", data, "--json").stdout)

@@ -71,7 +71,7 @@ def add(
             price_in_per_1k=price_in,
             price_out_per_1k=price_out,
             shared=shared,
-            model_card=model_card.read_text(encoding="utf-8") if model_card else "",
+            model_card=_read_card(model_card),
         )
     except ValidationError as exc:
         fail(describe(exc.errors()))
@@ -162,3 +162,12 @@ def health(
         typer.echo(f"{name}: {model.health_status} – {model.health_detail}")
     if model.health_status == "error":
         raise typer.Exit(1)
+
+
+def _read_card(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        fail(f"{path}: modellkortet måste vara text i UTF-8.")

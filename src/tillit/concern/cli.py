@@ -69,14 +69,17 @@ def train_command(
         fail(f"{data}: inga anmälningar.")
     with open_platform(data_dir) as platform:
         principal = system_principal(platform, tenant)
-        version = train_version(
-            platform,
-            principal,
-            reports,
-            source=data.name,
-            evaluate=evaluate,
-            progress=lambda message: typer.echo(message, err=True),
-        )
+        try:
+            version = train_version(
+                platform,
+                principal,
+                reports,
+                source=data.name,
+                evaluate=evaluate,
+                progress=lambda message: typer.echo(message, err=True),
+            )
+        except ValueError as exc:  # e.g. fewer than two reports: the reason, not a traceback
+            fail(f"{data}: {exc}")
         typer.echo(card_markdown(version.card))
 
 

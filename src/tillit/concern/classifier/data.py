@@ -28,8 +28,12 @@ class LabelledReport:
 def load_jsonl(path: str | Path) -> list[LabelledReport]:
     """Read reports; a malformed line raises ``ValueError`` naming the file's line number."""
     reports = []
-    with Path(path).open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
+    with Path(path).open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValueError(f"rad {number}: texten är inte UTF-8") from None
             if not line.strip():
                 continue
             try:
