@@ -124,6 +124,15 @@ def test_models_add_then_list_json(cli: Cli, upstream: str) -> None:
     assert model["capabilities"] == ["chat"] and model["enabled"] is True
 
 
+def test_an_external_model_cleared_for_k3_is_registered_with_a_warning(
+    cli: Cli, upstream: str
+) -> None:
+    external = ok(add_model(cli, "moln", upstream, "--max-class", "K3"))
+    assert "Varning: en extern tjänst får nu ta emot K3-uppgifter" in external.stderr
+    own = ok(add_model(cli, "egen", upstream, "--max-class", "K3", "--hosting", "own"))
+    assert own.stderr == ""
+
+
 def test_models_add_with_bad_class_fails_clearly(cli: Cli, upstream: str) -> None:
     result = add_model(cli, "kommun-llm", upstream, "--max-class", "K7")
     assert result.exit_code == 1
