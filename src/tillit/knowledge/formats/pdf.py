@@ -2,6 +2,10 @@
 
 Encrypted PDFs that open with the empty password are read; others are skipped, as are corrupt
 files and PDFs without a text layer (scans).
+
+Each document has a budget (``_Budget``): page content read, text shown and wall time. A small
+file can make pypdf parse the same huge stream for every page or every form XObject use (a
+79 KB file took hours), so the whole document is skipped as soon as one part is spent.
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ import io
 import logging
 import re
 import statistics
+import time
+from collections.abc import Callable
+from typing import Any
 
 from tillit.knowledge.documents import Block
 from tillit.knowledge.formats import Extracted, ExtractError, clean
@@ -18,6 +25,12 @@ from tillit.knowledge.formats.text import line_blocks, split_paragraphs
 ENCRYPTED = "krypterad PDF (lösenordsskyddad)"
 NO_TEXT = "tom: PDF:en saknar textlager (skannad bild?)"
 MAX_PAGES = 3000
+TOO_COSTLY = "för stort eller för långsamt att läsa"
+MAX_CONTENT_BYTES = 100 * 2**20  # decoded page content, a shared stream counted for each page
+MAX_TEXT_BYTES = 50 * 2**20  # strings shown by text operators, form XObjects included
+MAX_SECONDS = 120.0  # wall time for the pages; a normal page takes about 10 ms
+_SHOWS_TEXT = {b"Tj", b"TJ", b"'", b'"'}
+_clock: Callable[[], float] = time.monotonic  # tests replace it
 _SENTENCE_END = re.compile(r"[.!?:]\s*$")
 _JUNK_TITLE = re.compile(r"^(untitled|namnlös|microsoft word - .*)|\.(docx?|pdf|odt)$", re.I)
 
@@ -61,15 +74,88 @@ def _page_texts(reader: object) -> list[str]:
         raise ExtractError("trasig PDF: inga sidor")
     if len(pages) > MAX_PAGES:
         raise ExtractError(f"för stor: {len(pages)} sidor (gräns {MAX_PAGES})")
+    budget = _Budget()
     texts, failures = [], 0
     for page in pages:
+        budget.check()
         try:
-            texts.append(page.extract_text() or "")
+            texts.append(_page_text(page, budget))
+        except ExtractError:
+            raise
         except Exception:
             failures += 1
     if failures and not any(t.strip() for t in texts):
         raise ExtractError("trasig PDF: inga sidor gick att läsa")
     return texts
+
+
+def _page_text(page: Any, budget: _Budget) -> str:
+    budget.spend_content(_content_size(page, budget.content_left))
+    text = page.extract_text(visitor_operand_before=budget.visit) or ""
+    budget.check()  # pypdf swallows errors inside form XObjects; the last one may be spent
+    return text
+
+
+def _content_size(page: Any, enough: int) -> int:
+    """Decoded size of the page's content streams (decoded once; pypdf keeps the result),
+    counting stops once it is over ``enough``."""
+    contents = page.get("/Contents")
+    if contents is None:
+        return 0
+    contents = contents.get_object()
+    size = 0
+    for part in contents if isinstance(contents, list) else [contents]:
+        stream = part.get_object()
+        if hasattr(stream, "get_data"):
+            size += len(stream.get_data())
+        if size > enough:
+            break
+    return size
+
+
+class _Budget:
+    """What reading one PDF may cost. Once a part is spent every call raises ``ExtractError``,
+    so the error also gets out of pypdf's form XObject handling, which logs and goes on."""
+
+    def __init__(self) -> None:
+        self.deadline = _clock() + MAX_SECONDS
+        self.content_left = MAX_CONTENT_BYTES
+        self.text_left = MAX_TEXT_BYTES
+        self.spent: str | None = None
+
+    def spend_content(self, size: int) -> None:
+        self.content_left -= size
+        if self.content_left < 0:
+            self.spent = f"sidornas innehåll är över {_mb(MAX_CONTENT_BYTES)}"
+        self.check()
+
+    def visit(self, operator: bytes, operands: list[Any], _cm: Any, _tm: Any) -> None:
+        """pypdf calls this before each operator, also inside form XObjects."""
+        if operator in _SHOWS_TEXT:
+            self.text_left -= _string_bytes(operands)
+            if self.text_left < 0:
+                self.spent = f"texten är över {_mb(MAX_TEXT_BYTES)}"
+        self.check()
+
+    def check(self) -> None:
+        if self.spent is None and _clock() > self.deadline:
+            self.spent = f"tog över {MAX_SECONDS:g} s"
+        if self.spent is not None:
+            raise ExtractError(f"{TOO_COSTLY} ({self.spent})")
+
+
+def _string_bytes(operands: list[Any]) -> int:
+    size = 0
+    for operand in operands:
+        if isinstance(operand, str | bytes):
+            size += len(operand)
+        elif isinstance(operand, list):
+            size += _string_bytes(operand)
+    return size
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:g} MB".replace(".", ",")
 
 
 def _metadata(reader: object) -> dict[str, str]:

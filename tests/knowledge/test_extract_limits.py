@@ -1,0 +1,121 @@
+"""Hostile documents: each is skipped with a Swedish reason before it costs much time or memory.
+
+The inputs are small generated files; the limits are lowered so that the budgets trip early.
+"""
+
+from __future__ import annotations
+
+import itertools
+import zlib
+
+import pytest
+
+import tillit.knowledge.formats.pdf as pdf_format
+from tillit.knowledge.extract import ExtractError, extract
+
+FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+RESOURCES = b"/Resources << /Font << /F1 4 0 R >> /XObject << /X0 5 0 R >> >>"
+
+
+def reason(data: bytes, filename: str) -> str:
+    with pytest.raises(ExtractError) as caught:
+        extract(data, filename=filename)
+    return caught.value.reason
+
+
+def pdf_file(objects: list[bytes]) -> bytes:
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def stream(data: bytes, extra: bytes = b"") -> bytes:
+    packed = zlib.compress(data, 9)
+    head = b"<< %s /Length %d /Filter /FlateDecode >>\nstream\n" % (extra, len(packed))
+    return head + packed + b"\nendstream"
+
+
+def shared_content_pdf(pages: int, padding: int) -> bytes:
+    """``pages`` page entries that all use one content stream padded with spaces."""
+    content = b"BT /F1 12 Tf 72 712 Td (Delad sida) Tj ET\n" + b" " * padding
+    kids = b" ".join([b"3 0 R"] * pages)
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] %s /Contents 6 0 R >>"
+            % RESOURCES,
+            FONT,
+            stream(b"", b"/Type /XObject /Subtype /Form /BBox [0 0 1 1]"),
+            stream(content),
+        ]
+    )
+
+
+def form_pdf(uses: int) -> bytes:
+    """One page that draws the same form XObject (which shows text) ``uses`` times."""
+    form = b"BT /F1 12 Tf 72 712 Td (Formtext) Tj ET"
+    resources = b"/Resources << /Font << /F1 4 0 R >> >>"
+    return pdf_file(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] %s /Contents 6 0 R >>"
+            % RESOURCES,
+            FONT,
+            stream(form, b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] " + resources),
+            stream(b" ".join([b"q /X0 Do Q"] * uses)),
+        ]
+    )
+
+
+# --- PDF -----------------------------------------------------------------------------------
+
+
+def test_pdf_pages_sharing_a_huge_content_stream_are_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reviewer's file: 2,900 pages on one stream of 60 MB of spaces (hours). Here 50 pages
+    on 200 kB, and a budget of 1 MB: the sixth page is not read."""
+    data = shared_content_pdf(pages=50, padding=200_000)
+    monkeypatch.setattr(pdf_format, "MAX_CONTENT_BYTES", 2**20, raising=False)
+    assert reason(data, "delad.pdf") == (
+        "för stort eller för långsamt att läsa (sidornas innehåll är över 1 MB)"
+    )
+
+
+def test_pdf_within_the_content_budget_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = shared_content_pdf(pages=5, padding=200_000)
+    monkeypatch.setattr(pdf_format, "MAX_CONTENT_BYTES", 2**20, raising=False)
+    extracted = extract(data, filename="delad.pdf")
+    assert [b.text for b in extracted.blocks] == ["Delad sida"] * 5
+
+
+def test_pdf_text_budget_counts_text_inside_form_xobjects(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pdf_format, "MAX_TEXT_BYTES", 80, raising=False)  # 10 × "Formtext"
+    assert extract(form_pdf(uses=10), filename="form.pdf").blocks
+    assert reason(form_pdf(uses=11), filename="form.pdf").startswith(
+        "för stort eller för långsamt att läsa (texten är över"
+    )
+
+
+def test_pdf_deadline_is_checked_inside_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clock that moves one second per look: the single page runs out of time among the
+    form XObject's operators, not only between pages."""
+    ticks = itertools.count()
+    monkeypatch.setattr(pdf_format, "_clock", lambda: float(next(ticks)), raising=False)
+    monkeypatch.setattr(pdf_format, "MAX_SECONDS", 20.0, raising=False)
+    assert reason(form_pdf(uses=100), filename="form.pdf") == (
+        "för stort eller för långsamt att läsa (tog över 20 s)"
+    )
+    assert next(ticks) < 40  # stopped soon after the deadline, not after all 100 uses
