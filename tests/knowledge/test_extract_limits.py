@@ -10,6 +10,7 @@ import zlib
 
 import pytest
 
+import tillit.knowledge.formats.markdown as md_format
 import tillit.knowledge.formats.pdf as pdf_format
 from tillit.knowledge.extract import ExtractError, extract
 
@@ -119,3 +120,52 @@ def test_pdf_deadline_is_checked_inside_a_page(monkeypatch: pytest.MonkeyPatch) 
         "för stort eller för långsamt att läsa (tog över 20 s)"
     )
     assert next(ticks) < 40  # stopped soon after the deadline, not after all 100 uses
+
+
+# --- Markdown ------------------------------------------------------------------------------
+
+
+def alias_bomb(levels: int) -> str:
+    """YAML "billion laughs": each level lists the one before ten times, by alias."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, levels):
+        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 10) + "]")
+    return "\n".join([*lines, f"title: *a{levels - 1}"])
+
+
+def test_markdown_front_matter_with_aliases_is_ignored_and_body_kept() -> None:
+    """Nine levels took 129 s and ended in MemoryError; four (10,000 "lol") show the expansion
+    without that cost if the fix is missing."""
+    text = f"---\n{alias_bomb(4)}\n---\n# Bygglov\n\nText om bygglov.\n"
+    extracted = extract(text.encode(), filename="bomb.md")
+    assert extracted.title == "Bygglov"
+    assert extracted.metadata == {"front_matter": md_format.ALIASES_IGNORED}
+    assert [b.text for b in extracted.blocks] == ["Bygglov", "Text om bygglov."]
+
+
+def test_markdown_front_matter_without_aliases_still_gives_metadata() -> None:
+    text = "---\ntitle: Avfall & återvinning\nnot: 2 * 3\ntaggar: [sopor, tömning]\n---\nText.\n"
+    extracted = extract(text.encode(), filename="avfall.md")
+    assert extracted.metadata == {
+        "title": "Avfall & återvinning",
+        "not": "2 * 3",
+        "taggar": "sopor, tömning",
+    }
+
+
+def test_markdown_deeply_nested_front_matter_does_not_crash() -> None:
+    """500 nested lists exhausted PyYAML's stack: RecursionError, the whole file lost."""
+    text = "---\nlista: " + "[" * 500 + "]" * 500 + "\n---\nText om parkering.\n"
+    extracted = extract(text.encode(), filename="djup.md")
+    assert extracted.metadata == {}
+    assert "Text om parkering." in [b.text for b in extracted.blocks]
+
+
+def test_markdown_front_matter_over_the_cap_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "---\ntitle: Lång\n---\nText.\n"
+    monkeypatch.setattr(md_format, "MAX_FRONT_MATTER", len("title: Lång\n") - 1, raising=False)
+    extracted = extract(text.encode(), filename="lang.md")
+    assert extracted.metadata == {}
+    assert extracted.title is None
+    monkeypatch.setattr(md_format, "MAX_FRONT_MATTER", len("title: Lång\n"))
+    assert extract(text.encode(), filename="lang.md").title == "Lång"

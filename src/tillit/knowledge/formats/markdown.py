@@ -2,6 +2,10 @@
 
 The title is the front matter's ``title``/``titel``/``rubrik`` (with ``beteckning`` appended for
 statutes: "Förvaltningslag (2017:900)"), else the first level-1 heading. Links keep their text.
+
+Front matter is read without YAML aliases: ``*name`` repeats what ``&name`` marks, so a few
+hundred bytes can expand to gigabytes ("billion laughs"). Front matter that uses them is
+ignored and left out of the text, with a note in the metadata; the body is read as usual.
 """
 
 from __future__ import annotations
@@ -21,6 +25,21 @@ from tillit.knowledge.formats.text import decode_text, normalise_newlines
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _PARSER = MarkdownIt("commonmark").enable("table")
+MAX_FRONT_MATTER = 64 * 1024  # characters; real front matter is a few lines
+ALIASES_IGNORED = "ignorerad: använder YAML-alias (*namn), som inte stöds"
+
+
+class _AliasFound(Exception):
+    pass
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """The safe loader, but an alias stops the loading before anything is expanded."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasFound
+        return super().compose_node(parent, index)
 
 
 def extract_markdown(data: bytes, charset: str | None = None) -> Extracted:
@@ -34,13 +53,16 @@ def extract_markdown(data: bytes, charset: str | None = None) -> Extracted:
 
 
 def front_matter(text: str) -> tuple[dict[str, str], str]:
-    """Split YAML front matter off; invalid YAML is left in the text as it was."""
+    """Split YAML front matter off. Invalid YAML, and a block too long to be front matter, is
+    left in the text as it was; front matter with aliases is dropped (see the module)."""
     match = _FRONT_MATTER.match(text)
-    if not match:
+    if not match or len(match.group(1) or "") > MAX_FRONT_MATTER:
         return {}, text
     try:
-        loaded = yaml.safe_load(match.group(1) or "")
-    except yaml.YAMLError:
+        loaded = yaml.load(match.group(1) or "", Loader=_NoAliasLoader)  # noqa: S506 (safe)
+    except _AliasFound:
+        return {"front_matter": ALIASES_IGNORED}, text[match.end() :]
+    except (yaml.YAMLError, RecursionError):  # deep nesting exhausts the Python loader's stack
         return {}, text
     if not isinstance(loaded, dict):
         return {}, text
