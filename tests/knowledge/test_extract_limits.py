@@ -5,13 +5,17 @@ The inputs are small generated files; the limits are lowered so that the budgets
 
 from __future__ import annotations
 
+import io
 import itertools
+import zipfile
 import zlib
 
 import pytest
 
+import tillit.knowledge.formats.docx as docx_format
 import tillit.knowledge.formats.markdown as md_format
 import tillit.knowledge.formats.pdf as pdf_format
+from tests.knowledge.fixtures import docx_bytes
 from tillit.knowledge.extract import ExtractError, extract
 
 FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
@@ -169,3 +173,81 @@ def test_markdown_front_matter_over_the_cap_is_not_parsed(monkeypatch: pytest.Mo
     assert extracted.title is None
     monkeypatch.setattr(md_format, "MAX_FRONT_MATTER", len("title: Lång\n"))
     assert extract(text.encode(), filename="lang.md").title == "Lång"
+
+
+# --- DOCX ----------------------------------------------------------------------------------
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def docx_with_body(body: str, prefix: str = "w") -> bytes:
+    """A real python-docx package whose document.xml holds ``body`` (``prefix`` is bound to
+    WordprocessingML's namespace)."""
+    xml = f'<?xml version="1.0"?><{prefix}:document xmlns:{prefix}="{W}"><{prefix}:body>'
+    xml += body + f"</{prefix}:body></{prefix}:document>"
+    source = zipfile.ZipFile(io.BytesIO(docx_bytes()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            archive.writestr(info, xml.encode() if info.filename == "word/document.xml" else data)
+    return buffer.getvalue()
+
+
+TEXT = "<w:p><w:r><w:t>Sista stycket.</w:t></w:r></w:p>"
+
+
+def test_docx_with_too_many_paragraphs_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """1.2 million one-letter paragraphs in 155 KB took 47 s and 860 MB. Empty paragraphs
+    count too, also in another namespace prefix."""
+    monkeypatch.setattr(docx_format, "MAX_PARAGRAPHS", 1_000, raising=False)
+    assert reason(docx_with_body("<w:p/>" * 1_000 + TEXT), "stycken.docx") == (
+        "för stor: 1 001 stycken (gränsen är 1 000)"
+    )
+    other = "<x:p/>" * 1_000 + TEXT.replace("w:", "x:")
+    assert reason(docx_with_body(other, prefix="x"), "x.docx").startswith("för stor: 1 001")
+    extracted = extract(docx_with_body("<w:p/>" * 999 + TEXT), filename="stycken.docx")
+    assert [b.text for b in extracted.blocks] == ["Sista stycket."]
+
+
+def elements(data: bytes) -> int:
+    """Start tags in a package's XML parts (not its JPEG thumbnail), as the check counts them."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = [archive.read(info) for info in archive.infolist()]
+    return sum(part.count(b"<") - part.count(b"</") for part in parts if part.startswith(b"<"))
+
+
+def test_docx_with_too_many_elements_is_refused_before_parsing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One paragraph of 8 million empty runs (48 MB of XML in a 106 KB file) took 92 s and
+    1.8 GB; the paragraph limit does not see it, the element count does."""
+    data = docx_with_body("<w:p>" + "<w:r/>" * 5_000 + "</w:p>" + TEXT)
+    base = elements(docx_with_body(TEXT))  # styles.xml alone has thousands
+    assert elements(data) == base + 5_001
+    monkeypatch.setattr(docx_format, "MAX_ELEMENTS", base + 5_000, raising=False)
+    assert reason(data, "runs.docx") == f"för stor: över {base + 5_000:,} XML-element".replace(
+        ",", " "
+    )
+    monkeypatch.setattr(docx_format, "MAX_ELEMENTS", base + 5_001)
+    assert extract(data, filename="runs.docx").blocks
+
+
+def test_docx_element_count_skips_parts_that_are_not_xml() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/media/bild.png", b"\x89PNG\r\n" + b"<" * 1_000)
+        archive.writestr("word/annat.bin", "  <a><b/></a>".encode("utf-16"))  # with BOM
+        archive.writestr("word/document.xml", '<?xml version="1.0"?><a><!-- x --><b/></a>')
+    with zipfile.ZipFile(buffer) as archive:
+        counts = [docx_format._start_tags(archive, info, 10**9) for info in archive.infolist()]
+    # Not the image; UTF-16's end tag, the declaration and the comment count: never too few.
+    assert counts == [0, 3, 4]
+
+
+def test_docx_part_with_a_bad_checksum_is_broken_not_a_crash() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("word/document.xml", f'<w:document xmlns:w="{W}"><w:body/></w:document>')
+    data = buffer.getvalue().replace(b"<w:body/>", b"<w:body/ ", 1)
+    assert reason(data, "trasig.docx") == "trasig DOCX: word/document.xml går inte att packa upp"
