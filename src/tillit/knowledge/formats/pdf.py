@@ -26,7 +26,8 @@ ENCRYPTED = "krypterad PDF (lösenordsskyddad)"
 NO_TEXT = "tom: PDF:en saknar textlager (skannad bild?)"
 MAX_PAGES = 3000
 TOO_COSTLY = "för stort eller för långsamt att läsa"
-MAX_CONTENT_BYTES = 100 * 2**20  # decoded page content, a shared stream counted for each page
+MAX_CONTENT_BYTES = 250 * 2**20  # decoded page content, a shared stream counted for each page;
+# a text page is typically 5–50 kB, so 3,000 real pages fit
 MAX_TEXT_BYTES = 50 * 2**20  # strings shown by text operators, form XObjects included
 MAX_SECONDS = 120.0  # wall time for the pages; a normal page takes about 10 ms
 _SHOWS_TEXT = {b"Tj", b"TJ", b"'", b'"'}
