@@ -69,7 +69,10 @@ def test_mailed_reports_become_cases_once(server: MailServer, platform: Platform
         plain, html = (detail_dict(db, platform.box, c) for c in cases)
     assert plain["reporter"]["email"] == "asa.oberg@skola.example"
     assert "pappa slår henne" in plain["text"] and "Ämne: Orosanmälan" in plain["text"]
-    assert any("intyg.pdf" in warning for warning in plain["warnings"])
+    assert plain["warnings"] == [
+        "Bilagan intyg.pdf (application/pdf) lästes inte in: den är inte text. "
+        "Öppna den i e-postlådan."
+    ]  # in Swedish
     assert plain["child"]["name"] == "Elsa Berg" and plain["child"]["birth_date"] == "2015-03-05"
     assert "pappa slår henne" in html["text"] and "x()" not in html["text"]
     assert html["duplicate_of"] == plain["case_number"]  # same text through the same inbox

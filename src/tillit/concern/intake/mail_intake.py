@@ -9,10 +9,24 @@ from __future__ import annotations
 
 from tillit.auth.roles import Principal
 from tillit.concern.intake.mail import MailboxSettings, PollResult, poll_mailbox
-from tillit.concern.intake.mail_parse import IncomingMail
+from tillit.concern.intake.mail_parse import (
+    EMPTY,
+    NOT_TEXT,
+    TOO_LARGE,
+    UNREADABLE,
+    AttachmentNote,
+    IncomingMail,
+)
 from tillit.concern.register import register_report
 from tillit.concern.schemas import MAX_REPORT_CHARS, Reporter, ReportIn
 from tillit.platform import Platform
+
+_WHY = {
+    NOT_TEXT: "den är inte text",
+    TOO_LARGE: "den är för stor",
+    EMPTY: "den är tom",
+    UNREADABLE: "den kunde inte avkodas",
+}
 
 
 def poll(platform: Platform, principal: Principal, settings: MailboxSettings) -> PollResult:
@@ -30,11 +44,7 @@ def poll(platform: Platform, principal: Principal, settings: MailboxSettings) ->
 
 def report_from_mail(mail: IncomingMail) -> tuple[ReportIn, tuple[str, ...]]:
     text = f"Ämne: {mail.subject}\n\n{mail.text}" if mail.subject else mail.text
-    notes = tuple(
-        f"Bilagan {a.name or '(utan namn)'} ({a.content_type}) lästes inte in: {a.reason}."
-        for a in mail.attachments
-        if a.reason
-    )
+    notes = tuple(_attachment_warning(a) for a in mail.attachments if a.reason)
     if len(text) > MAX_REPORT_CHARS:
         text = text[:MAX_REPORT_CHARS]
         notes = (*notes, "Texten var längre än 200 000 tecken och är avkortad; se originalet.")
@@ -46,6 +56,12 @@ def report_from_mail(mail: IncomingMail) -> tuple[ReportIn, tuple[str, ...]]:
         source_ref=mail.message_id[:200],
     )
     return report, notes
+
+
+def _attachment_warning(note: AttachmentNote) -> str:
+    why = _WHY.get(note.reason or "", "den kunde inte läsas")
+    name = f"{note.name or '(utan namn)'} ({note.content_type})"
+    return f"Bilagan {name} lästes inte in: {why}. Öppna den i e-postlådan."
 
 
 def _cut(value: str | None, limit: int = 200) -> str | None:

@@ -2,8 +2,8 @@
 
 What comes in by e-mail is messy: charsets that are declared wrongly or not at all, HTML-only
 mail, quoted-printable and base64, encoded-word headers, attachments. :func:`parse_message`
-returns readable text or raises :class:`MailParseError` with a short machine-readable reason
-("empty", "too large", "unreadable") — never a half-decoded message.
+returns readable text or raises :class:`MailParseError` with a short Swedish reason ("tomt",
+"för stort", "oläsbart") — never a half-decoded message.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from tillit.errors import InvalidInput
 MAX_MESSAGE_BYTES = 5 * 1024 * 1024
 MAX_TEXT_ATTACHMENT_CHARS = 200_000
 
-NOT_TEXT = "not text"
-TOO_LARGE = "too large"
-EMPTY = "empty"
-UNREADABLE = "unreadable"
+# Reasons, in Swedish: they are shown to people (the poll's result, the case's warnings).
+NOT_TEXT = "inte text"
+TOO_LARGE = "för stort"
+EMPTY = "tomt"
+UNREADABLE = "oläsbart"
 
 # Declared charsets that decode any byte sequence, so a wrong declaration never fails loudly.
 _WESTERN = {"utf_8": 0, "cp1252": 1, "iso8859_15": 2, "latin_1": 3}
