@@ -122,7 +122,7 @@ def test_an_unusable_message_is_recorded_once_and_not_retried(box: MailServer) -
 
 
 def test_failed_messages_move_to_the_failed_folder(box: MailServer) -> None:
-    box.deliver(b"Subject: bara en bilaga\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\r\n")
+    box.deliver(b"Subject: ingenting\r\nContent-Type: text/plain\r\n\r\n \r\n")
 
     result = poll_mailbox(settings(box, failed_folder=FAILED), Recorder())
 

@@ -17,6 +17,8 @@ from tillit.concern.intake.mail_intake import poll
 from tillit.concern.tables import ConcernCase
 from tillit.platform import Platform
 
+FAILED = "Kunde inte läsas"
+
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[MailServer]:
@@ -76,3 +78,87 @@ def test_mailed_reports_become_cases_once(server: MailServer, platform: Platform
     assert plain["child"]["name"] == "Elsa Berg" and plain["child"]["birth_date"] == "2015-03-05"
     assert "pappa slår henne" in html["text"] and "x()" not in html["text"]
     assert html["duplicate_of"] == plain["case_number"]  # same text through the same inbox
+
+
+def _settings(server: MailServer) -> MailboxSettings:
+    return MailboxSettings(
+        host=server.host,
+        port=server.port,
+        username=server.user,
+        password=server.password,
+        ssl=False,
+        processed_folder="Registrerade",
+        failed_folder=FAILED,
+    )
+
+
+def _raw(message_id: str, body: str, subject: str | None = None) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Kalle <kalle@skola.example>"
+    msg["To"] = "orosanmalan@kommun.test"
+    if subject:
+        msg["Subject"] = subject
+    msg["Message-ID"] = message_id
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+def _cases(platform: Platform) -> list[dict]:
+    with platform.session() as db:
+        cases = db.scalars(select(ConcernCase).order_by(ConcernCase.id))
+        return [detail_dict(db, platform.box, c) for c in cases]
+
+
+def test_a_mail_of_only_attachments_becomes_a_case_that_says_so(
+    server: MailServer, platform: Platform
+) -> None:
+    server.reset()
+    msg = EmailMessage()
+    msg["From"] = "Rektor <rektor@skola.example>"
+    msg["Subject"] = "Orosanmälan gällande Elsa Berg"
+    msg["Message-ID"] = "<pdf@skola.example>"
+    msg.set_content("")
+    msg.add_attachment(b"%PDF-1.4 blankett", maintype="application", subtype="pdf",
+                       filename="orosanmalan.pdf")  # fmt: skip
+    server.deliver(msg.as_bytes())
+
+    result = poll(platform, _principal(platform), _settings(server))
+
+    assert (result.registered, result.failed) == (1, [])
+    [case] = _cases(platform)
+    assert case["text"] == (
+        "Ämne: Orosanmälan gällande Elsa Berg\n\n"
+        "Meddelandet har ingen text som kunde läsas in, bara bilagor som Tillit inte kan läsa: "
+        "orosanmalan.pdf (application/pdf). Öppna meddelandet i e-postlådan (mappen "
+        "Registrerade) och läs bilagorna där."
+    )
+    assert case["warnings"] == [
+        "Bilagan orosanmalan.pdf (application/pdf) lästes inte in: den är inte text. "
+        "Öppna den i e-postlådan."
+    ]
+
+
+def test_attachments_inside_a_forwarded_mail_are_named_on_the_case(
+    server: MailServer, platform: Platform
+) -> None:
+    server.reset()
+    original = EmailMessage()
+    original["From"] = "Förskolan Solen <solen@forskola.example>"
+    original["Subject"] = "Oro för Liam"
+    original.set_content("Se bifogat läkarintyg.")
+    original.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf",
+                            filename="intyg.pdf")  # fmt: skip
+    forward = EmailMessage()
+    forward["Subject"] = "VB: Oro för Liam"
+    forward["Message-ID"] = "<vb@kommun.test>"
+    forward.set_content("Vidarebefordrar enligt rutin.")
+    forward.add_attachment(original)
+    server.deliver(forward.as_bytes())
+
+    poll(platform, _principal(platform), _settings(server))
+
+    [case] = _cases(platform)
+    assert case["warnings"] == [
+        "Bilagan intyg.pdf (application/pdf) i det vidarebefordrade meddelandet ”Oro för Liam” "
+        "lästes inte in: den är inte text. Öppna den i e-postlådan."
+    ]

@@ -174,7 +174,9 @@ def test_a_forwarded_message_is_included_with_its_headers() -> None:
         b"",
         b"Subject: tomt\r\n\r\n",
         b"Subject: blanksteg\r\n\r\n  \r\n\t\r\n",
-        raw_mail("Subject: bara pdf\nContent-Type: application/pdf", b"%PDF-1.4"),
+        raw_mail(
+            "Subject: tom bilaga\nContent-Type: text/plain\nContent-Disposition: attachment", b""
+        ),
         raw_mail("Subject: tom html\nContent-Type: text/html", b"<html><script>x</script></html>"),
     ],
 )
@@ -182,6 +184,38 @@ def test_empty_messages_are_refused(raw: bytes) -> None:
     with pytest.raises(MailParseError) as error:
         parse_message(raw)
     assert error.value.reason == EMPTY
+
+
+def test_a_message_of_attachments_that_cannot_be_read_is_kept_with_its_notes() -> None:
+    only_pdf = raw_mail("Subject: bara pdf\nContent-Type: application/pdf", b"%PDF-1.4")
+    msg = base(Subject="Orosanmälan gällande Elsa Berg")
+    msg.set_content("")
+    msg.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="blankett.pdf")
+
+    for raw, name in ((only_pdf, None), (msg.as_bytes(), "blankett.pdf")):
+        mail = parse_message(raw)
+        assert mail.text == ""
+        assert [(a.name, a.content_type, a.reason) for a in mail.unread] == [
+            (name, "application/pdf", NOT_TEXT)
+        ]
+
+
+def test_attachments_of_a_forwarded_message_are_noted() -> None:
+    original = base(Subject="Oro för Liam")
+    original.set_content("Se bifogat intyg.")
+    original.add_attachment(
+        b"%PDF-1.4", maintype="application", subtype="pdf", filename="intyg.pdf"
+    )
+    forward = base(Subject="VB: Oro för Liam")
+    forward.set_content("Vidarebefordrar enligt rutin.")
+    forward.add_attachment(original)
+
+    mail = parse_message(forward.as_bytes())
+
+    assert [(a.name, a.reason, a.within) for a in mail.attachments] == [
+        ("Oro för Liam", None, None),
+        ("intyg.pdf", NOT_TEXT, "Oro för Liam"),
+    ]
 
 
 def test_too_large_messages_are_refused() -> None:

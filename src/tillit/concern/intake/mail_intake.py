@@ -2,7 +2,9 @@
 
 A message is marked processed only after its case is committed; a message whose registration
 fails stays for the next poll. The Message-ID is the case's source ref, so a message seen twice
-(another client reset its flags, a poll cut short) is still one case.
+(another client reset its flags, a poll cut short) is still one case. A message that is only
+attachments Tillit cannot read (a scanned form as PDF) is registered with a text that says so
+and names the files, so the deadlines start.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def poll(platform: Platform, principal: Principal, settings: MailboxSettings) ->
     principal.require("cases:write")
 
     def register(mail: IncomingMail) -> None:
-        report, notes = report_from_mail(mail)
+        report, notes = report_from_mail(mail, settings.processed_folder)
         with platform.session() as db:
             register_report(
                 db, platform.box, principal, report, "e-post", strict_identity=False, notes=notes
@@ -42,8 +44,12 @@ def poll(platform: Platform, principal: Principal, settings: MailboxSettings) ->
     return poll_mailbox(settings, register)
 
 
-def report_from_mail(mail: IncomingMail) -> tuple[ReportIn, tuple[str, ...]]:
-    text = f"Ämne: {mail.subject}\n\n{mail.text}" if mail.subject else mail.text
+def report_from_mail(
+    mail: IncomingMail, folder: str | None = None
+) -> tuple[ReportIn, tuple[str, ...]]:
+    """The report a mail makes, and the notes shown on its case. ``folder``: where the message
+    is kept once registered (named in the text of an attachments-only report)."""
+    text = _report_text(mail, folder)
     notes = tuple(_attachment_warning(a) for a in mail.attachments if a.reason)
     if len(text) > MAX_REPORT_CHARS:
         text = text[:MAX_REPORT_CHARS]
@@ -58,10 +64,31 @@ def report_from_mail(mail: IncomingMail) -> tuple[ReportIn, tuple[str, ...]]:
     return report, notes
 
 
+def _report_text(mail: IncomingMail, folder: str | None) -> str:
+    body = mail.text
+    if mail.unread and not any(ch.isalnum() for ch in body):
+        parts = (body.strip(), _unread_note(mail.unread, folder))
+        body = "\n\n".join(part for part in parts if part)
+    return f"Ämne: {mail.subject}\n\n{body}" if mail.subject else body
+
+
+def _unread_note(unread: tuple[AttachmentNote, ...], folder: str | None) -> str:
+    names = ", ".join(_attachment_name(a) for a in unread)
+    where = f" (mappen {folder})" if folder else ""
+    return (
+        "Meddelandet har ingen text som kunde läsas in, bara bilagor som Tillit inte kan läsa: "
+        f"{names}. Öppna meddelandet i e-postlådan{where} och läs bilagorna där."
+    )
+
+
 def _attachment_warning(note: AttachmentNote) -> str:
     why = _WHY.get(note.reason or "", "den kunde inte läsas")
+    return f"Bilagan {_attachment_name(note)} lästes inte in: {why}. Öppna den i e-postlådan."
+
+
+def _attachment_name(note: AttachmentNote) -> str:
     name = f"{note.name or '(utan namn)'} ({note.content_type})"
-    return f"Bilagan {name} lästes inte in: {why}. Öppna den i e-postlådan."
+    return f"{name} i det vidarebefordrade meddelandet ”{note.within}”" if note.within else name
 
 
 def _cut(value: str | None, limit: int = 200) -> str | None:

@@ -3,7 +3,9 @@
 What comes in by e-mail is messy: charsets that are declared wrongly or not at all, HTML-only
 mail, quoted-printable and base64, encoded-word headers, attachments. :func:`parse_message`
 returns readable text or raises :class:`MailParseError` with a short Swedish reason ("tomt",
-"för stort", "oläsbart") — never a half-decoded message.
+"för stort", "oläsbart") — never a half-decoded message. A message whose only content is
+attachments that cannot be read (a scanned form as PDF) is returned with empty ``text`` and its
+attachment notes: a report must not be lost because it came as a file.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header
@@ -35,6 +37,7 @@ NOT_TEXT = "inte text"
 TOO_LARGE = "för stort"
 EMPTY = "tomt"
 UNREADABLE = "oläsbart"
+UNREAD = frozenset({NOT_TEXT, TOO_LARGE, UNREADABLE})  # content that is there but was not read
 
 # Declared charsets that decode any byte sequence, so a wrong declaration never fails loudly.
 _WESTERN = {"utf_8": 0, "cp1252": 1, "iso8859_15": 2, "latin_1": 3}
@@ -62,12 +65,14 @@ class MailParseError(InvalidInput):
 class AttachmentNote:
     """A part that was not the body. ``reason`` says why it was not used (NOT_TEXT, TOO_LARGE,
     EMPTY, UNREADABLE); None means its text was appended to ``IncomingMail.text`` under a
-    "--- Bilaga: name ---" heading."""
+    "--- Bilaga: name ---" heading. ``within``: the subject of the forwarded message the part
+    was attached to, if it was inside one."""
 
     name: str | None
     content_type: str
     size: int
     reason: str | None
+    within: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,9 +82,14 @@ class IncomingMail:
     sender_name: str | None
     subject: str
     received: datetime
-    text: str
+    text: str  # empty only when the message is attachments that could not be read
     attachments: tuple[AttachmentNote, ...] = ()
     sent: datetime | None = None  # the Date header, as the sender's machine claimed
+
+    @property
+    def unread(self) -> tuple[AttachmentNote, ...]:
+        """The attachments with content that was not read (not text, too large, unreadable)."""
+        return tuple(a for a in self.attachments if a.reason in UNREAD)
 
 
 def parse_message(
@@ -104,7 +114,7 @@ def parse_message(
         raise
     except Exception as exc:  # the email package raises many types on hostile input
         raise MailParseError(UNREADABLE) from exc
-    if not text.strip():
+    if not text.strip() and not any(note.reason in UNREAD for note in notes):
         raise MailParseError(EMPTY)
     return IncomingMail(
         message_id=message_id(raw, msg),
@@ -308,32 +318,37 @@ def _content(msg: Message, depth: int = 0) -> tuple[str, tuple[AttachmentNote, .
             if text:
                 sections.append(text)
                 body_found = True
-                continue
+            continue  # an empty body is no attachment
         if part.get_content_type() == "message/rfc822":
-            text, note = _attached_message(part, depth)
+            text, note, inner = _attached_message(part, depth)
+            notes.extend((note, *inner))
         else:
             text, note = _attachment(part)
-        notes.append(note)
+            notes.append(note)
         if text:
             heading = f"--- Bilaga: {note.name} ---" if note.name else "--- Bifogad text ---"
             sections.append(f"{heading}\n{text}")
     return "\n\n".join(sections), tuple(notes)
 
 
-def _attached_message(part: Message, depth: int) -> tuple[str, AttachmentNote]:
-    """A forwarded message: its headers and text, at most a few levels deep."""
+def _attached_message(
+    part: Message, depth: int
+) -> tuple[str, AttachmentNote, tuple[AttachmentNote, ...]]:
+    """A forwarded message: its headers and text, at most a few levels deep, and the notes on
+    its own attachments (so the case still says which of them were not read)."""
     inner = part.get_payload()[0]
     subject = header_text(inner, "Subject")
     size = sum(len(p.get_payload(decode=True) or b"") for p in inner.walk() if not p.is_multipart())
     if depth >= _MAX_DEPTH:
-        return "", AttachmentNote(subject or None, "message/rfc822", size, UNREADABLE)
-    text, _ = _content(inner, depth + 1)
+        return "", AttachmentNote(subject or None, "message/rfc822", size, UNREADABLE), ()
+    text, notes = _content(inner, depth + 1)
+    inside = tuple(replace(n, within=n.within or subject or "(utan ämne)") for n in notes)
     if not text:
-        return "", AttachmentNote(subject or None, "message/rfc822", size, EMPTY)
+        return "", AttachmentNote(subject or None, "message/rfc822", size, EMPTY), inside
     sender = header_text(inner, "From")
     header = "\n".join(f"{k}: {v}" for k, v in (("Från", sender), ("Ämne", subject)) if v)
     note = AttachmentNote(subject or None, "message/rfc822", size, None)
-    return f"{header}\n\n{text}" if header else text, note
+    return f"{header}\n\n{text}" if header else text, note, inside
 
 
 def _attachment(part: Message) -> tuple[str, AttachmentNote]:
