@@ -29,6 +29,12 @@ ASSESSMENT_DAYS = 14  # förhandsbedömning within 14 days of receipt (socialtj�
 ADULT_AGE = 18
 
 
+class CaseNumberBusy(InvalidInput):
+    """No free case number after a few tries (concurrent registrations): try again."""
+
+    code = "case_number"
+
+
 @dataclass(frozen=True)
 class Registered:
     case: ConcernCase
@@ -239,7 +245,7 @@ def _insert_with_number(db: Session, case: ConcernCase, attempts: int = 5) -> No
             continue
         savepoint.commit()
         return
-    raise InvalidInput("Kunde inte tilldela ett ärendenummer; försök igen.", code="case_number")
+    raise CaseNumberBusy("Kunde inte tilldela ett ärendenummer; försök igen.")
 
 
 def _next_number(db: Session, tenant_id: int, year: int) -> str:

@@ -18,6 +18,8 @@ from tillit.concern.intake.mail import (
     IncomingMail,
     MailboxError,
     MailboxSettings,
+    MailParseError,
+    RegistrationUnavailable,
     imap_folder,
     poll_mailbox,
 )
@@ -64,13 +66,19 @@ def report(subject: str = "Orosanmälan gällande Elsa, 7 år", body: str | None
 
 
 class Recorder:
-    def __init__(self, fail: bool = False) -> None:
+    """The registration callback: records each mail; ``fail`` raises for every mail, ``refuse``
+    maps a subject to the exception raised for mails with that subject."""
+
+    def __init__(self, fail: bool = False, refuse: dict[str, Exception] | None = None) -> None:
         self.mails: list[IncomingMail] = []
         self.fail = fail
+        self.refuse = refuse or {}
 
     def __call__(self, mail: IncomingMail) -> None:
         if self.fail:
             raise RuntimeError("ärenderegistret är nere")
+        if mail.subject in self.refuse:
+            raise self.refuse[mail.subject]
         self.mails.append(mail)
 
 
@@ -130,6 +138,50 @@ def test_failed_messages_move_to_the_failed_folder(box: MailServer) -> None:
     assert result.failed[0][0].startswith("sha256:")  # no Message-ID: a hash of the bytes
     assert box.uids() == []
     assert len(box.uids(imap_folder(FAILED))) == 1
+
+
+def test_content_the_callback_refuses_fails_once_and_moves_to_the_failed_folder(
+    box: MailServer,
+) -> None:
+    box.deliver(report("tumme upp", body="👍"))
+    box.deliver(report("en riktig anmälan"))
+    refusing = Recorder(refuse={"tumme upp": MailParseError("saknar text")})
+    config = settings(box, processed_folder=PROCESSED, failed_folder=FAILED)
+
+    first = poll_mailbox(config, refusing)
+    second = poll_mailbox(config, refusing)
+
+    assert [reason for _, reason in first.failed] == ["saknar text"]
+    assert (first.registered, first.left_for_retry) == (1, [])
+    assert (second.fetched, second.failed) == (0, [])
+    assert box.uids() == [] and len(box.uids(imap_folder(FAILED))) == 1
+    assert [m.subject for m in refusing.mails] == ["en riktig anmälan"]
+
+
+def test_messages_that_keep_failing_never_hold_up_the_ones_behind_them(box: MailServer) -> None:
+    for subject in ("trasig 1", "trasig 2", "hel"):
+        box.deliver(report(subject))
+    broken = {f"trasig {n}": RuntimeError("fel i en bugg") for n in (1, 2)}
+    registered = Recorder(refuse=broken)
+
+    first = poll_mailbox(settings(box), registered, limit=2)
+    second = poll_mailbox(settings(box), registered, limit=2)
+
+    assert [m.subject for m in registered.mails] == ["hel"]  # limit 2 and still reached
+    assert (first.fetched, first.registered, len(first.left_for_retry)) == (3, 1, 2)
+    assert (second.fetched, len(second.left_for_retry)) == (2, 2)  # retried, never lost
+
+
+def test_an_unavailable_registry_ends_the_poll(box: MailServer) -> None:
+    box.deliver(report("ett"))
+    box.deliver(report("två"))
+
+    down = Recorder(refuse={"ett": RegistrationUnavailable("OperationalError")})
+    result = poll_mailbox(settings(box), down)
+
+    assert (result.fetched, result.registered, result.failed) == (1, 0, [])
+    assert [error for _, error in result.left_for_retry] == ["RegistrationUnavailable"]
+    assert box.flags() == [set(), set()]  # both wait for the next poll
 
 
 def test_too_large_messages_fail_without_being_downloaded(

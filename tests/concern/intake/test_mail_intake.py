@@ -7,13 +7,15 @@ from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from tests.support.mailserver import MailServer, mail_server
 from tillit.auth.roles import Principal
 from tillit.auth.service import get_tenant
 from tillit.concern.cases import detail_dict
-from tillit.concern.intake.mail import MailboxSettings
-from tillit.concern.intake.mail_intake import poll
+from tillit.concern.intake import mail_intake
+from tillit.concern.intake.mail import MailboxSettings, imap_folder
+from tillit.concern.intake.mail_intake import NO_WORDS, poll
 from tillit.concern.tables import ConcernCase
 from tillit.platform import Platform
 
@@ -107,6 +109,48 @@ def _cases(platform: Platform) -> list[dict]:
     with platform.session() as db:
         cases = db.scalars(select(ConcernCase).order_by(ConcernCase.id))
         return [detail_dict(db, platform.box, c) for c in cases]
+
+
+def test_a_mail_without_words_fails_once_and_never_blocks_the_inbox(
+    server: MailServer, platform: Platform
+) -> None:
+    server.reset()
+    server.deliver(_raw("<p1@x>", "…"))
+    server.deliver(_raw("<p2@x>", "👍"))
+    server.deliver(_raw("<ok@skola.example>", "Elsa Berg far illa hemma.", "Orosanmälan"))
+
+    first = poll(platform, _principal(platform), _settings(server))
+    second = poll(platform, _principal(platform), _settings(server))
+
+    assert (first.registered, first.left_for_retry) == (1, [])
+    assert [(ident, reason) for ident, reason in first.failed] == [
+        ("<p1@x>", NO_WORDS),
+        ("<p2@x>", NO_WORDS),
+    ]
+    assert second.fetched == 0  # never tried again
+    assert server.uids() == [] and len(server.uids(imap_folder(FAILED))) == 2
+    assert [c["text"] for c in _cases(platform)] == [
+        "Ämne: Orosanmälan\n\nElsa Berg far illa hemma."
+    ]
+
+
+def test_a_database_that_cannot_be_reached_leaves_the_mail_for_the_next_poll(
+    server: MailServer, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.reset()
+    server.deliver(_raw("<r1@skola.example>", "Elsa Berg far illa hemma."))
+    server.deliver(_raw("<r2@skola.example>", "Noah Ek kommer hungrig till skolan."))
+
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError())
+
+    monkeypatch.setattr(mail_intake, "register_report", unreachable)
+    down = poll(platform, _principal(platform), _settings(server))
+    monkeypatch.undo()
+    up = poll(platform, _principal(platform), _settings(server))
+
+    assert (down.fetched, down.registered, down.failed) == (1, 0, [])  # the poll stopped
+    assert len(server.uids()) == 0 and up.registered == 2
 
 
 def test_a_mail_of_only_attachments_becomes_a_case_that_says_so(

@@ -2,11 +2,16 @@
 
 A message is marked only after ``register`` returned: ``\\Seen`` (plus the keyword
 ``$TillitRegistered`` where the server allows keywords) and, if ``processed_folder`` is set,
-moved there (MOVE, or COPY + ``\\Deleted`` + EXPUNGE on servers without MOVE). A callback that
-raises leaves the message untouched for the next poll. A message that can never be used (too
-large, empty, unreadable) is marked ``\\Seen`` + ``$TillitFailed`` (``\\Flagged`` where keywords
-are not allowed) and moved to ``failed_folder`` if set, so it is never retried forever and a
-person can see why.
+moved there (MOVE, or COPY + ``\\Deleted`` + EXPUNGE on servers without MOVE).
+
+A message that can never be used (too large, empty, unreadable, or content the callback refuses
+by raising :class:`MailParseError`) is marked ``\\Seen`` + ``$TillitFailed`` (``\\Flagged`` where
+keywords are not allowed) and moved to ``failed_folder`` if set, so it is never retried forever
+and a person can see why; the poll's result gives the reason in Swedish. Any other error from
+the callback leaves the message untouched for the next poll; the poll goes on with the next
+one, and such a message does not count against ``limit``, so messages that keep failing can
+never hold up the ones behind them. A callback that raises :class:`RegistrationUnavailable`
+(its database is down) ends the poll: nothing could be registered now.
 
 Which messages are looked at: without ``processed_folder`` the UNSEEN ones — so a person who
 opens a message in the shared mailbox before the poll hides it from Tillit; with
@@ -27,6 +32,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Literal
 
 from tillit.concern.intake.mail_parse import (
     MAX_MESSAGE_BYTES,
@@ -46,6 +52,7 @@ __all__ = [
     "MailboxError",
     "MailboxSettings",
     "PollResult",
+    "RegistrationUnavailable",
     "parse_message",
     "poll_mailbox",
 ]
@@ -62,6 +69,14 @@ class MailboxError(TillitError):
 
     status = 502
     code = "mailbox_error"
+
+
+class RegistrationUnavailable(Exception):
+    """Raised by the callback when nothing can be registered now (the database is down): the
+    poll stops and this message and the ones after it wait for the next poll."""
+
+
+_Outcome = Literal["done", "retry", "stop"]
 
 
 @dataclass(frozen=True)
@@ -96,7 +111,8 @@ class PollResult:
     fetched: int = 0  # messages looked at in this poll
     registered: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (message id or uid:N, reason)
-    left_for_retry: list[tuple[str, str]] = field(default_factory=list)  # (id, error type)
+    # (message id or uid:N, error type); these do not count against the poll's limit
+    left_for_retry: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -125,12 +141,19 @@ def poll_mailbox(
     limit: int = 100,
     max_bytes: int = MAX_MESSAGE_BYTES,
 ) -> PollResult:
-    """Register up to ``limit`` waiting messages (oldest first); see the module docstring."""
+    """Register or fail up to ``limit`` waiting messages (oldest first); see the module
+    docstring."""
     result = PollResult()
+    finished = 0
     with _session(settings) as box:
         for candidate in box.candidates(limit):
+            if finished >= limit:
+                break
             result.fetched += 1
-            _handle(box, candidate, register, result, max_bytes)
+            outcome = _handle(box, candidate, register, result, max_bytes)
+            if outcome == "stop":
+                break
+            finished += outcome == "done"
     log.info(
         "mail poll %s: fetched=%d registered=%d failed=%d left_for_retry=%d",
         settings.folder,
@@ -148,34 +171,48 @@ def _handle(
     register: Callable[[IncomingMail], None],
     result: PollResult,
     max_bytes: int,
-) -> None:
+) -> _Outcome:
     uid = candidate.uid
     if candidate.size > max_bytes:
-        box.mark_failed(uid)
-        result.failed.append((f"uid:{uid}", TOO_LARGE))
-        log.warning("mail uid %s failed: %s (%d bytes)", uid, TOO_LARGE, candidate.size)
-        return
+        log.warning("mail uid %s is %d bytes", uid, candidate.size)
+        return _fail(box, uid, f"uid:{uid}", TOO_LARGE, result)
     raw = box.fetch(uid)
     if raw is None:
         result.left_for_retry.append((f"uid:{uid}", "fetch failed"))
-        return
+        return "retry"
     try:
         mail = parse_message(raw, internal_date=candidate.internal_date, max_bytes=max_bytes)
     except MailParseError as exc:
-        ident = _safe_message_id(raw, uid)
-        box.mark_failed(uid)
-        result.failed.append((ident, exc.reason))
-        log.warning("mail %s (uid %s) failed: %s", ident, uid, exc.reason)
-        return
+        return _fail(box, uid, _safe_message_id(raw, uid), exc.reason, result)
+    return _register(box, uid, mail, register, result)
+
+
+def _register(
+    box: _Mailbox,
+    uid: str,
+    mail: IncomingMail,
+    register: Callable[[IncomingMail], None],
+    result: PollResult,
+) -> _Outcome:
     try:
         register(mail)
+    except MailParseError as exc:  # the content can never become a case: do not retry it
+        return _fail(box, uid, mail.message_id, exc.reason, result)
     except Exception as exc:  # the callback's failure must never lose the message
         result.left_for_retry.append((mail.message_id, type(exc).__name__))
         log.warning("mail %s (uid %s) left for retry: %s", mail.message_id, uid, type(exc).__name__)
-        return
+        return "stop" if isinstance(exc, RegistrationUnavailable) else "retry"
     box.mark_processed(uid)
     result.registered += 1
     log.info("mail %s (uid %s) registered", mail.message_id, uid)
+    return "done"
+
+
+def _fail(box: _Mailbox, uid: str, ident: str, reason: str, result: PollResult) -> _Outcome:
+    box.mark_failed(uid)
+    result.failed.append((ident, reason))
+    log.warning("mail %s (uid %s) failed: %s", ident, uid, reason)
+    return "done"
 
 
 def _safe_message_id(raw: bytes, uid: str) -> str:
@@ -270,17 +307,19 @@ class _Mailbox:
             return f"UNDELETED UNKEYWORD {REGISTERED_KEYWORD} UNKEYWORD {FAILED_KEYWORD}"
         return "UNDELETED UNFLAGGED"
 
-    def candidates(self, limit: int) -> list[_Candidate]:
-        if limit < 1:
-            return []
+    def candidates(self, chunk: int) -> Iterator[_Candidate]:
+        """Waiting messages, oldest first; sizes and dates are asked for ``chunk`` at a time."""
+        if chunk < 1:
+            return
         if self.settings.processed_folder and self.keywords:
             self._finish_interrupted_moves()
         typ, data = self.conn.uid("SEARCH", self._criteria())
         uids = sorted(int(u) for u in data[0].split()) if typ == "OK" and data[0] else []
-        if not uids:
-            return []
-        chosen = ",".join(str(u) for u in uids[:limit])
-        typ, data = self.conn.uid("FETCH", chosen, "(RFC822.SIZE INTERNALDATE)")
+        for start in range(0, len(uids), chunk):
+            yield from self._sizes(uids[start : start + chunk])
+
+    def _sizes(self, uids: list[int]) -> list[_Candidate]:
+        typ, data = self.conn.uid("FETCH", ",".join(map(str, uids)), "(RFC822.SIZE INTERNALDATE)")
         if typ != "OK":
             raise MailboxError("Meddelandenas storlek kunde inte läsas.")
         found = [c for c in (_candidate(line) for line in data) if c is not None]

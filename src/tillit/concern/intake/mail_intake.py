@@ -1,16 +1,27 @@
 """Mail intake: poll the intake unit's IMAP mailbox and register every report as a case.
 
-A message is marked processed only after its case is committed; a message whose registration
-fails stays for the next poll. The Message-ID is the case's source ref, so a message seen twice
-(another client reset its flags, a poll cut short) is still one case. A message that is only
-attachments Tillit cannot read (a scanned form as PDF) is registered with a text that says so
-and names the files, so the deadlines start.
+A message is marked processed only after its case is committed. What the message itself makes
+impossible (no words at all) is final: the message goes to the failed folder with the reason.
+A database that cannot be reached is temporary: the poll stops and the message waits for the
+next one. The Message-ID is the case's source ref, so a message seen twice (another client reset
+its flags, a poll cut short) is still one case. A message that is only attachments Tillit cannot
+read (a scanned form as PDF) is registered with a text that says so and names the files, so the
+deadlines start.
 """
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 from tillit.auth.roles import Principal
-from tillit.concern.intake.mail import MailboxSettings, PollResult, poll_mailbox
+from tillit.concern.intake.mail import (
+    MailboxSettings,
+    PollResult,
+    RegistrationUnavailable,
+    poll_mailbox,
+)
 from tillit.concern.intake.mail_parse import (
     EMPTY,
     NOT_TEXT,
@@ -18,49 +29,70 @@ from tillit.concern.intake.mail_parse import (
     UNREADABLE,
     AttachmentNote,
     IncomingMail,
+    MailParseError,
 )
-from tillit.concern.register import register_report
+from tillit.concern.register import CaseNumberBusy, register_report
 from tillit.concern.schemas import MAX_REPORT_CHARS, Reporter, ReportIn
+from tillit.errors import InvalidInput
 from tillit.platform import Platform
 
+NO_WORDS = "saknar text (inga bokstäver eller siffror)"
 _WHY = {
     NOT_TEXT: "den är inte text",
     TOO_LARGE: "den är för stor",
     EMPTY: "den är tom",
     UNREADABLE: "den kunde inte avkodas",
 }
+_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def poll(platform: Platform, principal: Principal, settings: MailboxSettings) -> PollResult:
     principal.require("cases:write")
+    folder = settings.processed_folder
+    return poll_mailbox(settings, lambda mail: register_mail(platform, principal, mail, folder))
 
-    def register(mail: IncomingMail) -> None:
-        report, notes = report_from_mail(mail, settings.processed_folder)
+
+def register_mail(
+    platform: Platform, principal: Principal, mail: IncomingMail, folder: str | None = None
+) -> None:
+    """Register one mail as a case. Raises :class:`MailParseError` when its content can never
+    be one (final), :class:`RegistrationUnavailable` when the database cannot be reached (the
+    poll stops); anything else leaves the mail for the next poll."""
+    report, notes = report_from_mail(mail, folder)
+    try:
         with platform.session() as db:
             register_report(
                 db, platform.box, principal, report, "e-post", strict_identity=False, notes=notes
             )
-
-    return poll_mailbox(settings, register)
+    except _UNAVAILABLE as exc:
+        raise RegistrationUnavailable(type(exc).__name__) from exc
+    except CaseNumberBusy:
+        raise  # concurrent registrations took the numbers: try again next poll
+    except InvalidInput as exc:  # about the report itself: retrying cannot help
+        raise MailParseError(exc.message) from exc
 
 
 def report_from_mail(
     mail: IncomingMail, folder: str | None = None
 ) -> tuple[ReportIn, tuple[str, ...]]:
     """The report a mail makes, and the notes shown on its case. ``folder``: where the message
-    is kept once registered (named in the text of an attachments-only report)."""
+    is kept once registered (named in the text of an attachments-only report). Raises
+    :class:`MailParseError` when the mail cannot be a report at all."""
     text = _report_text(mail, folder)
     notes = tuple(_attachment_warning(a) for a in mail.attachments if a.reason)
     if len(text) > MAX_REPORT_CHARS:
         text = text[:MAX_REPORT_CHARS]
         notes = (*notes, "Texten var längre än 200 000 tecken och är avkortad; se originalet.")
-    report = ReportIn(
-        text=text,
-        reporter_type="annan",
-        reporter=Reporter(name=_cut(mail.sender_name), email=_cut(mail.sender_address, 320)),
-        received_at=mail.received,
-        source_ref=mail.message_id[:200],
-    )
+    try:
+        report = ReportIn(
+            text=text,
+            reporter_type="annan",
+            reporter=Reporter(name=_cut(mail.sender_name), email=_cut(mail.sender_address, 320)),
+            received_at=mail.received,
+            source_ref=mail.message_id[:200],
+        )
+    except ValidationError:
+        raise MailParseError(NO_WORDS) from None
     return report, notes
 
 
