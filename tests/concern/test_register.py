@@ -138,3 +138,19 @@ def test_an_adults_personnummer_is_not_taken_for_the_childs(platform: Platform) 
     _, _, case_id = _register(platform, ReportIn(text=report), "e-post")
     with platform.session() as db:
         assert db.get(ConcernCase, case_id).child_pnr_key is None
+
+
+def test_a_mail_reference_reused_with_another_text_is_a_case_of_its_own(
+    platform: Platform,
+) -> None:
+    ref = "<" + "å" * 198 + ">"  # the longest a reference can be, 200 characters
+    first, _, first_id = _register(platform, ReportIn(text=REPORT, source_ref=ref), "e-post")
+    other = ReportIn(text="Grannen hör skrik från lägenheten varje kväll.", source_ref=ref)
+    second, created, _ = _register(platform, other, "e-post")
+    again, created_again, _ = _register(platform, other, "e-post")  # the same mail seen again
+    _, created_same, same_id = _register(platform, ReportIn(text=REPORT, source_ref=ref), "e-post")
+    assert created and second != first and (again, created_again) == (second, False)
+    assert (same_id, created_same) == (first_id, False)
+    with platform.session() as db:
+        refs = [c.source_ref for c in db.scalars(select(ConcernCase).order_by(ConcernCase.id))]
+    assert refs[0] == ref and len(refs[1]) <= 200 and refs[1] != ref

@@ -6,6 +6,7 @@ equal texts are found through keyed hashes (``SecretBox.keyed_hash``), never thr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from tillit.privacy.identity import IdentityNumber, parse_identity
 
 ASSESSMENT_DAYS = 14  # förhandsbedömning within 14 days of receipt (socialtjänstlagen)
 ADULT_AGE = 18
+MAX_SOURCE_REF = 200
+REF_WITH_TEXT = {"webbformular", "e-post"}  # a reused reference with a new text: its own case
 
 
 class CaseNumberBusy(InvalidInput):
@@ -187,19 +190,26 @@ def _other_report_same_ref(
 ) -> ReportIn:
     """A source reference already used for a report with another text. The public form's
     reference is the page's token, which a second report sends again after the back button
-    or from a restored tab: that report is registered too, under the reference plus its text.
-    An API caller is told (409); a file import lists the line as not registered, with the
-    reason. Mail keeps the Message-ID's first report."""
-    if channel == "webbformular":
-        return report.model_copy(update={"source_ref": f"{report.source_ref}:{text_key[:16]}"})
-    if channel == "api" or (report.source_ref or "").startswith("import:"):
-        raise Conflict(
-            f"Källreferensen {report.source_ref!r} används redan för ärende "
-            f"{existing.case_number} med en annan text. Använd en ny källreferens för en ny "
-            "anmälan.",
-            code="source_ref_conflict",
+    or from a restored tab; a mail's is its Message-ID, which the sender chooses and broken
+    mailers reuse. Such a report is registered too, under the reference plus its text. An API
+    caller is told (409); a file import lists the line as not registered, with the reason."""
+    if channel in REF_WITH_TEXT:
+        return report.model_copy(
+            update={"source_ref": _ref_with_text(report.source_ref or "", text_key)}
         )
-    return report
+    raise Conflict(
+        f"Källreferensen {report.source_ref!r} används redan för ärende "
+        f"{existing.case_number} med en annan text. Använd en ny källreferens för en ny "
+        "anmälan.",
+        code="source_ref_conflict",
+    )
+
+
+def _ref_with_text(ref: str, text_key: str) -> str:
+    suffix = f":{text_key[:16]}"
+    if len(ref) + len(suffix) > MAX_SOURCE_REF:
+        ref = "sha256-ref:" + hashlib.sha256(ref.encode("utf-8", "surrogateescape")).hexdigest()
+    return ref + suffix
 
 
 def _by_source(db: Session, tenant_id: int, channel: str, ref: str | None) -> ConcernCase | None:

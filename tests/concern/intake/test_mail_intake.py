@@ -15,7 +15,7 @@ from tillit.auth.service import get_tenant
 from tillit.concern.cases import detail_dict
 from tillit.concern.intake import mail_intake
 from tillit.concern.intake.mail import MailboxSettings, imap_folder
-from tillit.concern.intake.mail_intake import NO_WORDS, poll
+from tillit.concern.intake.mail_intake import NO_WORDS, poll, source_ref
 from tillit.concern.tables import ConcernCase
 from tillit.platform import Platform
 
@@ -153,6 +153,30 @@ def test_a_database_that_cannot_be_reached_leaves_the_mail_for_the_next_poll(
     assert len(server.uids()) == 0 and up.registered == 2
 
 
+def test_a_reused_message_id_with_another_text_is_a_case_of_its_own(
+    server: MailServer, platform: Platform
+) -> None:
+    server.reset()
+    long_id = "<" + "x" * 250
+    first = ("<samma@skola.example>", "Elsa Berg slås av pappa.")
+    mails = [
+        first,
+        first,  # the same message again: the same case
+        ("<samma@skola.example>", "Helt annan anmälan: Noah Ek svälter."),
+        (long_id + "a@x>", "Maja Lind blir inlåst på kvällarna."),
+        (long_id + "b@x>", "Omar Said har blåmärken på armarna."),  # the same first 200 chars
+    ]
+    for message_id, body in mails:
+        server.deliver(_raw(message_id, body))
+
+    result = poll(platform, _principal(platform), _settings(server))
+
+    assert (result.registered, result.failed, result.left_for_retry) == (5, [], [])
+    assert [c["text"] for c in _cases(platform)] == [body for _, body in mails[1:]]
+    with platform.session() as db:  # long ids are never cut: a reference fits its column
+        assert all(len(ref) <= 200 for ref in db.scalars(select(ConcernCase.source_ref)))
+
+
 def test_a_mail_of_only_attachments_becomes_a_case_that_says_so(
     server: MailServer, platform: Platform
 ) -> None:
@@ -206,3 +230,10 @@ def test_attachments_inside_a_forwarded_mail_are_named_on_the_case(
         "Bilagan intyg.pdf (application/pdf) i det vidarebefordrade meddelandet ”Oro för Liam” "
         "lästes inte in: den är inte text. Öppna den i e-postlådan."
     ]
+
+
+def test_a_long_message_id_is_kept_whole_as_a_hash_never_cut() -> None:
+    prefix = "<" + "x" * 250
+    one, other = source_ref(prefix + "a@x>"), source_ref(prefix + "b@x>")
+    assert one != other and len(one) <= 180 and len(other) <= 180
+    assert source_ref("<kort@skola.example>") == "<kort@skola.example>"

@@ -4,12 +4,14 @@ A message is marked processed only after its case is committed. What the message
 impossible (no words at all) is final: the message goes to the failed folder with the reason.
 A database that cannot be reached is temporary: the poll stops and the message waits for the
 next one. The Message-ID is the case's source ref, so a message seen twice (another client reset
-its flags, a poll cut short) is still one case. A message that is only attachments Tillit cannot
-read (a scanned form as PDF) is registered with a text that says so and names the files, so the
-deadlines start.
+its flags, a poll cut short) is still one case; another text under the same Message-ID is a case
+of its own. A message that is only attachments Tillit cannot read (a scanned form as PDF) is
+registered with a text that says so and names the files, so the deadlines start.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -37,6 +39,7 @@ from tillit.errors import InvalidInput
 from tillit.platform import Platform
 
 NO_WORDS = "saknar text (inga bokstäver eller siffror)"
+MAX_REF_CHARS = 180  # source refs are at most 200; room for ":" + 16 when an id is reused
 _WHY = {
     NOT_TEXT: "den är inte text",
     TOO_LARGE: "den är för stor",
@@ -89,11 +92,18 @@ def report_from_mail(
             reporter_type="annan",
             reporter=Reporter(name=_cut(mail.sender_name), email=_cut(mail.sender_address, 320)),
             received_at=mail.received,
-            source_ref=mail.message_id[:200],
+            source_ref=source_ref(mail.message_id),
         )
     except ValidationError:
         raise MailParseError(NO_WORDS) from None
     return report, notes
+
+
+def source_ref(message_id: str) -> str:
+    """The Message-ID, or for a long one a hash of all of it: cutting would make two ids equal."""
+    if len(message_id) <= MAX_REF_CHARS:
+        return message_id
+    return "sha256-id:" + hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _report_text(mail: IncomingMail, folder: str | None) -> str:
