@@ -244,6 +244,30 @@ def test_without_move_it_copies_deletes_and_expunges(
     assert len(box.uids(imap_folder(FAILED))) == 1
 
 
+def test_without_keywords_a_flagged_message_is_still_read(
+    box: MailServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = mail_module._Mailbox.open
+
+    def open_without_keywords(self: mail_module._Mailbox) -> None:
+        original(self)
+        self.keywords = False  # a server with no \\* in PERMANENTFLAGS
+
+    monkeypatch.setattr(mail_module._Mailbox, "open", open_without_keywords)
+    box.deliver(report("flaggad av en handläggare"), flags="\\Flagged")
+    box.deliver(b"Subject: tomt\r\n\r\n")
+    registered = Recorder()
+    config = settings(box, processed_folder=PROCESSED)  # no failed folder given
+
+    first = poll_mailbox(config, registered)
+    second = poll_mailbox(config, registered)
+
+    assert [m.subject for m in registered.mails] == ["flaggad av en handläggare"]
+    assert (first.registered, len(first.failed), second.fetched) == (1, 1, 0)
+    assert box.uids() == [] and len(box.uids(imap_folder(PROCESSED))) == 1
+    assert len(box.uids(imap_folder(FAILED))) == 1  # failed mail leaves the inbox too
+
+
 def test_a_move_interrupted_after_registration_is_finished_without_registering_again(
     box: MailServer,
 ) -> None:

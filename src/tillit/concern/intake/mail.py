@@ -15,7 +15,10 @@ never hold up the ones behind them. A callback that raises :class:`RegistrationU
 
 Which messages are looked at: without ``processed_folder`` the UNSEEN ones — so a person who
 opens a message in the shared mailbox before the poll hides it from Tillit; with
-``processed_folder`` (recommended) every message in ``folder`` not yet marked.
+``processed_folder`` (recommended) every message in ``folder`` not yet marked. Where the server
+allows no keywords, every undeleted message in ``folder`` (a person's ``\\Flagged`` does not
+hide one): registered and failed messages are moved out, failed ones to ``failed_folder`` or,
+if that is not set, to ``Kunde inte läsas``.
 
 Logging: counts, UIDs and Message-IDs only — never bodies, subjects, addresses or the password.
 """
@@ -61,6 +64,7 @@ log = logging.getLogger(__name__)
 
 REGISTERED_KEYWORD = "$TillitRegistered"
 FAILED_KEYWORD = "$TillitFailed"
+DEFAULT_FAILED_FOLDER = "Kunde inte läsas"  # used where the server allows no keywords
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 
 
@@ -275,6 +279,7 @@ class _Mailbox:
         self.settings = settings
         self.capabilities: set[str] = set()
         self.keywords = False
+        self.default_failed_ready = False
 
     def open(self) -> None:
         typ, data = self.conn.capability()
@@ -305,7 +310,7 @@ class _Mailbox:
             return "UNSEEN UNDELETED"
         if self.keywords:
             return f"UNDELETED UNKEYWORD {REGISTERED_KEYWORD} UNKEYWORD {FAILED_KEYWORD}"
-        return "UNDELETED UNFLAGGED"
+        return "UNDELETED"  # registered and failed messages have been moved out
 
     def candidates(self, chunk: int) -> Iterator[_Candidate]:
         """Waiting messages, oldest first; sizes and dates are asked for ``chunk`` at a time."""
@@ -348,8 +353,19 @@ class _Mailbox:
 
     def mark_failed(self, uid: str) -> None:
         self._store(uid, "\\Seen " + (FAILED_KEYWORD if self.keywords else "\\Flagged"))
-        if self.settings.failed_folder:
-            self._move(uid, self.settings.failed_folder)
+        folder = self._failed_folder()
+        if folder:
+            self._move(uid, folder)
+
+    def _failed_folder(self) -> str | None:
+        """Without keywords a failed message must leave the inbox too: nothing else tells it
+        apart from a new one (a \\Flagged may just as well be a person's)."""
+        if self.settings.failed_folder or not self.settings.processed_folder or self.keywords:
+            return self.settings.failed_folder
+        if not self.default_failed_ready:
+            self._ensure_folder(DEFAULT_FAILED_FOLDER)
+            self.default_failed_ready = True
+        return DEFAULT_FAILED_FOLDER
 
     def _store(self, uid: str, flags: str) -> None:
         typ, _ = self.conn.uid("STORE", uid, "+FLAGS.SILENT", f"({flags})")
