@@ -311,7 +311,10 @@ def test_logs_carry_counts_and_ids_but_no_personal_data(
     box: MailServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     box.deliver(report())
-    box.deliver(b"From: anna.svensson@example.org\r\nSubject: Hemligt\r\n\r\n")
+    box.deliver(
+        b"From: anna.svensson@example.org\r\nSubject: Hemligt\r\n"
+        b"Message-ID: <Anna.Svensson-850412-1230@example.org>\r\n\r\n"
+    )
     caplog.set_level(logging.DEBUG)
 
     poll_mailbox(settings(box), Recorder())
@@ -320,8 +323,12 @@ def test_logs_carry_counts_and_ids_but_no_personal_data(
 
     logged = caplog.text + str(wrong.value)
     assert "fetched=2 registered=1 failed=1" in logged
-    for secret in ("asa.oberg", "Åsa", "Elsa", "pappa", "anna.svensson", "Hemligt", "fel-losenord"):
+    for secret in (
+        "asa.oberg", "Åsa", "Elsa", "pappa", "anna.svensson", "Anna.Svensson", "850412",
+        "skola.example", "Hemligt", "fel-losenord",
+    ):  # fmt: skip
         assert secret not in logged
+    assert "mail mid:" in logged  # a Message-ID is logged as a short hash
     assert box.password not in repr(settings(box))
 
 

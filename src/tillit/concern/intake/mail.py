@@ -20,12 +20,14 @@ allows no keywords, every undeleted message in ``folder`` (a person's ``\\Flagge
 hide one): registered and failed messages are moved out, failed ones to ``failed_folder`` or,
 if that is not set, to ``Kunde inte läsas``.
 
-Logging: counts, UIDs and Message-IDs only — never bodies, subjects, addresses or the password.
+Logging: counts, UIDs and a short hash of each Message-ID (a Message-ID may carry a name) —
+never bodies, subjects, addresses or the password.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import imaplib
 import ipaddress
 import logging
@@ -204,19 +206,29 @@ def _register(
         return _fail(box, uid, mail.message_id, exc.reason, result)
     except Exception as exc:  # the callback's failure must never lose the message
         result.left_for_retry.append((mail.message_id, type(exc).__name__))
-        log.warning("mail %s (uid %s) left for retry: %s", mail.message_id, uid, type(exc).__name__)
+        log.warning(
+            "mail %s (uid %s) left for retry: %s", log_id(mail.message_id), uid, type(exc).__name__
+        )
         return "stop" if isinstance(exc, RegistrationUnavailable) else "retry"
     box.mark_processed(uid)
     result.registered += 1
-    log.info("mail %s (uid %s) registered", mail.message_id, uid)
+    log.info("mail %s (uid %s) registered", log_id(mail.message_id), uid)
     return "done"
 
 
 def _fail(box: _Mailbox, uid: str, ident: str, reason: str, result: PollResult) -> _Outcome:
     box.mark_failed(uid)
     result.failed.append((ident, reason))
-    log.warning("mail %s (uid %s) failed: %s", ident, uid, reason)
+    log.warning("mail %s (uid %s) failed: %s", log_id(ident), uid, reason)
     return "done"
+
+
+def log_id(ident: str) -> str:
+    """A Message-ID as logged: a short hash, since the id is chosen by the sender and may
+    carry a name or a personnummer. ``uid:N`` is the server's number and is kept."""
+    if ident.startswith("uid:"):
+        return ident
+    return "mid:" + hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 def _safe_message_id(raw: bytes, uid: str) -> str:
