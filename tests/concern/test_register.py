@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from tillit.audit.tables import AuditEvent
 from tillit.auth.roles import Principal
 from tillit.concern.cases import history, summary_dict
-from tillit.concern.register import register_report
+from tillit.concern.register import received_problem, register_report
 from tillit.concern.schemas import Child, Reporter, ReportIn
 from tillit.concern.tables import ConcernCase
 from tillit.errors import InvalidInput
@@ -154,3 +154,34 @@ def test_a_mail_reference_reused_with_another_text_is_a_case_of_its_own(
     with platform.session() as db:
         refs = [c.source_ref for c in db.scalars(select(ConcernCase).order_by(ConcernCase.id))]
     assert refs[0] == ref and len(refs[1]) <= 200 and refs[1] != ref
+
+
+def test_a_received_date_no_deadline_can_follow_is_refused(platform: Platform) -> None:
+    far = ReportIn(text=REPORT, received_at=datetime(9999, 12, 30, tzinfo=UTC))
+    with pytest.raises(InvalidInput) as refused:
+        _register(platform, far)
+    assert refused.value.code == "received_invalid"
+
+
+@pytest.mark.parametrize(
+    ("received", "problem"),
+    [
+        (datetime(1850, 1, 1), "mottagningsdatumet 1850-01-01 ligger före 1900"),
+        (datetime(1900, 1, 1), None),
+        (datetime(2026, 3, 2, 23, 0, tzinfo=UTC), None),  # 00.00 on 3 March in Sweden: today
+        (
+            datetime(2026, 3, 3, 23, 0, tzinfo=UTC),
+            "mottagningsdatumet 2026-03-03 ligger i framtiden",
+        ),
+        (datetime(2026, 3, 4), "mottagningsdatumet 2026-03-04 ligger i framtiden"),
+        (
+            datetime(9999, 12, 31, 23, 59, tzinfo=UTC),
+            "mottagningsdatumet 9999-12-31 ligger i framtiden",
+        ),
+    ],
+)
+def test_received_dates_before_1900_or_after_today_in_sweden_are_implausible(
+    received: datetime, problem: str | None
+) -> None:
+    now = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
+    assert received_problem(received, now) == problem

@@ -25,9 +25,11 @@ from tillit.concern.tables import ConcernCase
 from tillit.errors import Conflict, InvalidInput
 from tillit.privacy.detect import detect
 from tillit.privacy.identity import IdentityNumber, parse_identity
+from tillit.swedish_time import in_sweden
 
 ASSESSMENT_DAYS = 14  # förhandsbedömning within 14 days of receipt (socialtjänstlagen)
 ADULT_AGE = 18
+EARLIEST_RECEIVED_YEAR = 1900
 MAX_SOURCE_REF = 200
 REF_WITH_TEXT = {"webbformular", "e-post"}  # a reused reference with a new text: its own case
 
@@ -70,6 +72,7 @@ def register_report(
     child, warnings = _child_details(report, strict_identity)
     warnings = (*warnings, *notes)
     received = _aware(report.received_at) or datetime.now(UTC)
+    deadline = _deadline(received)
     case = ConcernCase(
         tenant_id=principal.tenant_id,
         status="ny",
@@ -77,7 +80,7 @@ def register_report(
         reporter_type=report.reporter_type,
         anonymous=report.anonymous or report.reporter.is_empty,
         received_at=received,
-        assessment_deadline=received + timedelta(days=ASSESSMENT_DAYS),
+        assessment_deadline=deadline,
         source_ref=report.source_ref,
         text_key=text_key,
         text_enc=box.encrypt(report.text),
@@ -104,6 +107,20 @@ def register_report(
         detail={"channel": channel, "duplicate": case.duplicate_of_id is not None},
     )
     return Registered(case, created=True, warnings=warnings)
+
+
+def received_problem(received: datetime, now: datetime | None = None) -> str | None:
+    """Why a received date cannot be right, in Swedish: before 1900, or after today in Sweden
+    (a date without a time zone is taken as UTC, as when it is stored). None when it can."""
+    shown = received.date().isoformat()
+    if received.year < EARLIEST_RECEIVED_YEAR:
+        return f"mottagningsdatumet {shown} ligger före {EARLIEST_RECEIVED_YEAR}"
+    today = in_sweden(now or datetime.now(UTC)).date()
+    if received.date() > today + timedelta(days=1):  # far off: no time zone arithmetic
+        return f"mottagningsdatumet {shown} ligger i framtiden"
+    if in_sweden(_aware(received) or received).date() > today:
+        return f"mottagningsdatumet {shown} ligger i framtiden"
+    return None
 
 
 def encrypt_json(box: SecretBox, value: dict[str, Any]) -> str:
@@ -271,6 +288,15 @@ def _next_number(db: Session, tenant_id: int, year: int) -> str:
 
 def _normalised_text(text: str) -> str:
     return " ".join(text.casefold().split())
+
+
+def _deadline(received: datetime) -> datetime:
+    try:
+        return received + timedelta(days=ASSESSMENT_DAYS)
+    except OverflowError:  # year 9999: no deadline can be counted from it
+        raise InvalidInput(
+            "Mottagningsdatumet ligger för långt fram i tiden.", code="received_invalid"
+        ) from None
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -3,6 +3,7 @@
 
 A line that cannot be registered is reported with its line number and reason; the other lines
 go on. Importing the same file again registers nothing twice (the line's id is the source ref).
+A received date before 1900 or after today (in Sweden) is refused.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tillit.auth.roles import Principal
-from tillit.concern.register import register_report
+from tillit.concern.register import received_problem, register_report
 from tillit.concern.schemas import CHANNELS, REPORTER_TYPES, ReportIn
 from tillit.errors import TillitError
 from tillit.platform import Platform
@@ -50,7 +51,7 @@ def import_file(platform: Platform, principal: Principal, path: Path) -> ImportR
             try:
                 report, channel = parse_line(raw)
                 _register(platform, principal, report, channel, result)
-            except (ValueError, TillitError) as exc:
+            except (ValueError, OverflowError, TillitError) as exc:
                 result.rejected.append((number, _reason(exc)))
     return result
 
@@ -98,9 +99,13 @@ def _received(value: Any) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(str(value))
+        received = datetime.fromisoformat(str(value))
     except ValueError:
         raise ValueError(f"ogiltigt datum i 'received': {str(value)[:40]}") from None
+    wrong = received_problem(received)
+    if wrong:
+        raise ValueError(f"fältet received: {wrong}")
+    return received
 
 
 def _reason(exc: Exception) -> str:

@@ -33,7 +33,7 @@ from tillit.concern.intake.mail_parse import (
     IncomingMail,
     MailParseError,
 )
-from tillit.concern.register import CaseNumberBusy, register_report
+from tillit.concern.register import CaseNumberBusy, received_problem, register_report
 from tillit.concern.schemas import MAX_REPORT_CHARS, Reporter, ReportIn
 from tillit.errors import InvalidInput
 from tillit.platform import Platform
@@ -91,7 +91,7 @@ def report_from_mail(
             text=text,
             reporter_type="annan",
             reporter=Reporter(name=_cut(mail.sender_name), email=_cut(mail.sender_address, 320)),
-            received_at=mail.received,
+            received_at=None if received_problem(mail.received) else mail.received,
             source_ref=source_ref(mail.message_id),
         )
     except ValidationError:
