@@ -64,6 +64,8 @@ def register_report(
     """
     text_key = box.keyed_hash("report-text", _normalised_text(report.text))
     existing = _by_source(db, principal.tenant_id, channel, report.source_ref)
+    if existing is None and channel == "import":
+        existing = _imported_before(db, principal.tenant_id, report.source_ref, text_key)
     if existing is not None and existing.text_key != text_key:
         report = _other_report_same_ref(report, existing, channel, text_key)
         existing = _by_source(db, principal.tenant_id, channel, report.source_ref)
@@ -239,6 +241,26 @@ def _by_source(db: Session, tenant_id: int, channel: str, ref: str | None) -> Co
             ConcernCase.source_ref == ref,
         )
     )
+
+
+def _imported_before(
+    db: Session, tenant_id: int, ref: str | None, text_key: str
+) -> ConcernCase | None:
+    """A line imported before file imports always got the channel "import" kept the channel
+    the line named: its case is found by the line's reference in any channel but the API's
+    (whose callers choose their own references). The one with the same text comes first."""
+    if not ref or not ref.startswith("import:"):
+        return None
+    found = db.scalars(
+        select(ConcernCase)
+        .where(
+            ConcernCase.tenant_id == tenant_id,
+            ConcernCase.source_ref == ref,
+            ConcernCase.channel != "api",
+        )
+        .order_by(ConcernCase.id)
+    ).all()
+    return next((case for case in found if case.text_key == text_key), found[0] if found else None)
 
 
 def _first_with_same_text(db: Session, case: ConcernCase) -> int | None:

@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from tillit.concern.cases import detail_dict
 from tillit.concern.intake.file_import import import_file
+from tillit.concern.register import register_report
+from tillit.concern.schemas import ReportIn
 from tillit.concern.tables import ConcernCase
 from tillit.platform import Platform
 from tillit.swedish_time import in_sweden
@@ -71,3 +73,58 @@ def test_a_bad_received_date_rejects_its_line_and_the_rest_are_imported(
         (3, f"fältet received: mottagningsdatumet {tomorrow} ligger i framtiden"),
     ]
     assert result.registered == ["OA-2024-00001"]
+
+
+def test_lines_without_an_id_are_registered_once_however_often_the_file_is_imported(
+    platform: Platform, tmp_path: Path
+) -> None:
+    same = {"reporter": "granne", "received": "2024-05-02", "text": "Skrik från lägenheten."}
+    rows = [
+        same,
+        {**same, "text": "Barnet lämnas ensamt på kvällarna."},
+        {**same, "received": "2024-05-03"},  # the same words another day: another report
+        same,  # the same line twice in the file: two reports, the second marked as duplicate
+    ]
+    path = _file(tmp_path, "utan-id.jsonl", rows)
+    first = import_file(platform, system(platform), path)
+    again = import_file(platform, system(platform), path)
+    assert len(first.registered) == 4 and first.rejected == []
+    assert (again.registered, again.already) == ([], first.registered)
+    assert [c["duplicate_of"] for c in _cases(platform)] == [
+        None,
+        None,
+        "OA-2024-00001",
+        "OA-2024-00001",
+    ]
+
+
+def test_the_channel_of_an_import_is_the_file_and_the_stated_one_a_note(
+    platform: Platform, tmp_path: Path
+) -> None:
+    first = _file(tmp_path, "a.jsonl", [{"id": 7, "channel": "webbformular", "text": "Text ett."}])
+    other = _file(tmp_path, "b.jsonl", [{"id": 7, "channel": "webbformular", "text": "Text två."}])
+    assert len(import_file(platform, system(platform), first).registered) == 1
+    result = import_file(platform, system(platform), other)
+    assert not result.registered and "används redan" in result.rejected[0][1]  # not a new form
+    [case] = _cases(platform)
+    assert case["channel"] == "import"
+    assert case["warnings"] == [
+        "Importerad från fil; enligt filen kom anmälan in via Webbformulär."
+    ]
+
+
+def test_a_line_imported_under_its_stated_channel_before_is_not_registered_again(
+    platform: Platform, tmp_path: Path
+) -> None:
+    text = "Barnet berättar att mamma slår."
+    with platform.session() as db:  # imported before the channel became the file's
+        register_report(
+            db,
+            platform.box,
+            system(platform),
+            ReportIn(text=text, source_ref="import:A-1"),
+            "telefon",
+        )
+    path = _file(tmp_path, "a.jsonl", [{"id": "A-1", "channel": "telefon", "text": text}])
+    result = import_file(platform, system(platform), path)
+    assert (result.registered, len(result.already)) == ([], 1)

@@ -2,13 +2,17 @@
 (``{"id", "reporter", "channel", "received", "text", …}``), each registered as a case.
 
 A line that cannot be registered is reported with its line number and reason; the other lines
-go on. Importing the same file again registers nothing twice (the line's id is the source ref).
-A received date before 1900 or after today (in Sweden) is refused.
+go on. Importing the same file again registers nothing twice: the line's id is the source ref,
+and a line without one gets a reference made from its content (a keyed hash, and which copy of
+that content in the file it is, so two equal lines stay two cases). The case's channel is
+always ``import``; the channel the line names is kept as a note on the case. A received date
+before 1900 or after today (in Sweden) is refused.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tillit.auth.roles import Principal
+from tillit.auth.secretbox import SecretBox
 from tillit.concern.register import received_problem, register_report
 from tillit.concern.schemas import CHANNELS, REPORTER_TYPES, ReportIn
 from tillit.errors import TillitError
@@ -25,6 +30,14 @@ from tillit.validation_text import field as field_path
 from tillit.validation_text import problem
 
 MAX_LINE_BYTES = 8 * 1024 * 1024
+CONTENT_FIELDS = ("text", "reporter", "received", "channel")  # what makes a line's report
+
+
+@dataclass(frozen=True)
+class ImportLine:
+    report: ReportIn
+    notes: tuple[str, ...] = ()
+    content: str | None = None  # the line's report as canonical JSON, when it has no id
 
 
 @dataclass
@@ -44,30 +57,48 @@ class ImportResult:
 def import_file(platform: Platform, principal: Principal, path: Path) -> ImportResult:
     principal.require("cases:write")
     result = ImportResult()
+    copies: Counter[str] = Counter()
     with path.open("rb") as reader:
         for number, raw in enumerate(reader, start=1):
             if not raw.strip():
                 continue
             try:
-                report, channel = parse_line(raw)
-                _register(platform, principal, report, channel, result)
+                line = with_content_ref(parse_line(raw), platform.box, copies)
+                _register(platform, principal, line, result)
             except (ValueError, OverflowError, TillitError) as exc:
                 result.rejected.append((number, _reason(exc)))
     return result
 
 
+def with_content_ref(line: ImportLine, box: SecretBox, copies: Counter[str]) -> ImportLine:
+    """A line without an id gets a reference from its content and the copy it is in the file:
+    the same file imported again gives the same references, two equal lines two of them."""
+    if line.content is None:
+        return line
+    key = box.keyed_hash("import-line", line.content)[:32]
+    copies[key] += 1
+    report = line.report.model_copy(update={"source_ref": f"import-line:{key}:{copies[key]}"})
+    return ImportLine(report, line.notes)
+
+
 def _register(
-    platform: Platform, principal: Principal, report: ReportIn, channel: str, result: ImportResult
+    platform: Platform, principal: Principal, line: ImportLine, result: ImportResult
 ) -> None:
     with platform.session() as db:
         registered = register_report(
-            db, platform.box, principal, report, channel, strict_identity=False
+            db,
+            platform.box,
+            principal,
+            line.report,
+            "import",
+            strict_identity=False,
+            notes=line.notes,
         )
         target = result.registered if registered.created else result.already
         target.append(registered.case.case_number)
 
 
-def parse_line(raw: bytes) -> tuple[ReportIn, str]:
+def parse_line(raw: bytes) -> ImportLine:
     if len(raw) > MAX_LINE_BYTES:
         raise ValueError(f"raden är större än {MAX_LINE_BYTES // 2**20} MiB")
     try:
@@ -76,7 +107,6 @@ def parse_line(raw: bytes) -> tuple[ReportIn, str]:
         raise ValueError("ogiltig JSON eller inte UTF-8") from None
     if not isinstance(row, dict):
         raise ValueError("raden är inte ett JSON-objekt")
-    channel = row.get("channel") if row.get("channel") in CHANNELS else "import"
     try:
         report = ReportIn(
             text=row.get("text"),
@@ -88,7 +118,19 @@ def parse_line(raw: bytes) -> tuple[ReportIn, str]:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ValueError(f"fältet {field_path(first)}: {problem(first)}") from None
-    return report, channel
+    content = None if row.get("id") is not None else _content(row)
+    return ImportLine(report, _channel_note(row.get("channel")), content)
+
+
+def _channel_note(channel: Any) -> tuple[str, ...]:
+    """The channel the line names is information: the case came in through the file."""
+    if not isinstance(channel, str) or channel not in CHANNELS or channel == "import":
+        return ()
+    return (f"Importerad från fil; enligt filen kom anmälan in via {CHANNELS[channel]}.",)
+
+
+def _content(row: dict[str, Any]) -> str:
+    return json.dumps({k: row.get(k) for k in CONTENT_FIELDS}, sort_keys=True, ensure_ascii=False)
 
 
 def _reporter_type(value: Any) -> str:
