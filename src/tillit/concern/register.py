@@ -56,18 +56,25 @@ def register_report(
     *,
     strict_identity: bool = True,
     notes: tuple[str, ...] = (),
+    imported: bool = False,
 ) -> Registered:
     """Register ``report`` as a new case, or return the case its ``source_ref`` already made.
 
     ``strict_identity``: a child's personnummer that fails validation is refused (form, API);
     otherwise (mail, import) the case is registered with a warning so nothing is lost.
+    ``imported``: a line of a file import. Its case keeps the channel the file states (the way
+    the report reached the unit), but the import's reference rules apply, whatever that channel:
+    the reference is found in any channel but the API's, and a reference reused for another
+    text is refused.
     """
     text_key = box.keyed_hash("report-text", _normalised_text(report.text))
-    existing = _by_source(db, principal.tenant_id, channel, report.source_ref)
-    if existing is None and channel == "import":
+    if imported:
         existing = _imported_before(db, principal.tenant_id, report.source_ref, text_key)
+    else:
+        existing = _by_source(db, principal.tenant_id, channel, report.source_ref)
     if existing is not None and existing.text_key != text_key:
-        report = _other_report_same_ref(report, existing, channel, text_key)
+        rules = "import" if imported else channel
+        report = _other_report_same_ref(report, existing, rules, text_key)
         existing = _by_source(db, principal.tenant_id, channel, report.source_ref)
     if existing is not None:
         return Registered(existing, created=False)
@@ -246,10 +253,10 @@ def _by_source(db: Session, tenant_id: int, channel: str, ref: str | None) -> Co
 def _imported_before(
     db: Session, tenant_id: int, ref: str | None, text_key: str
 ) -> ConcernCase | None:
-    """A line imported before file imports always got the channel "import" kept the channel
-    the line named: its case is found by the line's reference in any channel but the API's
-    (whose callers choose their own references). The one with the same text comes first."""
-    if not ref or not ref.startswith("import:"):
+    """An imported line's case keeps the channel the line named: it is found by the line's
+    reference in any channel but the API's (whose callers choose their own references). The
+    one with the same text comes first."""
+    if not ref:
         return None
     found = db.scalars(
         select(ConcernCase)

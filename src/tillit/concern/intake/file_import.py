@@ -4,8 +4,10 @@
 A line that cannot be registered is reported with its line number and reason; the other lines
 go on. Importing the same file again registers nothing twice: the line's id is the source ref,
 and a line without one gets a reference made from its content (a keyed hash, and which copy of
-that content in the file it is, so two equal lines stay two cases). The case's channel is
-always ``import``; the channel the line names is kept as a note on the case. A received date
+that content in the file it is, so two equal lines stay two cases). The case's channel is the
+one the line names (how the report reached the unit; ``import`` when it names none), but the
+import's reference rules apply whatever the channel (``register_report(imported=True)``): a
+line cannot take the web form's or the mail's rules by naming their channel. A received date
 before 1900 or after today (in Sweden) is refused.
 """
 
@@ -36,7 +38,7 @@ CONTENT_FIELDS = ("text", "reporter", "received", "channel")  # what makes a lin
 @dataclass(frozen=True)
 class ImportLine:
     report: ReportIn
-    notes: tuple[str, ...] = ()
+    channel: str = "import"
     content: str | None = None  # the line's report as canonical JSON, when it has no id
 
 
@@ -78,7 +80,7 @@ def with_content_ref(line: ImportLine, box: SecretBox, copies: Counter[str]) -> 
     key = box.keyed_hash("import-line", line.content)[:32]
     copies[key] += 1
     report = line.report.model_copy(update={"source_ref": f"import-line:{key}:{copies[key]}"})
-    return ImportLine(report, line.notes)
+    return ImportLine(report, line.channel)
 
 
 def _register(
@@ -90,9 +92,9 @@ def _register(
             platform.box,
             principal,
             line.report,
-            "import",
+            line.channel,
             strict_identity=False,
-            notes=line.notes,
+            imported=True,
         )
         target = result.registered if registered.created else result.already
         target.append(registered.case.case_number)
@@ -119,14 +121,9 @@ def parse_line(raw: bytes) -> ImportLine:
         first = exc.errors()[0]
         raise ValueError(f"fältet {field_path(first)}: {problem(first)}") from None
     content = None if row.get("id") is not None else _content(row)
-    return ImportLine(report, _channel_note(row.get("channel")), content)
-
-
-def _channel_note(channel: Any) -> tuple[str, ...]:
-    """The channel the line names is information: the case came in through the file."""
-    if not isinstance(channel, str) or channel not in CHANNELS or channel == "import":
-        return ()
-    return (f"Importerad från fil; enligt filen kom anmälan in via {CHANNELS[channel]}.",)
+    channel = row.get("channel")
+    known = isinstance(channel, str) and channel in CHANNELS
+    return ImportLine(report, channel if known else "import", content)
 
 
 def _content(row: dict[str, Any]) -> str:
