@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from tillit.governance.lifecycle import (
 from tillit.governance.record import (
     ASSESSMENT_LABELS_SV,
     OUTCOME_LABELS_SV,
+    PERSONAL_DATA_LABELS_SV,
     RecordData,
 )
 from tillit.governance.service import Current, current
@@ -41,6 +43,53 @@ NOT_A_DECISION = (
 )
 HOSTING_SV = {"own": "Egen drift", "external": "Extern tjänst"}
 ROLE_SV = {"generation": "skriver svaret", "retrieval": "sökning", "rerank": "omrankning"}
+SUMMARY_LIMIT = 400
+OUTPUT_MARKING_METHOD = (
+    "Tjänstens sida säger från början att svaren skapas av AI. Varje svar har en länk, "
+    "”Hur skapades svaret?”, till en sida som märker svaret som skapat av AI och visar vilka "
+    "källor och vilken modell som användes och hur svaret togs fram, också som JSON. Svar "
+    "som hämtas via API:t har samma länk."
+)
+OUTPUT_PROVIDED = {
+    "generative": "Ett svar i text som en språkmodell skriver enbart utifrån kommunens källor, "
+    "med hänvisningar till källorna. Räcker inte källorna ges inget svar.",
+    "extractive": "Citat ur de avsnitt i kommunens källor som bäst matchar frågan, med "
+    "hänvisningar till källorna. Räcker inte källorna ges inget svar.",
+}
+# Record fields published under their own name, exactly as people entered them (§2.1).
+RECORD_FIELDS = (
+    "national_id",
+    "theme",
+    "team",
+    "goal_and_impact",
+    "scope_in",
+    "benefit",
+    "previous_process",
+    "alternatives",
+    "proportionality",
+    "processing_register_url",
+    "privacy_notice_url",
+    "process_integration",
+    "frequency_scale",
+    "staff_training",
+    "architecture_url",
+    "source_code_url",
+    "data_categories",
+    "personal_data",
+    "special_categories",
+    "data_collection",
+    "sharing_agreements",
+    "storage_location_retention",
+    "non_discrimination",
+    "protected_attributes_used",
+    "assessments_not_done_reason",
+    "eu_db_url",
+    "accessibility_statement_url",
+    "wcag_level",
+    "review_schedule",
+    "next_review",
+    "monitoring_metrics",
+)
 
 
 def register_path(tenant_slug: str, path: str) -> str:
@@ -97,6 +146,48 @@ def app_collections(db: Session, tenant_id: int, manifest: AssistantManifest) ->
     return [by_name[n] for n in manifest.collections if n in by_name]
 
 
+def shorten(text: str | None, limit: int) -> str | None:
+    """Texts longer than ``limit`` are shortened at a word, with an ellipsis."""
+    if text is None or len(text) <= limit:
+        return text
+    head = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,.;:")
+    return head + "…"
+
+
+def _is_web(address: str) -> bool:
+    return address.startswith(("http://", "https://"))
+
+
+def _site(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _web_addresses(db: Session, collection: Collection, column: Any) -> list[str]:
+    rows = db.scalars(
+        select(column)
+        .distinct()
+        .where(
+            Document.collection_id == collection.id,
+            Document.status == "indexed",
+            column.like("http%"),
+        )
+    )
+    return [a for a in rows if _is_web(a)]
+
+
+def web_origin(db: Session, collection: Collection) -> str | None:
+    """Where on the web the collection's documents come from: the one address it was fetched
+    from, else the one site its pages share; None for files or several sites."""
+    found = _web_addresses(db, collection, Document.origin) or _web_addresses(
+        db, collection, Document.source
+    )
+    if len(found) == 1:
+        return found[0]
+    sites = {_site(a) for a in found}
+    return sites.pop() if len(sites) == 1 else None
+
+
 def source_summary(db: Session, collection: Collection, tenant_slug: str) -> dict[str, Any]:
     count, last = db.execute(
         select(func.count(), func.max(Document.indexed_at)).where(
@@ -107,6 +198,7 @@ def source_summary(db: Session, collection: Collection, tenant_slug: str) -> dic
         "name": collection.name,
         "title": collection.description or collection.name,
         "owner": collection.owner,
+        "url": web_origin(db, collection),
         "security_class": collection.security_class,
         "documents": int(count),
         "last_indexed": _iso(last),
@@ -275,6 +367,106 @@ def _people(record: RecordData) -> dict[str, Any]:
     }
 
 
+def model_suppliers(models: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The suppliers of the models in use (catalogue), one row per supplier (§2.1 keys)."""
+    by_name: dict[str, list[str]] = {}
+    for m in models:
+        if m.get("supplier"):
+            by_name.setdefault(m["supplier"], []).append(f"{m['name']}, {m['role_label']}")
+    return [
+        {
+            "name": name,
+            "org_no": None,
+            "role": f"Modellleverantör ({'; '.join(uses)})",
+            "procurement_procedure": None,
+            "data_access_terms": None,
+        }
+        for name, uses in by_name.items()
+    ]
+
+
+def suppliers(record: RecordData, models: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The record's suppliers (without the internal contract reference), then the model
+    suppliers it does not name; a record row without a role takes the model supplier's."""
+    derived = {row["name"].casefold(): row for row in model_suppliers(models)}
+    rows = []
+    for supplier in record.suppliers:
+        row = supplier.model_dump(exclude={"contract_ref"})
+        auto = derived.pop(supplier.name.casefold(), None)
+        row["role"] = row["role"] or (auto["role"] if auto else None)
+        rows.append(row)
+    return rows + list(derived.values())
+
+
+def knowledge_sources(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The knowledge sources under their §2.1 keys (``update_freq``: Tillit re-indexes when
+    someone ingests again, on no schedule it knows)."""
+    return [
+        {
+            "name": s["name"],
+            "title": s["title"],
+            "owner": s["owner"],
+            "url": s["url"],
+            "scope": s["title"] if s["title"] != s["name"] else None,
+            "update_freq": None,
+            "last_indexed": s["last_indexed"],
+            "page": s["page"],
+        }
+        for s in sources
+    ]
+
+
+def public_page_url(record: RecordData, service_path: str | None) -> str | None:
+    """The record's page about the service, else the residents' page of a public app (a path;
+    ``with_base_url`` makes it absolute)."""
+    return record.public_page_url or service_path
+
+
+def with_base_url(entry: dict[str, Any], base_url: str | None) -> dict[str, Any]:
+    """The entry as served: ``public_page_url`` absolute when public_base_url is configured.
+    Stored versions keep the path, so a new address does not make a new version."""
+    url = entry.get("public_page_url")
+    if not base_url or not url or _is_web(url):
+        return entry
+    return {**entry, "public_page_url": base_url.rstrip("/") + url}
+
+
+def _record_fields(record: RecordData) -> dict[str, Any]:
+    fields = record.model_dump(mode="json", include=set(RECORD_FIELDS))
+    return {
+        **{key: fields[key] for key in RECORD_FIELDS},
+        "personal_data_label": PERSONAL_DATA_LABELS_SV.get(record.personal_data or ""),
+        "owner_role": record.owner_role,
+        "lawful_basis": {
+            "text": record.legal_basis,
+            "refs": [link.model_dump() for link in record.legal_refs],
+        },
+    }
+
+
+def _derived(
+    record: RecordData, manifest: AssistantManifest, now: Current, mode: str
+) -> dict[str, Any]:
+    purpose = record.purpose_plain or manifest.purpose
+    return {
+        "summary_plain": record.summary_plain or shorten(purpose, SUMMARY_LIMIT),
+        "archived": now.lifecycle.state == "avvecklad",
+        "first_published": None,  # set from the published versions (insyn/publish.py)
+        "output_provided": record.output_provided or OUTPUT_PROVIDED.get(mode),
+        "output_marking_method": OUTPUT_MARKING_METHOD,
+    }
+
+
+def _model_rows(models: list[tuple[str, CatalogModel]], tenant_slug: str) -> list[dict[str, Any]]:
+    return [
+        {
+            **model_summary(m, role, tenant_slug),
+            "model_record_id": f"{tenant_slug}/{m.name}@{m.version or 'okänd'}",
+        }
+        for role, m in models
+    ]
+
+
 def build_entry(db: Session, app: App) -> dict[str, Any]:
     tenant = db.get(Tenant, app.tenant_id)
     assert tenant is not None
@@ -285,6 +477,9 @@ def build_entry(db: Session, app: App) -> dict[str, Any]:
     models = app_models(db, app.tenant_id, manifest, collections)
     flow = pipeline(manifest, len(collections))
     page = register_path(tenant.slug, f"/insyn/tjanster/{app.name}")
+    service = f"/t/{tenant.slug}/assistent/{app.name}" if manifest.audience == "public" else None
+    model_rows = _model_rows(models, tenant.slug)
+    sources = [source_summary(db, c, tenant.slug) for c in collections]
     return {
         "schema_version": SCHEMA_VERSION,
         "id": f"{tenant.slug}/{app.name}",
@@ -299,8 +494,13 @@ def build_entry(db: Session, app: App) -> dict[str, Any]:
         # Measured by `tillit apps evaluate` (apps/evaluation.py): the latest run per dataset.
         "measured_evaluations": measured_evaluations(db, app),
         **_people(record),
-        "models": [model_summary(m, role, tenant.slug) for role, m in models],
-        "sources": [source_summary(db, c, tenant.slug) for c in collections],
+        **_record_fields(record),
+        **_derived(record, manifest, now, flow["generation"]),
+        "public_page_url": public_page_url(record, service),
+        "models": model_rows,
+        "suppliers": suppliers(record, model_rows),
+        "sources": sources,
+        "knowledge_sources": knowledge_sources(sources),
         "how_it_works": flow["summary"],
         "pipeline": {**flow, "app_version": app.version},
         "security_class": manifest.security_class.value,
@@ -315,9 +515,7 @@ def build_entry(db: Session, app: App) -> dict[str, Any]:
             "page": page,
             "json": register_path(tenant.slug, f"/insyn/api/services/{app.name}"),
             "versions": register_path(tenant.slug, f"/insyn/api/services/{app.name}/versions"),
-            "service": f"/t/{tenant.slug}/assistent/{app.name}"
-            if manifest.audience == "public"
-            else None,
+            "service": service,
         },
     }
 
@@ -325,8 +523,10 @@ def build_entry(db: Session, app: App) -> dict[str, Any]:
 def stable_part(entry: dict[str, Any]) -> dict[str, Any]:
     """What a new version is made for: everything but counters and dates of re-indexing."""
     stable = {k: v for k, v in entry.items() if k not in VOLATILE}
-    stable["sources"] = [
-        {k: v for k, v in s.items() if k not in ("documents", "last_indexed")}
-        for s in entry.get("sources", [])
-    ]
+    for key in ("sources", "knowledge_sources"):
+        if key in entry:
+            stable[key] = [
+                {k: v for k, v in s.items() if k not in ("documents", "last_indexed")}
+                for s in entry[key]
+            ]
     return stable
