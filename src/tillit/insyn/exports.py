@@ -41,6 +41,8 @@ from __future__ import annotations
 from typing import Any
 
 from tillit.governance.lifecycle import STATES
+from tillit.governance.record import PERSONAL_DATA_LABELS_SV
+from tillit.insyn.entry import model_suppliers, shorten
 
 ALGORITMEREGISTER = {
     "standard": "Algoritmeregister publicatiestandaard",
@@ -104,14 +106,6 @@ ASSESSMENT_TITLES_NL = {
 }
 
 
-def _cut(text: str | None, limit: int) -> str | None:
-    """Texts longer than a field allows are shortened at a word, with an ellipsis."""
-    if text is None or len(text) <= limit:
-        return text
-    head = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,.;:")
-    return head + "…"
-
-
 def _absolute(url: str | None, base_url: str | None) -> str | None:
     if not url:
         return None
@@ -120,12 +114,33 @@ def _absolute(url: str | None, base_url: str | None) -> str | None:
     return base_url.rstrip("/") + url if base_url else None
 
 
+def _fits(url: str | None, limit: int) -> str | None:
+    """A link longer than the field allows is left out: a shortened link leads nowhere."""
+    return url if url and len(url) <= limit else None
+
+
 def _month(iso: str | None) -> str | None:
     return iso[:7] if iso else None
 
 
+def _supplier_rows(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """The entry's suppliers; versions published before it had them: the model suppliers."""
+    if "suppliers" in entry:
+        return list(entry["suppliers"])
+    return model_suppliers(entry["models"])
+
+
 def _suppliers(entry: dict[str, Any]) -> list[str]:
-    return sorted({m["supplier"] for m in entry["models"] if m.get("supplier")})
+    return [row["name"] for row in _supplier_rows(entry)]
+
+
+def _lines(*parts: str | None, sep: str = "\n") -> str | None:
+    """The parts that are filled, joined; None when none is."""
+    return sep.join(p for p in parts if p) or None
+
+
+def _labelled(label: str, items: list[str] | None) -> str | None:
+    return f"{label}: {', '.join(items)}" if items else None
 
 
 def _origin(entry: dict[str, Any], standard: dict[str, Any]) -> dict[str, Any]:
@@ -171,34 +186,62 @@ def _atrs_data(entry: dict[str, Any], base_url: str | None) -> list[dict[str, An
             + (f", ägd av {s['owner']}" if s.get("owner") else "")
             + (f", senast inläst {s['last_indexed'][:10]}" if s.get("last_indexed") else ""),
             "data_quantities": f"{s['documents']} dokument",
-            "sensitive_attributes": None,
+            "sensitive_attributes": _sensitive(entry),
             "data_completeness_and_representativeness": None,
             "source_data_url": _absolute(s["page"], base_url),
-            "data_collection": "Inläst från kommunens egna källor",
+            "data_collection": entry.get("data_collection") or "Inläst från kommunens egna källor",
             "data_cleaning": None,
-            "data_sharing_agreements": None,
-            "data_access_and_storage": f"Informationsklass {s['security_class']}",
+            "data_sharing_agreements": entry.get("sharing_agreements"),
+            "data_access_and_storage": _lines(
+                f"Informationsklass {s['security_class']}.",
+                entry.get("storage_location_retention"),
+                sep=" ",
+            ),
         }
         for s in entry["sources"]
     ]
 
 
+def _sensitive(entry: dict[str, Any]) -> str | None:
+    return _lines(
+        PERSONAL_DATA_LABELS_SV.get(entry.get("personal_data") or ""),
+        _labelled("Känsliga personuppgifter", entry.get("special_categories")),
+        _labelled("Skyddade egenskaper som används", entry.get("protected_attributes_used")),
+        sep=". ",
+    )
+
+
+def _hosting(entry: dict[str, Any], supplier: str) -> str | None:
+    models = [m for m in entry["models"] if m.get("supplier") == supplier]
+    return ", ".join(sorted({m["hosting_label"] for m in models if m.get("hosting_label")})) or None
+
+
 def _atrs_third_parties(entry: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for supplier in _suppliers(entry):
-        models = [m for m in entry["models"] if m.get("supplier") == supplier]
-        roles = ", ".join(f"{m['name']} ({m['role_label']})" for m in models)
-        hosting = ", ".join(sorted({m["hosting_label"] for m in models if m.get("hosting_label")}))
-        rows.append(
-            {
-                "third_party": supplier,
-                "companies_house_number": None,
-                "third_party_role": f"Levererar modellen {roles}",
-                "procurement_procedure_type": None,
-                "third_party_data_access_terms": hosting or None,
-            }
-        )
-    return rows
+    return [
+        {
+            "third_party": row["name"],
+            "companies_house_number": row.get("org_no"),
+            "third_party_role": row.get("role"),
+            "procurement_procedure_type": row.get("procurement_procedure"),
+            "third_party_data_access_terms": row.get("data_access_terms")
+            or _hosting(entry, row["name"]),
+        }
+        for row in _supplier_rows(entry)
+    ]
+
+
+def _scope(entry: dict[str, Any]) -> str | None:
+    inside, outside = entry.get("scope_in"), entry.get("scope_out")
+    return _lines(inside, f"Ingår inte: {outside}" if inside and outside else outside)
+
+
+def _maintenance(entry: dict[str, Any]) -> str | None:
+    review = entry.get("next_review")
+    return _lines(
+        entry.get("review_schedule"),
+        f"Nästa granskning: {review}" if review else None,
+        _labelled("Följs upp med", entry.get("monitoring_metrics")),
+    )
 
 
 def _atrs_metadata(entry: dict[str, Any]) -> dict[str, Any]:
@@ -224,7 +267,8 @@ def to_atrs(entry: dict[str, Any], base_url: str | None = None) -> dict[str, Any
     contact = entry["contact"]
     phase = ATRS_PHASE[entry.get("lifecycle_state", "ide")]
     suppliers = _atrs_third_parties(entry)
-    website = entry["links"].get("service") or entry["links"]["page"]
+    website = entry.get("public_page_url") or entry["links"].get("service")
+    website = website or entry["links"]["page"]
     return {
         "_tillit": _origin(entry, ATRS),
         "metadata": _atrs_metadata(entry),
@@ -237,24 +281,27 @@ def to_atrs(entry: dict[str, Any], base_url: str | None = None) -> dict[str, Any
         "tier_2": {
             "owner_and_responsibility": {
                 "organisation_or_department": entry["organisation"],
-                "team": entry.get("department"),
+                "team": entry.get("team") or entry.get("department"),
                 "senior_responsible_owner": entry["owner"].get("role"),
                 "third_party_involvement": "Yes" if suppliers else "No",
                 "third_parties": suppliers,
             },
             "description_and_rationale": {
                 "detailed_description": entry["how_it_works"],
-                "scope": entry.get("scope_out"),
-                "benefit": entry["purpose"],
-                "previous_process": None,
-                "alternatives_considered": None,
+                "scope": _scope(entry),
+                "benefit": entry.get("benefit") or entry["purpose"],
+                "previous_process": entry.get("previous_process"),
+                "alternatives_considered": entry.get("alternatives"),
             },
             "decision_making_process": {
-                "process_integration": entry["not_a_decision"],
-                "provided_information": entry.get("ai_disclosure_text"),
-                "frequency_and_scale_of_usage": _usage_text(entry.get("usage")),
+                "process_integration": entry.get("process_integration") or entry["not_a_decision"],
+                "provided_information": entry.get("output_provided")
+                or entry.get("ai_disclosure_text"),
+                "frequency_and_scale_of_usage": _lines(
+                    entry.get("frequency_scale"), _usage_text(entry.get("usage")), sep=" "
+                ),
                 "human_decisions_and_review": entry.get("human_oversight"),
-                "required_training": None,
+                "required_training": entry.get("staff_training"),
                 "appeals_and_review": entry.get("appeal_route"),
             },
             "tool_specification": {
@@ -262,7 +309,7 @@ def to_atrs(entry: dict[str, Any], base_url: str | None = None) -> dict[str, Any
                     entry["pipeline"]["steps"] + entry["pipeline"]["checks"]
                 ),
                 "phase": ATRS_PHASE_LABELS[phase],
-                "maintenance": None,
+                "maintenance": _maintenance(entry),
                 "models": _atrs_models(entry),
                 "data": _atrs_data(entry, base_url),
             },
@@ -317,7 +364,7 @@ def _impacttoetsen(entry: dict[str, Any]) -> tuple[list[dict[str, Any]], str | N
         if a["outcome"] == "ej_nödvändig":
             not_needed.append(f"{title}: {a['outcome_label']} ({a['date']}).")
             continue
-        row = {"title": _cut(title, 100), "link": a.get("link")}
+        row = {"title": shorten(title, 100), "link": a.get("link")}
         done.append({k: v for k, v in row.items() if v is not None})
     return done, " ".join(not_needed) or None
 
@@ -333,54 +380,70 @@ def _risks_text(entry: dict[str, Any]) -> str | None:
     return _joined(lines)
 
 
+def _proportionality(entry: dict[str, Any]) -> str | None:
+    """The standard asks for the alternatives that were considered in the same field."""
+    alternatives = entry.get("alternatives")
+    return _lines(
+        entry.get("proportionality"),
+        f"Alternativ som övervägdes: {alternatives}" if alternatives else None,
+    )
+
+
 def to_algoritmeregister(entry: dict[str, Any], base_url: str | None = None) -> dict[str, Any]:
     legal = entry["legal_basis"]
     toetsen, toetsen_text = _impacttoetsen(entry)
     suppliers = _suppliers(entry)
     sources = [
-        {"title": _cut(s["title"], 500), "link": _absolute(s["page"], base_url)}
+        {"title": shorten(s["title"], 500), "link": _absolute(s["page"], base_url)}
         for s in entry["sources"]
     ]
     record: dict[str, Any] = {
-        "name": _cut(entry["name"], 100),
-        "description_short": _cut(entry["purpose"], 350),
-        "organization": _cut(entry["organisation"], 100),
+        "name": shorten(entry["name"], 100),
+        "description_short": shorten(entry["purpose"], 350),
+        "organization": shorten(entry["organisation"], 100),
         "category": None,
         "status": NL_STATUS[entry["status"]],
         "begin_date": _month(entry.get("in_use_from")),
         "end_date": _month(entry.get("in_use_to")),
-        "contact_email": _cut(entry["contact"].get("email") or entry["contact"].get("url"), 500),
-        "website": _absolute(entry["links"].get("service"), base_url),
+        "contact_email": shorten(entry["contact"].get("email") or entry["contact"].get("url"), 500),
+        "website": _absolute(
+            entry.get("public_page_url") or entry["links"].get("service"), base_url
+        ),
         "publication_category": NL_PUBLICATION_CATEGORY.get(entry.get("risk_class", "")),
         "url": _absolute(entry["links"]["json"], base_url),
-        "goal": _cut(entry["purpose"], 2500),
-        "proportionality": None,
-        "human_intervention": _cut(entry.get("human_oversight"), 2500),
-        "risks": _cut(_risks_text(entry), 2500),
-        "lawful_basis": _cut(legal.get("text"), 2500),
+        "goal": shorten(entry.get("goal_and_impact") or entry["purpose"], 2500),
+        "proportionality": shorten(_proportionality(entry), 2500),
+        "human_intervention": shorten(entry.get("human_oversight"), 2500),
+        "risks": shorten(_risks_text(entry), 2500),
+        "lawful_basis": shorten(legal.get("text"), 2500),
         "lawful_basis_grouping": [
-            {"title": _cut(ref["title"], 100), "link": ref["url"]}
+            {"title": shorten(ref["title"], 100), "link": ref["url"]}
             for ref in legal.get("refs", [])
             if ref.get("url")
         ],
-        "process_index_url": None,
+        "process_index_url": _fits(entry.get("processing_register_url"), 500),
         "impacttoetsen_grouping": toetsen,
-        "impacttoetsen": _cut(toetsen_text, 2500),
-        "source_data": _cut(", ".join(s["title"] for s in entry["sources"]) or None, 2500),
+        "impacttoetsen": shorten(
+            _lines(toetsen_text, entry.get("assessments_not_done_reason")), 2500
+        ),
+        "source_data": shorten(
+            _lines(", ".join(s["title"] for s in entry["sources"]), entry.get("data_categories")),
+            2500,
+        ),
         "source_data_grouping": [s for s in sources if s["link"]],
-        "methods_and_models": _cut(
+        "methods_and_models": shorten(
             entry["how_it_works"]
             + "\n"
             + _joined(entry["pipeline"]["steps"] + entry["pipeline"]["checks"])
             + "\nSystemet är inte självlärande: det lär sig inte av frågorna.",
             5000,
         ),
-        "provider": _cut(", ".join(suppliers), 200) if suppliers else None,
-        "publiccode": None,
+        "provider": shorten(", ".join(suppliers), 200) if suppliers else None,
+        "publiccode": _fits(entry.get("source_code_url"), 500),
         "lang": "swe",
         "standard_version": ALGORITMEREGISTER["standard_version"],
-        "source_id": _cut(entry["id"], 100),
-        "tags": None,
+        "source_id": shorten(entry["id"], 100),
+        "tags": shorten(", ".join(entry.get("theme") or []) or None, 2500),
     }
     return {"_tillit": _origin(entry, ALGORITMEREGISTER), **record}
 
@@ -390,6 +453,80 @@ EXPORTS = {"atrs": to_atrs, "algoritmeregister": to_algoritmeregister}
 # --- JSON Schemas -----------------------------------------------------------------------------
 
 _STR = {"type": ["string", "null"]}
+_URL = {"type": ["string", "null"], "pattern": "^https?://"}
+_TEXTS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+# §2.1 fields added to tillit-insyn/1 later: described, not required, because versions
+# published before them stay valid under the same schema version.
+_TEXT_FIELDS = (
+    "national_id",
+    "team",
+    "owner_role",
+    "goal_and_impact",
+    "scope_in",
+    "benefit",
+    "previous_process",
+    "alternatives",
+    "proportionality",
+    "process_integration",
+    "output_provided",
+    "frequency_scale",
+    "staff_training",
+    "data_categories",
+    "data_collection",
+    "sharing_agreements",
+    "storage_location_retention",
+    "non_discrimination",
+    "assessments_not_done_reason",
+    "output_marking_method",
+    "wcag_level",
+    "review_schedule",
+)
+_URL_FIELDS = (
+    "processing_register_url",
+    "privacy_notice_url",
+    "architecture_url",
+    "source_code_url",
+    "eu_db_url",
+    "accessibility_statement_url",
+)
+_SUPPLIER = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "org_no", "role", "procurement_procedure", "data_access_terms"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1},
+        "org_no": _STR,
+        "role": _STR,
+        "procurement_procedure": _STR,
+        "data_access_terms": _STR,
+    },
+}
+_KNOWLEDGE_SOURCE = {
+    "type": "object",
+    "required": ["title", "owner", "url", "scope", "update_freq", "last_indexed"],
+    "properties": {"title": {"type": "string"}, "url": _URL, "last_indexed": _STR},
+}
+_ADDED_PROPERTIES: dict[str, Any] = {
+    **{key: {**_STR, "maxLength": 4000} for key in _TEXT_FIELDS},
+    **{key: _URL for key in _URL_FIELDS},
+    "summary_plain": {**_STR, "maxLength": 400},
+    "public_page_url": {"type": ["string", "null"], "pattern": "^(https?://|/)"},
+    "first_published": _STR,
+    "archived": {"type": "boolean"},
+    "theme": _TEXTS,
+    "special_categories": _TEXTS,
+    "protected_attributes_used": _TEXTS,
+    "monitoring_metrics": _TEXTS,
+    "personal_data": {"enum": ["identifierade", "pseudonymiserade", "inga", None]},
+    "next_review": {"type": ["string", "null"], "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+    "suppliers": {"type": "array", "items": _SUPPLIER},
+    "knowledge_sources": {"type": "array", "items": _KNOWLEDGE_SOURCE},
+    "lawful_basis": {
+        "type": "object",
+        "required": ["text", "refs"],
+        "properties": {"text": _STR, "refs": {"type": "array"}},
+    },
+}
 _ORIGIN = {
     "type": "object",
     "required": ["standard", "standard_version", "source", "entry"],
@@ -447,6 +584,7 @@ ENTRY_SCHEMA: dict[str, Any] = {
                     "licence",
                     "role",
                 ],
+                "properties": {"model_record_id": {"type": "string"}},
             },
         },
         "sources": {
@@ -454,6 +592,7 @@ ENTRY_SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "required": ["name", "title", "owner", "page", "last_indexed", "documents"],
+                "properties": {"url": _URL},
             },
         },
         "pipeline": {
@@ -487,6 +626,7 @@ ENTRY_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        **_ADDED_PROPERTIES,
     },
 }
 ATRS_SCHEMA: dict[str, Any] = {
