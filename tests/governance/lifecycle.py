@@ -23,11 +23,15 @@ DOCS = {
 }
 
 
-def load_docs(platform: Platform, tenant_id: int = 1, name: str = "webb") -> None:
+def load_docs(
+    platform: Platform,
+    tenant_id: int = 1,
+    name: str = "webb",
+    base: str = "https://kommun.example/",
+) -> None:
+    """Two documents in collection ``name``; ``base`` + key is each one's source."""
     docs = [
-        SourceDocument(
-            key=k, title=t, source=f"https://kommun.example/{k}", blocks=[Block("paragraph", x)]
-        )
+        SourceDocument(key=k, title=t, source=f"{base}{k}", blocks=[Block("paragraph", x)])
         for k, (t, x) in DOCS.items()
     ]
     with platform.session() as db:
