@@ -89,6 +89,55 @@ RECORD: dict[str, Any] = {
     "signatories": SIGNATORIES,
     "en": {"purpose": "Answers questions about municipal services from the council's own pages."},
 }
+# Every optional §2.1 field of the record, filled (tests/insyn/test_fields.py).
+ENTERED: dict[str, Any] = {
+    "national_id": "SE-AI-2026-0042",
+    "summary_plain": "Du kan ställa frågor om kommunens service och få svar från kommunens webb.",
+    "public_page_url": "https://kommun.example/ai/fraga-kommunen",
+    "theme": ["Bygga och bo", "Avfall"],
+    "team": "Digital service",
+    "goal_and_impact": "Invånare ska snabbare hitta svar utan att vänta i telefonkö.",
+    "scope_in": "Allmänna frågor om kommunens tjänster.",
+    "benefit": "Kortare väntetider i kontaktcenter.",
+    "previous_process": "Invånare ringde eller mejlade kontaktcenter.",
+    "alternatives": "En bättre sökfunktion på webben utan språkmodell.",
+    "proportionality": "Tjänsten fattar inga beslut och svarar bara utifrån publicerade sidor.",
+    "processing_register_url": "https://kommun.example/behandlingar/kontaktcenter",
+    "privacy_notice_url": "https://kommun.example/personuppgifter",
+    "process_integration": "Svaren ersätter inte kontaktcenter; den som vill kan alltid ringa.",
+    "output_provided": "Ett kort svar med länkar till kommunens sidor.",
+    "frequency_scale": "Omkring 2 000 frågor i månaden.",
+    "staff_training": "Kontaktcenter har gått kommunens kurs i AI-kunskap (art. 4).",
+    "architecture_url": "https://kommun.example/ai/arkitektur",
+    "source_code_url": "https://github.com/kommun/fraga-kommunen",
+    "data_categories": "Kommunens publicerade webbsidor; frågan som invånaren skriver.",
+    "personal_data": "pseudonymiserade",
+    "special_categories": ["Hälsa"],
+    "data_collection": "Webbsidorna hämtas från kommunens webbplats varje natt.",
+    "sharing_agreements": "Inga uppgifter delas med andra.",
+    "storage_location_retention": "Sverige; loggar sparas i sex månader.",
+    "non_discrimination": "Svaren testas med frågor på lätt svenska och från olika grupper.",
+    "protected_attributes_used": ["Ålder"],
+    "assessments_not_done_reason": "Ingen FRIA: tjänsten är inte högrisk.",
+    "eu_db_url": "https://ec.europa.eu/ai-database/0042",
+    "accessibility_statement_url": "https://kommun.example/tillganglighet",
+    "wcag_level": "WCAG 2.1 AA",
+    "review_schedule": "Granskas varje halvår.",
+    "next_review": "2026-12-31",
+    "monitoring_metrics": ["Andel frågor utan svar", "Felrapporter per månad"],
+}
+SUPPLIERS = [
+    {
+        "name": "Drift AB",
+        "org_no": "556000-0000",
+        "role": "Driftleverantör",
+        "procurement_procedure": "Avrop från ramavtal",
+        "data_access_terms": "Ingen åtkomst till frågor eller svar",
+        "contract_ref": "KS 2026/12-hemligt",
+    },
+    {"name": "Kommunförbundet", "org_no": "222000-1111"},  # also the model's supplier
+]
+FULL_RECORD = {**RECORD, **ENTERED, "suppliers": SUPPLIERS}
 CHATBOT_ANSWERS = {
     "is_ai_system": True,
     "own_development": False,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.governance.lifecycle import APP, RECORD, promote
+from tests.governance.lifecycle import APP, FULL_RECORD, RECORD, promote, write_record
 from tests.support.browser import chromium_page
 from tests.support.servers import tillit_server
 
@@ -79,6 +79,7 @@ def served(settings, platform, tmp_path: Path):  # type: ignore[no-untyped-def]
     _tillit(env, "ingest", "--collection", "webb", str(pages))
     _tillit(env, "apps", "apply", str(manifest))
     promote(platform, APP)
+    write_record(platform, APP, record=FULL_RECORD)  # every section of the service page
     questions = tmp_path / "testfragor.jsonl"
     questions.write_text(
         '{"question": "Behöver jag bygglov för altanen?", "expected": ["bygglov"]}\n'
