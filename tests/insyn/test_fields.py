@@ -31,6 +31,7 @@ from tillit.governance.signoffs import sign_off
 from tillit.insyn.entry import with_base_url
 from tillit.insyn.exports import to_algoritmeregister, to_atrs
 from tillit.platform import Platform
+from tillit.web.app import create_app
 
 jsonschema = pytest.importorskip("jsonschema")
 STANDARDS = Path(__file__).parent / "standards"
@@ -276,3 +277,14 @@ _OLD_KEYS = {
     "automated_decision", "how_it_works", "models", "risks", "assessments", "ai_act",
     "ai_disclosure_text",
 }  # fmt: skip
+
+
+def test_the_register_api_serves_the_public_page_absolute_with_a_base_url(
+    settings, platform, public_app
+):  # type: ignore[no-untyped-def]
+    settings.public_base_url = "https://ai.kommun.example"
+    with TestClient(create_app(settings, platform)) as served:
+        listed = served.get("/insyn/api/services").json()[0]
+        one = served.get(f"/insyn/api/services/{public_app}").json()
+    expected = f"https://ai.kommun.example/t/default/assistent/{public_app}"
+    assert listed["public_page_url"] == one["public_page_url"] == expected

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from tillit.errors import NotFound
+from tillit.insyn.entry import with_base_url
 from tillit.insyn.exports import EXPORTS, SCHEMAS
 from tillit.insyn.publish import get_version, list_versions
 from tillit.insyn.register import listed_app, listed_apps, live_entries, tenant_for
@@ -33,8 +34,9 @@ Format = Annotated[Literal["json", "atrs", "algoritmeregister"], Query()]
 
 
 def exported(entry: dict[str, Any], fmt: str, base_url: str | None = None) -> dict[str, Any]:
-    """The entry itself, or its export to another register's format (exports.py)."""
-    return entry if fmt == "json" else EXPORTS[fmt](entry, base_url)
+    """The entry itself (``public_page_url`` absolute when public_base_url is configured), or
+    its export to another register's format (exports.py)."""
+    return with_base_url(entry, base_url) if fmt == "json" else EXPORTS[fmt](entry, base_url)
 
 
 def _entries(platform: Platform, kommun: str | None) -> list[dict[str, Any]]:
@@ -51,7 +53,8 @@ def _entry(platform: Platform, kommun: str | None, slug: str) -> dict[str, Any]:
 
 @router.get("/services")
 async def services(platform: PlatformDep, kommun: Kommun = None) -> list[dict[str, Any]]:
-    return await to_thread.run_sync(_entries, platform, kommun)
+    entries = await to_thread.run_sync(_entries, platform, kommun)
+    return [with_base_url(e, platform.settings.public_base_url) for e in entries]
 
 
 @router.get("/services/{slug}")
