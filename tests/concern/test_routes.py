@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from tests.support.factories import auth, make_key
 from tillit.audit.tables import AuditEvent
+from tillit.concern.tables import ConcernCase
 from tillit.platform import Platform
 from tillit.runs.tables import Run
 
@@ -265,3 +266,19 @@ def test_another_tenants_caseworker_gets_404_for_every_case_route(
         assert response.status_code == 404, (route, response.text)
         assert response.json()["error"]["code"] == "case_not_found"
     assert client.get("/api/concern/cases", headers=other).json() == []
+
+
+def test_the_analysis_is_encrypted_at_rest_like_the_text(
+    client: TestClient, platform: Platform, caseworker: dict, installed: int
+) -> None:
+    """The summary quotes the report and warnings name attachments: neither is stored in
+    plain text. A case stored before (plain JSON) is still read."""
+    number = _register(client, caseworker)
+    assert client.post(f"/api/concern/cases/{number}/analyse", headers=caseworker).is_success
+    with platform.session() as db:
+        case = db.scalar(select(ConcernCase).where(ConcernCase.case_number == number))
+        assert set(case.analysis) == {"enc"} and "blåmärken" not in str(case.analysis)
+        case.analysis = {"summary": "Fysiskt våld: 1 stycke [1]", "warnings": ["äldre varning"]}
+    shown = client.get(f"/api/concern/cases/{number}", headers=caseworker).json()
+    assert shown["analysis"]["summary"] == "Fysiskt våld: 1 stycke [1]"
+    assert shown["warnings"] == ["äldre varning"]

@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session
 
 from tillit.audit.service import record
 from tillit.auth.roles import Principal
+from tillit.auth.secretbox import SecretBox
 from tillit.concern.analysis import Analysis, analyse_text, summarise
 from tillit.concern.cases import get_case, open_case, require_not_closed
 from tillit.concern.labels import LABELS
 from tillit.concern.models import load_active
+from tillit.concern.register import read_analysis, write_analysis
 from tillit.concern.schemas import ReviewIn
 from tillit.concern.tables import (
     Annotation,
@@ -58,7 +60,7 @@ def analyse_case(platform: Platform, principal: Principal, case_number: str) -> 
         run = _run(principal, version, analysis, text, latency_ms)
         db.add(run)
         status_before = case.status
-        _store(db, case, analysis, run.id)
+        _store(db, platform.box, case, analysis, run.id)
         if case.status != status_before:  # a first analysis starts the initial assessment
             record(
                 db,
@@ -91,7 +93,7 @@ def _reviewed_spans(db: Session, case: ConcernCase) -> list[tuple[int, int]] | N
     return [(p.start, p.end) for p in passages]
 
 
-def _store(db: Session, case: ConcernCase, analysis: Analysis, run_id: str) -> None:
+def _store(db: Session, box: SecretBox, case: ConcernCase, analysis: Analysis, run_id: str) -> None:
     """New suggestions; the caseworker's reviews stay on their passages."""
     existing = {(p.start, p.end): p for p in _passages(db, case)}
     if set(existing) != {(p.start, p.end) for p in analysis.passages}:
@@ -106,13 +108,18 @@ def _store(db: Session, case: ConcernCase, analysis: Analysis, run_id: str) -> N
         row.suggested = list(passage.labels)
         row.scores = dict(passage.scores)
         row.model_version = analysis.model_version
-    case.analysis = {
-        **{k: v for k, v in case.analysis.items() if k == "warnings"},
-        "summary": analysis.summary,
-        "run_id": run_id,
-        "model_version": analysis.model_version,
-        "entity_counts": _entity_counts(analysis),
-    }
+    kept = {k: v for k, v in read_analysis(box, case).items() if k == "warnings"}
+    write_analysis(
+        box,
+        case,
+        {
+            **kept,
+            "summary": analysis.summary,
+            "run_id": run_id,
+            "model_version": analysis.model_version,
+            "entity_counts": _entity_counts(analysis),
+        },
+    )
     case.analysed_at = datetime.now(UTC)
     if case.status == "ny":
         case.status = "forhandsbedomning"
@@ -237,7 +244,8 @@ def _refresh_summary(platform: Platform, case: ConcernCase, passages: list[Conce
     ]  # fmt: skip
     reviewed = sum(p.reviewed is not None for p in passages)
     summary = summarise(platform.box.decrypt(case.text_enc), current)
-    case.analysis = {**case.analysis, "summary": summary, "reviewed_passages": reviewed}
+    now = read_analysis(platform.box, case)
+    write_analysis(platform.box, case, {**now, "summary": summary, "reviewed_passages": reviewed})
 
 
 def _decided_labels(passage: ConcernPassage, review: ReviewIn) -> list[str]:

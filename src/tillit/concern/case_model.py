@@ -21,8 +21,10 @@ from sqlalchemy import select
 
 from tillit.audit.service import record
 from tillit.auth.roles import Principal
+from tillit.auth.secretbox import SecretBox
 from tillit.catalog.service import resolve_by_name
 from tillit.concern.cases import get_case, open_case, require_not_closed
+from tillit.concern.register import read_analysis, write_analysis
 from tillit.concern.tables import ConcernCase, ConcernPassage
 from tillit.errors import ModelUnavailable, PolicyViolation, TillitError
 from tillit.platform import Platform
@@ -135,11 +137,17 @@ def ask_model(
 
 
 def keep_on_case(
-    db: Any, principal: Principal, case: ConcernCase, key: str, result: dict[str, Any], run: Run
+    db: Any,
+    box: SecretBox,
+    principal: Principal,
+    case: ConcernCase,
+    key: str,
+    result: dict[str, Any],
+    run: Run,
 ) -> None:
-    """A model's result kept on the case (``analysis[key]``) and audited as
+    """A model's result kept on the case (``analysis[key]``, encrypted) and audited as
     ``concern.case.<key>``. The view itself was audited when the case's text was read."""
-    case.analysis = {**case.analysis, key: result}
+    write_analysis(box, case, {**read_analysis(box, case), key: result})
     record(
         db,
         principal,

@@ -17,7 +17,7 @@ from tillit.audit.service import record
 from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
 from tillit.auth.tables import User
-from tillit.concern.register import decrypt_json
+from tillit.concern.register import decrypt_json, read_analysis
 from tillit.concern.schemas import CHANNELS, CLOSED_STATUSES, REPORTER_TYPES, STATUSES
 from tillit.concern.tables import ConcernCase, ConcernLetter, ConcernPassage, ConcernSettings
 from tillit.errors import Conflict, InvalidInput, NotFound
@@ -144,7 +144,7 @@ def detail_dict(db: Session, box: SecretBox, case: ConcernCase) -> dict[str, Any
         anonymous=case.anonymous,
         child=decrypt_json(box, case.child_enc),
         protective_done_at=case.protective_done_at.isoformat() if case.protective_done_at else None,
-        warnings=case.analysis.get("warnings", []),
+        warnings=read_analysis(box, case).get("warnings", []),
         duplicate_of=_case_number(db, case.duplicate_of_id),
     )
     return data

@@ -249,7 +249,7 @@ def _store(
             "unanswered": count - len(found),  # passages the model said nothing about
             "dropped": dropped,  # unknown labels or passage numbers in its answer
         }
-        keep_on_case(db, principal, case, "model_labels", result, run)
+        keep_on_case(db, platform.box, principal, case, "model_labels", result, run)
     run.output = {"passages_labelled": len(found), "dropped": dropped}
     return result
 

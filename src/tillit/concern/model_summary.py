@@ -54,6 +54,6 @@ def _store(
     summary = {"text": answer, "model": run.model_name, "run_id": run.id}
     with platform.session() as db:
         case = get_case(db, principal.tenant_id, case_number)
-        keep_on_case(db, principal, case, "model_summary", summary, run)
+        keep_on_case(db, platform.box, principal, case, "model_summary", summary, run)
     run.output = {"characters": len(answer)}
     return summary

@@ -36,6 +36,7 @@ from tillit.concern.letter_service import (
 from tillit.concern.letters import LETTER_KINDS
 from tillit.concern.model_labels import label_case
 from tillit.concern.model_summary import summarise_case
+from tillit.concern.register import read_analysis
 from tillit.concern.schemas import STATUSES, ReviewIn
 from tillit.concern.tables import ConcernCase
 from tillit.errors import (
@@ -88,7 +89,7 @@ def _case_view(platform: Platform, ctx: Any, case_number: str) -> dict[str, Any]
         earlier = [_history_row(platform, db, c) for c in history(db, case)]
         return {
             "case": data,
-            "analysis": case.analysis,
+            "analysis": read_analysis(platform.box, case),
             "passages": passages,
             "marked": highlight_passages(data["text"] or "", passages),
             "history": earlier,

@@ -95,8 +95,8 @@ def register_report(
         text_enc=box.encrypt(report.text),
         reporter_enc=None if report.anonymous else encrypt_json(box, report.reporter.model_dump()),
         child_enc=encrypt_json(box, child.model_dump(mode="json")),
-        analysis={"warnings": list(warnings)} if warnings else {},
     )
+    write_analysis(box, case, {"warnings": list(warnings)} if warnings else {})
     _set_child_keys(case, box, child)
     case.duplicate_of_id = _first_with_same_text(db, case)
     try:
@@ -138,6 +138,17 @@ def encrypt_json(box: SecretBox, value: dict[str, Any]) -> str:
 
 def decrypt_json(box: SecretBox, token: str | None) -> dict[str, Any]:
     return json.loads(box.decrypt(token)) if token else {}
+
+
+def read_analysis(box: SecretBox, case: ConcernCase) -> dict[str, Any]:
+    """The case's analysis: summary (it quotes the report), warnings (attachment names), model
+    results. Kept encrypted like the text; a case stored before that is read as it is."""
+    stored = case.analysis or {}
+    return decrypt_json(box, stored["enc"]) if "enc" in stored else dict(stored)
+
+
+def write_analysis(box: SecretBox, case: ConcernCase, value: dict[str, Any]) -> None:
+    case.analysis = {"enc": encrypt_json(box, value)} if value else {}
 
 
 def birth_date_of(identity: IdentityNumber) -> date | None:

@@ -30,7 +30,7 @@ from tillit.concern.letter_service import (
 )
 from tillit.concern.model_labels import label_case
 from tillit.concern.model_summary import summarise_case
-from tillit.concern.register import register_report
+from tillit.concern.register import read_analysis, register_report
 from tillit.concern.schemas import ReportIn, ReviewIn, StatusIn
 from tillit.web.deps import PlatformDep, PrincipalDep
 
@@ -70,7 +70,8 @@ def case(case_number: str, platform: PlatformDep, principal: PrincipalDep) -> di
     with platform.session() as db:
         found = open_case(db, principal, case_number)
         data = detail_dict(db, platform.box, found)
-        data["analysis"] = {k: v for k, v in found.analysis.items() if k != "warnings"}
+        analysis = read_analysis(platform.box, found)
+        data["analysis"] = {k: v for k, v in analysis.items() if k != "warnings"}
         data["passages"] = case_passages(db, found)
         data["history"] = [summary_dict(platform.box, c) for c in history(db, found)]
         return data
