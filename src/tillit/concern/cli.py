@@ -29,7 +29,7 @@ from tillit.concern.annotation import import_annotated
 from tillit.concern.case_analysis import record_batch_run
 from tillit.concern.cases import apply_retention, settings_for
 from tillit.concern.intake.file_import import import_file
-from tillit.concern.intake.mail import MailboxSettings
+from tillit.concern.intake.mail import MailboxSettings, log_id
 from tillit.concern.intake.mail_intake import poll
 from tillit.concern.models import (
     card_markdown,
@@ -205,8 +205,10 @@ def poll_mail_command(
     summary = {
         "fetched": result.fetched,
         "registered": result.registered,
-        "failed": [{"message": m, "reason": r} for m, r in result.failed],
-        "left_for_retry": [{"message": m, "error": e} for m, e in result.left_for_retry],
+        # ids as the logs give them: cron output ends up in logs, and a sender-chosen
+        # Message-ID can carry a name
+        "failed": [{"message": log_id(m), "reason": r} for m, r in result.failed],
+        "left_for_retry": [{"message": log_id(m), "error": e} for m, e in result.left_for_retry],
     }
     if json_out:
         print_json(summary)

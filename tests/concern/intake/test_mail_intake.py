@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from email.message import EmailMessage
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from tests.support.mailserver import MailServer, mail_server
+from tests.test_cli import Cli
 from tillit.auth.roles import Principal
 from tillit.auth.service import get_tenant
 from tillit.concern.cases import detail_dict
@@ -237,3 +239,20 @@ def test_a_long_message_id_is_kept_whole_as_a_hash_never_cut() -> None:
     one, other = source_ref(prefix + "a@x>"), source_ref(prefix + "b@x>")
     assert one != other and len(one) <= 180 and len(other) <= 180
     assert source_ref("<kort@skola.example>") == "<kort@skola.example>"
+
+
+def test_the_poll_command_names_failed_mail_by_hash_not_message_id(
+    server: MailServer,
+    platform: Platform,
+    cli: Cli,
+) -> None:
+    """Cron output ends up in logs: a sender-chosen Message-ID may carry a name."""
+    server.reset()
+    server.deliver(_raw("<elsa.berg-150305@x>", "…"))
+    args = ["concern", "poll-mail", "--host", server.host, "--port", str(server.port)]
+    args += ["--user", server.user, "--no-ssl", "--json"]
+    result = cli(*args, env={"TILLIT_CONCERN_IMAP_PASSWORD": server.password})
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["failed"][0]["message"].startswith("mid:")
+    assert "elsa" not in result.stdout.lower()
