@@ -4,6 +4,9 @@ tested in test_connectors.py)."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 import time
 
 import pytest
@@ -12,7 +15,7 @@ from fastapi.testclient import TestClient
 from tests.support.factories import auth, make_key
 from tillit.config import Settings
 from tillit.knowledge.ingest import _update_job, ingest_items, start_job
-from tillit.knowledge.routes import UPLOADS
+from tillit.knowledge.server_jobs import UPLOADS, this_server, uploads_dir
 from tillit.knowledge.service import get_or_create_collection
 from tillit.knowledge.tables import IngestJob
 from tillit.platform import Platform
@@ -74,30 +77,50 @@ def test_an_upload_leaves_nothing_behind_once_its_job_is_done(
     assert list((platform.settings.data_dir / UPLOADS).iterdir()) == []
 
 
-def test_a_starting_server_marks_the_jobs_of_an_earlier_server_interrupted(
+def _stopped_process() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    probe = subprocess.Popen(["true"])
+    probe.wait()
+    return probe.pid
+
+
+def test_a_starting_server_marks_the_jobs_of_stopped_server_processes_interrupted(
     settings: Settings, platform: Platform
 ) -> None:
-    """Jobs run inside the server process: after a restart an earlier server's queued or
-    running job can never finish. A job the command line runs meanwhile is left alone, and the
-    earlier server's waiting uploads are removed."""
+    """Jobs run inside a server process: once it is gone they can never finish. A job of a
+    live process (another worker), of another machine or of the command line is left alone;
+    the stopped process's uploads go, a live one's stay, and an orphaned old upload goes."""
     with platform.session() as db:
         collection, _ = get_or_create_collection(db, 1, "omstart")
         collection_id = collection.id
-    server_job = start_job(platform, 1, collection_id, ["a"], runner="server")
-    cli_job = start_job(platform, 1, collection_id, ["b"], runner="cli")
-    _update_job(platform, server_job, status="running")
-    _update_job(platform, cli_job, status="running")
-    leftover = platform.settings.data_dir / UPLOADS / "tmp-old"
-    leftover.mkdir(parents=True)
-    (leftover / "brev.txt").write_text("text")
+    uploads = uploads_dir(platform)
+    stopped_upload, live_upload, orphan = (uploads / n for n in ("stoppad", "levande", "gammal"))
+    for folder in (stopped_upload, live_upload, orphan):
+        folder.mkdir()
+        (folder / "brev.txt").write_text("text")
+    hour_ago = time.time() - 2 * 3600
+    os.utime(orphan, (hour_ago, hour_ago))
+    host = socket.gethostname()
+    jobs = {
+        "stopped": start_job(
+            platform, 1, collection_id, [str(stopped_upload)], f"server:{host}:{_stopped_process()}"
+        ),
+        "live": start_job(platform, 1, collection_id, [str(live_upload)], this_server()),
+        "elsewhere": start_job(platform, 1, collection_id, ["x"], "server:annan-dator:1"),
+        "cli": start_job(platform, 1, collection_id, ["y"], "cli"),
+    }
+    for job_id in jobs.values():
+        _update_job(platform, job_id, status="running")
     with TestClient(create_app(settings, platform)) as started:
         headers = auth(make_key(platform, role="developer"))
-        interrupted = started.get(f"/api/ingest-jobs/{server_job}", headers=headers).json()
-        running = started.get(f"/api/ingest-jobs/{cli_job}", headers=headers).json()
-    assert interrupted["status"] == "interrupted"
-    assert "startades om" in interrupted["message"]
-    assert running["status"] == "running"
-    assert not leftover.exists()
+        shown = {
+            name: started.get(f"/api/ingest-jobs/{job_id}", headers=headers).json()
+            for name, job_id in jobs.items()
+        }
+    assert shown["stopped"]["status"] == "interrupted"
+    assert "startades om" in shown["stopped"]["message"]
+    assert {shown[n]["status"] for n in ("live", "elsewhere", "cli")} == {"running"}
+    assert not stopped_upload.exists() and not orphan.exists() and live_upload.exists()
 
 
 class _BrokenBackend:

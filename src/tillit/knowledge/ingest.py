@@ -375,13 +375,6 @@ def _update_job(platform: Platform, job_id: int, **changes: object) -> IngestJob
         return job
 
 
-RUNNERS = ("server", "cli")
-INTERRUPTED = (
-    "Inläsningen avbröts när servern startades om. Dokument som redan lästs in finns kvar; "
-    "starta inläsningen igen för resten."
-)
-
-
 def start_job(
     platform: Platform,
     tenant_id: int,
@@ -389,10 +382,9 @@ def start_job(
     sources: list[str],
     runner: str = "cli",
 ) -> int:
-    """A queued job; ``runner`` says which process runs it (``RUNNERS``): "server" for the web
-    server's background jobs, "cli" for a command (or anything else) that runs it itself."""
-    if runner not in RUNNERS:
-        raise ValueError(f"unknown runner {runner!r}")
+    """A queued job; ``runner`` says which process runs it: "cli" for a command (or anything
+    else) that runs it itself, ``server_jobs.this_server()`` for a web server's background job
+    (server_jobs.py marks it interrupted when that process is gone)."""
     with platform.session() as db:
         job = IngestJob(
             tenant_id=tenant_id, collection_id=collection_id, sources=sources, runner=runner
@@ -400,20 +392,3 @@ def start_job(
         db.add(job)
         db.flush()
         return job.id
-
-
-def interrupt_server_jobs(platform: Platform) -> int:
-    """Called when the server starts: jobs an earlier server process queued or ran can never
-    finish, so they are marked interrupted (with ``INTERRUPTED``) instead of showing "pågår"
-    for ever. Jobs the command line runs are left alone. Returns how many were marked."""
-    with platform.session() as db:
-        stale = db.scalars(
-            select(IngestJob).where(
-                IngestJob.runner == "server", IngestJob.status.in_(("queued", "running"))
-            )
-        ).all()
-        for job in stale:
-            job.status = "interrupted"
-            job.finished_at = utcnow()
-            job.message = f"{job.message}\n{INTERRUPTED}" if job.message else INTERRUPTED
-        return len(stale)

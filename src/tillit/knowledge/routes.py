@@ -15,6 +15,7 @@ from tillit.errors import InvalidInput, NotFound
 from tillit.jobs import submit
 from tillit.knowledge.ingest import run_ingest, start_job
 from tillit.knowledge.retrieval import hit_dict, search_collections
+from tillit.knowledge.server_jobs import this_server, uploads_dir
 from tillit.knowledge.service import (
     backend_for,
     get_collection,
@@ -23,12 +24,10 @@ from tillit.knowledge.service import (
     list_documents,
 )
 from tillit.knowledge.tables import IngestJob
-from tillit.platform import Platform
 from tillit.web.deps import PlatformDep, PrincipalDep
 
 router = APIRouter(prefix="/api", tags=["knowledge"])
 MAX_UPLOAD_FILES = 50
-UPLOADS = "uploads"
 
 
 class CollectionIn(BaseModel):
@@ -120,7 +119,7 @@ def _start(
             object_id=collection_id,
             detail={"sources": len(sources)},
         )
-    job_id = start_job(platform, principal.tenant_id, collection_id, sources, runner="server")
+    job_id = start_job(platform, principal.tenant_id, collection_id, sources, this_server())
     public_only = not platform.settings.ingest_internal_urls
 
     def work() -> None:
@@ -155,22 +154,6 @@ async def upload(
         target = _unique(folder, Path(item.filename or "").name)
         target.write_bytes(await item.read())
     return _start(platform, principal, name, [str(folder)], cleanup=folder)
-
-
-def uploads_dir(platform: Platform) -> Path:
-    """Uploaded files wait here (in the data directory, 0700) until their job has read them."""
-    folder = platform.settings.data_dir / UPLOADS
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
-
-
-def clear_uploads(platform: Platform) -> None:
-    """Called when the server starts: uploads whose job an earlier server process did not
-    finish (their jobs are marked interrupted, ``interrupt_server_jobs``) are removed."""
-    folder = platform.settings.data_dir / UPLOADS
-    if folder.is_dir():
-        for leftover in folder.iterdir():
-            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _unique(folder: Path, name: str) -> Path:

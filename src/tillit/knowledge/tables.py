@@ -83,7 +83,7 @@ class IngestJob(Base):
     collection_id: Mapped[int] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"))
     sources: Mapped[list] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(20), default="queued")
-    runner: Mapped[str | None] = mapped_column(String(20))  # "server" or "cli" (ingest.RUNNERS)
+    runner: Mapped[str | None] = mapped_column(String(200))  # "cli" or "server:<host>:<pid>"
     seen: Mapped[int] = mapped_column(Integer, default=0)
     added: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)

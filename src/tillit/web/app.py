@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,8 +25,6 @@ from tillit.web.api_docs import install_api_docs
 from tillit.web.deps import LoginRequired
 from tillit.web.errors import install_error_handlers
 from tillit.web.middleware import BodySizeLimit
-
-log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).parent
 GATEWAY_DB_THREADS = 4
@@ -130,14 +127,10 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
 
 
 def _forget_unfinished_jobs(platform: Platform) -> None:
-    """Background jobs run inside the server process: those of an earlier process are over."""
-    from tillit.knowledge.ingest import interrupt_server_jobs
-    from tillit.knowledge.routes import clear_uploads
+    """Background jobs run inside a server process: those of a stopped one are over."""
+    from tillit.knowledge.server_jobs import forget_unfinished
 
-    interrupted = interrupt_server_jobs(platform)
-    if interrupted:
-        log.warning("%d ingest job(s) of an earlier server process marked interrupted", interrupted)
-    clear_uploads(platform)
+    forget_unfinished(platform)
 
 
 def _include_routers(app: FastAPI) -> None:
