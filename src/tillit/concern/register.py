@@ -106,6 +106,8 @@ def register_report(
         existing = _by_source(db, principal.tenant_id, channel, report.source_ref)
         if existing is None:
             raise
+        if existing.text_key != text_key:  # the same reference, just taken for another text
+            _other_report_same_ref(report, existing, "api", text_key)  # raises Conflict
         return Registered(existing, created=False)
     record(
         db,
@@ -265,17 +267,14 @@ def _imported_before(
     db: Session, tenant_id: int, ref: str | None, text_key: str
 ) -> ConcernCase | None:
     """An imported line's case keeps the channel the line named: it is found by the line's
-    reference in any channel but the API's (whose callers choose their own references). The
-    one with the same text comes first."""
+    reference in any channel (an API caller who chose the same reference makes the line a
+    conflict, never a silent match: the texts are compared). The one with the same text comes
+    first."""
     if not ref:
         return None
     found = db.scalars(
         select(ConcernCase)
-        .where(
-            ConcernCase.tenant_id == tenant_id,
-            ConcernCase.source_ref == ref,
-            ConcernCase.channel != "api",
-        )
+        .where(ConcernCase.tenant_id == tenant_id, ConcernCase.source_ref == ref)
         .order_by(ConcernCase.id)
     ).all()
     return next((case for case in found if case.text_key == text_key), found[0] if found else None)

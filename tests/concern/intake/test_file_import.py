@@ -131,3 +131,22 @@ def test_a_line_imported_under_its_stated_channel_before_is_not_registered_again
     path = _file(tmp_path, "a.jsonl", [{"id": "A-1", "channel": "telefon", "text": text}])
     result = import_file(platform, system(platform), path)
     assert (result.registered, len(result.already)) == ([], 1)
+
+
+def test_a_line_naming_the_api_channel_follows_the_import_rules_too(
+    platform: Platform, tmp_path: Path
+) -> None:
+    """A reused id with another text is refused, never merged into the first case, also when
+    the line names "api" or an API caller chose the same reference."""
+    first = _file(tmp_path, "a.jsonl", [{"id": 7, "channel": "api", "text": "Barnet är hungrigt."}])
+    other = _file(tmp_path, "b.jsonl", [{"id": 7, "channel": "api", "text": "Ett annat barn."}])
+    assert len(import_file(platform, system(platform), first).registered) == 1
+    second = import_file(platform, system(platform), other)
+    assert not second.registered and not second.already and "används redan" in second.rejected[0][1]
+    with platform.session() as db:
+        api_report = ReportIn(text="En rapport från ett annat system.", source_ref="import:9")
+        register_report(db, platform.box, system(platform), api_report, "api")
+    line = _file(tmp_path, "c.jsonl", [{"id": 9, "text": "Barnet far illa hemma."}])
+    third = import_file(platform, system(platform), line)
+    assert not third.already and "används redan" in third.rejected[0][1]
+    assert len(_cases(platform)) == 2

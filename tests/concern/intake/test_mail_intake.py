@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,8 +17,10 @@ from tillit.auth.roles import Principal
 from tillit.auth.service import get_tenant
 from tillit.concern.cases import detail_dict
 from tillit.concern.intake import mail_intake
+from tillit.concern.intake.file_import import import_file
 from tillit.concern.intake.mail import MailboxSettings, imap_folder
-from tillit.concern.intake.mail_intake import NO_WORDS, poll, source_ref
+from tillit.concern.intake.mail_intake import NO_WORDS, poll, register_mail, source_ref
+from tillit.concern.intake.mail_parse import parse_message
 from tillit.concern.tables import ConcernCase
 from tillit.platform import Platform
 
@@ -256,3 +259,24 @@ def test_the_poll_command_names_failed_mail_by_hash_not_message_id(
     summary = json.loads(result.stdout)
     assert summary["failed"][0]["message"].startswith("mid:")
     assert "elsa" not in result.stdout.lower()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [b"Message-ID: <abc\xff\xfe@example.org>", b"Message-ID: import:42"],
+)
+def test_an_odd_message_id_still_registers_and_blocks_no_file_line(
+    platform: Platform, tmp_path: Path, header: bytes
+) -> None:
+    """8-bit bytes in the id (a broken mailer) or an id shaped like a file import's reference
+    (the sender chooses it): the report is registered, the file line with id 42 too."""
+    raw = (
+        b"From: =?utf-8?q?=C3=85sa?= \xff <asa@skola.example>\r\n" + header + b"\r\n"
+        b"Subject: Orosanm\xc3\xa4lan\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"Barnet far illa hemma.\r\n"
+    )
+    register_mail(platform, _principal(platform), parse_message(raw))
+    line = tmp_path / "a.jsonl"
+    line.write_text(json.dumps({"id": 42, "text": "Ett annat barn far illa."}), encoding="utf-8")
+    assert len(import_file(platform, _principal(platform), line).registered) == 1
+    assert len(_cases(platform)) == 2

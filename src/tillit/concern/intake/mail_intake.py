@@ -86,24 +86,47 @@ def report_from_mail(
     if len(text) > MAX_REPORT_CHARS:
         text = text[:MAX_REPORT_CHARS]
         notes = (*notes, "Texten var längre än 200 000 tecken och är avkortad; se originalet.")
+    received = None if received_problem(mail.received) else mail.received
+    ref = source_ref(mail.message_id)
     try:
         report = ReportIn(
             text=text,
             reporter_type="annan",
-            reporter=Reporter(name=_cut(mail.sender_name), email=_cut(mail.sender_address, 320)),
-            received_at=None if received_problem(mail.received) else mail.received,
-            source_ref=source_ref(mail.message_id),
+            reporter=Reporter(
+                name=_cut(_readable(mail.sender_name)),
+                email=_cut(_readable(mail.sender_address), 320),
+            ),
+            received_at=received,
+            source_ref=ref,
         )
-    except ValidationError:
-        raise MailParseError(NO_WORDS) from None
+    except ValidationError as exc:
+        if any(error["loc"][:1] == ("text",) for error in exc.errors()):
+            raise MailParseError(NO_WORDS) from None
+        # the sender's name or address cannot be stored: the report still can, and says so
+        report = ReportIn(text=text, reporter_type="annan", received_at=received, source_ref=ref)
+        notes = (*notes, UNREADABLE_SENDER)
     return report, notes
 
 
+UNREADABLE_SENDER = "Avsändarens namn eller adress kunde inte läsas; se meddelandet i e-postlådan."
+
+
 def source_ref(message_id: str) -> str:
-    """The Message-ID, or for a long one a hash of all of it: cutting would make two ids equal."""
-    if len(message_id) <= MAX_REF_CHARS:
+    """The Message-ID, or a hash of all of it: for a long id (cutting would make two ids equal),
+    one that is not clean text (8-bit bytes), or one that looks like another channel's
+    reference ("import:…" would block that file line: the sender chooses the id)."""
+    clean = _readable(message_id) == message_id
+    foreign = message_id.lower().startswith(("import", "sha256"))
+    if len(message_id) <= MAX_REF_CHARS and clean and not foreign:
         return message_id
     return "sha256-id:" + hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _readable(value: str | None) -> str | None:
+    """``value`` without undecodable bytes (surrogates from 8-bit headers) or NUL."""
+    if value is None:
+        return None
+    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
 
 
 def _report_text(mail: IncomingMail, folder: str | None) -> str:
