@@ -87,3 +87,21 @@ def test_a_file_naming_one_report_twice_is_refused_and_imports_nothing(
     with pytest.raises(InvalidInput, match="R-1"):
         import_annotated(platform, system(platform), twice, "a")
     assert _labels(platform) == []
+
+
+def test_a_passage_inserted_before_others_keeps_their_labels(platform: Platform) -> None:
+    """Items follow their text, not their position: a passage added at the top of a corrected
+    report does not make the ones below it "changed"."""
+    import_annotated(platform, system(platform), [_report(f"{FIRST}|{SECOND}", [[], []])], "a")
+    make_user(platform, "olle", ["annotator"])
+    with platform.session() as db:
+        olle = principal_for_user(db, db.scalar(select(User).where(User.username == "olle")))
+        for item in db.scalars(select(AnnotationItem)):
+            annotate(db, olle, item.id, ["fysiskt_vald"] if "slår" in item.text else [])
+    grown = _report(f"Mamma ringde skolan.|{FIRST}|{SECOND}", [[], [], []])
+    result = import_annotated(platform, system(platform), [grown], "a")
+    assert result["replaced"] == 1
+    assert [(p, a, labels) for p, a, labels in _labels(platform) if a == "user:olle"] == [
+        (1, "user:olle", ["fysiskt_vald"]),
+        (2, "user:olle", []),
+    ]

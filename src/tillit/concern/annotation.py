@@ -47,14 +47,14 @@ def import_annotated(
             report_key = platform.box.keyed_hash("import-report", identity)
             spans = [(start, end) for start, end, _labels in report.passages]
             texts = pseudonymised_passages(report.text, spans)
-            for position, (text, passage) in enumerate(zip(texts, report.passages, strict=True)):
-                original = report.text[passage[0] : passage[1]].strip()
-                content = platform.box.keyed_hash("import-passage", original)
-                place = (principal.tenant_id, report_key, position)
-                item, changed = _item(db, place, text, content)
-                replaced += changed
+            contents = [
+                platform.box.keyed_hash("import-passage", report.text[a:b].strip())
+                for a, b in spans
+            ]
+            items, changed = _place_items(db, principal.tenant_id, report_key, texts, contents)
+            replaced += changed
+            for item, passage in zip(items, report.passages, strict=True):
                 added += _set_labels(db, item, annotator, list(passage[2]))
-            replaced += _drop_positions_from(db, principal.tenant_id, report_key, len(texts))
         record(
             db,
             principal,
@@ -75,54 +75,43 @@ def _refuse_repeated_ids(reports: list[LabelledReport]) -> None:
         )
 
 
-def _item(
-    db: Session, place: tuple[int, str, int], text: str, content: str
-) -> tuple[AnnotationItem, bool]:
-    """The imported item at ``place`` (tenant, report key, position), created or given the new
-    text. ``content`` is a keyed hash of the original passage (pseudonyms differ every import).
-    True when the passage was corrected: labels given to the old text are removed. Items
-    imported before the hash was kept (NULL) are trusted to be the same passage."""
-    tenant_id, report_key, position = place
-    item = db.scalar(
-        select(AnnotationItem).where(
-            AnnotationItem.tenant_id == tenant_id,
-            AnnotationItem.report_key == report_key,
-            AnnotationItem.position == position,
+def _place_items(
+    db: Session, tenant_id: int, report_key: str, texts: list[str], contents: list[str]
+) -> tuple[list[AnnotationItem], int]:
+    """The report's items in the file's order, and how many of its passages were replaced. A
+    passage already imported (same ``contents`` key, a keyed hash of the original text;
+    pseudonyms differ every import) keeps its item and labels wherever it now stands. Items of
+    passages no longer in the file go with their labels. Items imported before the hash was
+    kept (NULL) are taken to hold the passage at their position."""
+    old = list(
+        db.scalars(
+            select(AnnotationItem)
+            .where(AnnotationItem.tenant_id == tenant_id, AnnotationItem.report_key == report_key)
+            .order_by(AnnotationItem.position)
         )
     )
-    if item is None:
-        item = AnnotationItem(
-            tenant_id=tenant_id,
-            report_key=report_key,
-            position=position,
-            text=text,
-            source="import",
-            content_key=content,
-        )
-        db.add(item)
-        db.flush()
-        return item, False
-    if item.content_key in (None, content):
-        item.content_key = content
-        return item, False
-    item.text, item.content_key, item.uncertainty = text, content, None
-    db.execute(delete(Annotation).where(Annotation.item_id == item.id))
-    return item, True
-
-
-def _drop_positions_from(db: Session, tenant_id: int, report_key: str, count: int) -> int:
-    """A corrected report with fewer passages: its earlier passages beyond ``count`` go."""
-    stale = db.scalars(
-        select(AnnotationItem).where(
-            AnnotationItem.tenant_id == tenant_id,
-            AnnotationItem.report_key == report_key,
-            AnnotationItem.position >= count,
-        )
-    ).all()
-    for item in stale:
+    by_content = {item.content_key: item for item in old if item.content_key}
+    legacy = {item.position: item for item in old if not item.content_key}
+    for item in old:  # free the positions (unique per report) before moving items
+        item.position = -1 - item.position
+    db.flush()
+    placed, new = [], 0
+    for position, (text, content) in enumerate(zip(texts, contents, strict=True)):
+        item = by_content.pop(content, None) or legacy.pop(position, None)
+        if item is None:
+            item = AnnotationItem(
+                tenant_id=tenant_id, report_key=report_key, text=text, source="import"
+            )
+            db.add(item)
+            new += 1
+        item.position, item.content_key = position, content
+        placed.append(item)
+    gone = [*by_content.values(), *legacy.values()]
+    for item in gone:
         db.execute(delete(Annotation).where(Annotation.item_id == item.id))
         db.delete(item)
-    return len(stale)
+    db.flush()
+    return placed, max(new, len(gone)) if old else 0
 
 
 def _set_labels(db: Session, item: AnnotationItem, annotator: str, labels: list[str]) -> int:
