@@ -11,9 +11,10 @@ from sqlalchemy import select
 import tillit.concern.case_model as case_model
 from tests.support.factories import register_upstream_model
 from tillit.concern.model_summary import summarise_case
-from tillit.concern.register import register_report
+from tillit.concern.register import read_analysis, register_report
 from tillit.concern.schemas import ReportIn
-from tillit.errors import PolicyViolation
+from tillit.concern.tables import ConcernCase
+from tillit.errors import Conflict, PolicyViolation
 from tillit.platform import Platform
 from tillit.runs.tables import Run
 
@@ -76,3 +77,26 @@ def test_a_k1_model_is_refused_before_anything_leaves(
     with platform.session() as db:
         run = db.scalar(select(Run).where(Run.kind == "concern.summary"))
     assert run.status == "refused" and run.error_code == "security_class_exceeded"
+
+
+def test_a_case_closed_while_the_model_answers_keeps_no_summary(
+    platform: Platform, upstream: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock is checked again when the answer is stored, not only before the call."""
+    register_upstream_model(platform, upstream, name="egen", max_class="K3")
+    number = _case(platform)
+    real = case_model.chat_once
+
+    async def closing_meanwhile(provider_type: str, spec: Any, body: dict[str, Any]) -> dict:
+        response = await real(provider_type, spec, body)
+        with platform.session() as db:
+            case = db.scalar(select(ConcernCase).where(ConcernCase.case_number == number))
+            case.status = "avslutad"
+        return response
+
+    monkeypatch.setattr(case_model, "chat_once", closing_meanwhile)
+    with pytest.raises(Conflict):
+        summarise_case(platform, system(platform), number, "egen")
+    with platform.session() as db:
+        case = db.scalar(select(ConcernCase).where(ConcernCase.case_number == number))
+        assert "model_summary" not in read_analysis(platform.box, case)

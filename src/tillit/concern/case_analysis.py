@@ -57,6 +57,7 @@ def analyse_case(platform: Platform, principal: Principal, case_number: str) -> 
     pseudonymiser.pseudonymise(text, analysis.entities)
     with platform.session() as db:  # the view is audited once, above; this write is audited below
         case = get_case(db, principal.tenant_id, case_number)
+        require_not_closed(case)  # closed while the classifier ran
         run = _run(principal, version, analysis, text, latency_ms)
         db.add(run)
         status_before = case.status

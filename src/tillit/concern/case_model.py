@@ -147,6 +147,7 @@ def keep_on_case(
 ) -> None:
     """A model's result kept on the case (``analysis[key]``, encrypted) and audited as
     ``concern.case.<key>``. The view itself was audited when the case's text was read."""
+    require_not_closed(case)  # closed while the model was answering
     write_analysis(box, case, {**read_analysis(box, case), key: result})
     record(
         db,
