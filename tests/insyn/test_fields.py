@@ -28,7 +28,7 @@ from tillit.apps.service import get_app
 from tillit.governance.record import RecordData
 from tillit.governance.service import save_record, transition
 from tillit.governance.signoffs import sign_off
-from tillit.insyn.entry import with_base_url
+from tillit.insyn.entry import public_address, with_base_url
 from tillit.insyn.exports import to_algoritmeregister, to_atrs
 from tillit.platform import Platform
 from tillit.web.app import create_app
@@ -288,3 +288,24 @@ def test_the_register_api_serves_the_public_page_absolute_with_a_base_url(
         one = served.get(f"/insyn/api/services/{public_app}").json()
     expected = f"https://ai.kommun.example/t/default/assistent/{public_app}"
     assert listed["public_page_url"] == one["public_page_url"] == expected
+
+
+@pytest.mark.parametrize(
+    ("fetched", "shown"),
+    [
+        (
+            "https://editor:Hemligt123@www.kommun.example/sv/?token=abc#x",
+            "https://www.kommun.example/sv/",
+        ),
+        ("http://127.0.0.1:8000/", None),
+        ("https://10.1.2.3/intern", None),
+        ("http://intranet/sidor", None),
+        ("https://wiki.kommun.local/", None),
+    ],
+)
+def test_a_source_address_is_published_without_secrets_or_internal_hosts(
+    fetched: str, shown: str | None
+) -> None:
+    """The address an editor typed to ingest may carry a password or a token, or name a host
+    residents cannot reach; the register shows neither."""
+    assert public_address(fetched) == shown

@@ -4,6 +4,7 @@ each stored version. Field names follow /work/shared/insyn-fields.md §2.1."""
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -160,7 +161,34 @@ def _is_web(address: str) -> bool:
 
 def _site(url: str) -> str:
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+def public_address(url: str) -> str | None:
+    """``url`` as the register may show it: no user name or password, query or fragment (an
+    ingest address can carry a token), and None for an address residents cannot reach
+    (loopback, private networks, single-label or local host names)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not host or not _public_host(host):
+        return None
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return None
+    shown = host if ":" not in host else f"[{host}]"
+    return f"{parts.scheme}://{shown}{port}{parts.path}"
+
+
+_LOCAL_SUFFIXES = (".local", ".localhost", ".internal", ".lan", ".home.arpa", ".intranet")
+
+
+def _public_host(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." in host and not host.endswith(_LOCAL_SUFFIXES)
+    return address.is_global
 
 
 def _web_addresses(db: Session, collection: Collection, column: Any) -> list[str]:
@@ -183,9 +211,9 @@ def web_origin(db: Session, collection: Collection) -> str | None:
         db, collection, Document.source
     )
     if len(found) == 1:
-        return found[0]
+        return public_address(found[0])
     sites = {_site(a) for a in found}
-    return sites.pop() if len(sites) == 1 else None
+    return public_address(sites.pop()) if len(sites) == 1 else None
 
 
 def source_summary(db: Session, collection: Collection, tenant_slug: str) -> dict[str, Any]:
