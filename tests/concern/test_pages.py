@@ -358,6 +358,10 @@ def test_a_closed_case_shows_its_review_without_forms_to_change_it(
     assert f'action="/arenden/{number}/analys"' not in page
     assert f'action="/arenden/{number}/stycken/' not in page
     assert f'action="/arenden/{number}/brev"' in page  # letters can still be made
+    # closed without marking the protective assessment: never shown as done
+    assert "inte markerad som gjord (ärendet är stängt)" in page
+    listed = client.get("/arenden").text.split(number, 1)[1].split("</tr>", 1)[0]
+    assert "inte markerad som gjord" in listed and ">gjord<" not in listed
     late = client.post(
         f"/arenden/{number}/stycken/0", data={"csrf_token": csrf, "action": "reject"}
     )  # a tab opened before the case was closed

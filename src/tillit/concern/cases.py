@@ -120,6 +120,7 @@ def summary_dict(box: SecretBox, case: ConcernCase, now: datetime | None = None)
         "assessment_deadline": _local_date(case.assessment_deadline).isoformat(),
         "overdue": case.status in ("ny", "forhandsbedomning")
         and _local_date(case.assessment_deadline) < _local_date(now),
+        "protective_assessment_done": case.protective_done_at is not None,
         "protective_assessment_due": due,
         "protective_assessment_overdue": due and _local_date(case.received_at) < _local_date(now),
         "child_name": child.get("name"),
