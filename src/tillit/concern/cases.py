@@ -72,15 +72,19 @@ def list_cases(
     *,
     status: str | None = None,
     query: str | None = None,
+    assigned_to: int | None = None,
     limit: int = 200,
 ) -> list[ConcernCase]:
-    """Open cases first by deadline; ``query`` matches case number or the child's name."""
+    """Open cases first by deadline; ``query`` matches case number or the child's name;
+    ``assigned_to``: only the cases given to this user."""
     principal.require("cases:read")
     if status and status not in STATUSES:
         raise InvalidInput("Okänd status.", code="invalid_status")
     statement = select(ConcernCase).where(ConcernCase.tenant_id == principal.tenant_id)
     if status:
         statement = statement.where(ConcernCase.status == status)
+    if assigned_to is not None:
+        statement = statement.where(ConcernCase.assigned_to_id == assigned_to)
     cases = list(db.scalars(statement.order_by(ConcernCase.assessment_deadline)))
     if query:
         cases = [c for c in cases if _matches(box, c, query)]
@@ -89,7 +93,12 @@ def list_cases(
         principal,
         "concern.case.search",
         object_type="concern_case",
-        detail={"status": status, "query": bool(query), "hits": len(cases)},
+        detail={
+            "status": status,
+            "query": bool(query),
+            "assigned": assigned_to is not None,
+            "hits": len(cases),
+        },
     )
     return cases[:limit]
 

@@ -11,7 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tillit.catalog.service import list_models
 from tillit.concern.case_analysis import analyse_case, case_passages, review_passage
+from tillit.concern.case_details import caseworkers
 from tillit.concern.cases import (
+    TRANSITIONS,
     detail_dict,
     history,
     list_cases,
@@ -37,7 +39,7 @@ from tillit.concern.letters import LETTER_KINDS
 from tillit.concern.model_labels import label_case
 from tillit.concern.model_summary import summarise_case
 from tillit.concern.register import read_analysis
-from tillit.concern.schemas import STATUSES, ReviewIn
+from tillit.concern.schemas import REPORTER_TYPES, STATUSES, ReviewIn
 from tillit.concern.tables import ConcernCase
 from tillit.errors import (
     Conflict,
@@ -65,10 +67,15 @@ def cases_page(
     ctx: PageDep,
     status: str | None = None,
     q: str | None = None,
+    mina: str | None = None,
 ) -> HTMLResponse:
+    mine = ctx.principal.id if mina and ctx.principal.kind == "user" else None
     with platform.session() as db:
-        found = list_cases(db, platform.box, ctx.principal, status=status or None, query=q)
+        found = list_cases(
+            db, platform.box, ctx.principal, status=status or None, query=q, assigned_to=mine
+        )
         rows = [summary_dict(platform.box, case) for case in found]
+        names = {w["id"]: w["name"] for w in caseworkers(db, ctx.principal.tenant_id)}
     return render(
         request,
         "concern_cases.html",
@@ -78,6 +85,8 @@ def cases_page(
         statuses=STATUSES,
         status=status or "",
         q=q or "",
+        mine=mine is not None,
+        caseworker_names=names,
     )
 
 
@@ -95,6 +104,9 @@ def _case_view(platform: Platform, ctx: Any, case_number: str) -> dict[str, Any]
             "history": earlier,
             "letters": case_letters(platform, db, case),
             "office_contact": _office_contact(db, case.tenant_id),
+            "caseworkers": caseworkers(db, case.tenant_id),
+            "reporter_types": REPORTER_TYPES,
+            "next_statuses": {k: v for k, v in STATUSES.items() if k in TRANSITIONS[case.status]},
         }
 
 

@@ -97,7 +97,7 @@ def register_report(
         child_enc=encrypt_json(box, child.model_dump(mode="json")),
     )
     write_analysis(box, case, {"warnings": list(warnings)} if warnings else {})
-    _set_child_keys(case, box, child)
+    set_child_keys(case, box, child)
     case.duplicate_of_id = _first_with_same_text(db, case)
     try:
         _insert_with_number(db, case)
@@ -213,7 +213,9 @@ def _age(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def _set_child_keys(case: ConcernCase, box: SecretBox, child: Child) -> None:
+def set_child_keys(case: ConcernCase, box: SecretBox, child: Child) -> None:
+    """The keyed hashes the history view finds other reports about the child by."""
+    case.child_pnr_key = case.child_name_key = None
     if child.personnummer and parse_identity(child.personnummer):
         case.child_pnr_key = box.keyed_hash("child-pnr", child.personnummer)
     if child.name and child.birth_date:

@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tillit.concern.case_analysis import analyse_case, case_passages, review_passage
+from tillit.concern.case_details import DetailsIn, assign_case, complete_case
 from tillit.concern.cases import (
     detail_dict,
     history,
@@ -84,6 +85,31 @@ def change_status(
     with platform.session() as db:
         found = open_case(db, principal, case_number)
         set_status(db, principal, found, change.status)
+        return summary_dict(platform.box, found)
+
+
+class AssignIn(BaseModel):
+    user: str | None = Field(default=None, max_length=200)
+    """A caseworker's user name; null: nobody."""
+
+
+@router.post("/cases/{case_number}/details")
+def complete_details(
+    case_number: str, details: DetailsIn, platform: PlatformDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Complete what intake could not know: the child's name, personnummer, birth date and
+    the reporter type (letters need the child). Fields left out are unchanged."""
+    with platform.session() as db:
+        found = complete_case(db, platform.box, principal, case_number, details)
+        return detail_dict(db, platform.box, found)
+
+
+@router.post("/cases/{case_number}/assign")
+def assign_to(
+    case_number: str, choice: AssignIn, platform: PlatformDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    with platform.session() as db:
+        found = assign_case(db, principal, case_number, choice.user)
         return summary_dict(platform.box, found)
 
 

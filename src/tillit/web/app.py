@@ -144,6 +144,7 @@ def _include_routers(app: FastAPI) -> None:
     from tillit.catalog import pages as catalog_pages
     from tillit.catalog import routes as catalog_routes
     from tillit.concern import annotation_pages
+    from tillit.concern import details_pages as concern_details_pages
     from tillit.concern import pages as concern_pages
     from tillit.concern import routes as concern_routes
     from tillit.concern.intake import form as concern_form
@@ -176,6 +177,7 @@ def _include_routers(app: FastAPI) -> None:
         apps_pages,
         concern_routes,
         concern_pages,
+        concern_details_pages,
         concern_form,
         annotation_pages,
         governance_routes,

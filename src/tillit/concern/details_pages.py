@@ -1,0 +1,79 @@
+"""The case page's forms for completing a case and assigning it (concern/case_details.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+
+from tillit.concern.case_details import DetailsIn, assign_case, complete_case
+from tillit.errors import InvalidInput
+from tillit.platform import Platform
+from tillit.validation_text import describe
+from tillit.web.deps import FormDep, PlatformDep
+from tillit.web.pages import notice_query
+
+router = APIRouter(include_in_schema=False)
+
+
+def _back(platform: Platform, case_number: str, message: str) -> RedirectResponse:
+    query = notice_query(platform.box, message)
+    return RedirectResponse(f"/arenden/{quote(case_number)}?{query}#uppgifter", status_code=303)
+
+
+@router.post("/arenden/{case_number}/uppgifter")
+def details_page(
+    case_number: str,
+    platform: PlatformDep,
+    ctx: FormDep,
+    child_name: Annotated[str, Form()] = "",
+    child_personnummer: Annotated[str, Form()] = "",
+    child_birth_date: Annotated[str, Form()] = "",
+    reporter_type: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    try:
+        details = DetailsIn(
+            child_name=child_name,
+            child_personnummer=child_personnummer,
+            child_birth_date=_date(child_birth_date),
+            reporter_type=reporter_type or None,
+        )
+        with platform.session() as db:
+            complete_case(db, platform.box, ctx.principal, case_number, details)
+    except ValidationError as exc:
+        return _back(platform, case_number, f"Uppgifterna sparades inte: {describe(exc.errors())}")
+    except InvalidInput as exc:
+        return _back(platform, case_number, f"Uppgifterna sparades inte: {exc.message}")
+    return _back(platform, case_number, "Ärendets uppgifter är sparade.")
+
+
+def _date(written: str) -> date | None:
+    if not written.strip():
+        return None
+    try:
+        return date.fromisoformat(written.strip())
+    except ValueError:
+        raise InvalidInput(
+            "Skriv födelsedatumet som ÅÅÅÅ-MM-DD.", code="child_birth_date_invalid"
+        ) from None
+
+
+@router.post("/arenden/{case_number}/tilldela")
+def assign_page(
+    case_number: str,
+    platform: PlatformDep,
+    ctx: FormDep,
+    user: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    try:
+        with platform.session() as db:
+            assign_case(db, ctx.principal, case_number, user or None)
+    except InvalidInput as exc:
+        return _back(platform, case_number, exc.message)
+    return _back(
+        platform, case_number, f"Ärendet är tilldelat {user}." if user else "Ingen handläggare."
+    )
