@@ -308,14 +308,14 @@ def test_analysing_again_keeps_the_review(app: FastAPI, platform: Platform, inst
 def test_case_times_are_swedish(app: FastAPI, platform: Platform) -> None:
     from datetime import UTC, datetime
 
-    report = ReportIn(text=TEXT, received_at=datetime(2026, 11, 24, 23, 30, tzinfo=UTC))
+    report = ReportIn(text=TEXT, received_at=datetime(2025, 11, 24, 23, 30, tzinfo=UTC))
     with platform.session() as db:
         number = register_report(db, platform.box, system(platform), report, "api").case.case_number
     client, _ = _browser(app, platform, "handlaggare")
     page = client.get(f"/arenden/{number}").text
-    assert "2026-11-25 00:30" in page and "2026-12-09" in page
+    assert "2025-11-25 00:30" in page and "2025-12-09" in page
     listed = client.get("/arenden").text
-    assert "2026-11-25" in listed and "2026-11-24" not in listed
+    assert "2025-11-25" in listed and "2025-11-24" not in listed
 
 
 def test_a_letter_sent_in_another_tab_leads_back_to_the_case(

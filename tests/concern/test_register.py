@@ -69,13 +69,13 @@ def test_the_protective_assessment_is_overdue_from_the_next_swedish_day(
 def test_the_deadline_counts_from_the_swedish_day_a_late_report_came_in(
     platform: Platform,
 ) -> None:
-    received = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)  # 00.30 on 25 November in Sweden
+    received = datetime(2025, 11, 24, 23, 30, tzinfo=UTC)  # 00.30 on 25 November in Sweden
     _, _, case_id = _register(platform, ReportIn(text=REPORT, received_at=received))
     with platform.session() as db:
         case = db.get(ConcernCase, case_id)
-        on_the_day = summary_dict(platform.box, case, datetime(2026, 12, 9, 12, 0, tzinfo=UTC))
-        next_day = summary_dict(platform.box, case, datetime(2026, 12, 9, 23, 30, tzinfo=UTC))
-    assert on_the_day["assessment_deadline"] == "2026-12-09"
+        on_the_day = summary_dict(platform.box, case, datetime(2025, 12, 9, 12, 0, tzinfo=UTC))
+        next_day = summary_dict(platform.box, case, datetime(2025, 12, 9, 23, 30, tzinfo=UTC))
+    assert on_the_day["assessment_deadline"] == "2025-12-09"
     assert not on_the_day["overdue"] and next_day["overdue"]  # 00.30 on 10 December
 
 

@@ -284,3 +284,14 @@ def test_the_analysis_is_encrypted_at_rest_like_the_text(
     shown = client.get(f"/api/concern/cases/{number}", headers=caseworker).json()
     assert shown["analysis"]["summary"] == "Fysiskt våld: 1 stycke [1]"
     assert shown["warnings"] == ["äldre varning"]
+
+
+@pytest.mark.parametrize("received", ["1850-01-01T10:00:00Z", "2999-01-01T10:00:00Z"])
+def test_an_impossible_received_time_is_refused(
+    client: TestClient, caseworker: dict, received: str
+) -> None:
+    response = client.post(
+        "/api/concern/cases", headers=caseworker, json={**REPORT, "received_at": received}
+    )
+    assert response.status_code == 400 and response.json()["error"]["code"] == "received_invalid"
+    assert client.get("/api/concern/cases", headers=caseworker).json() == []

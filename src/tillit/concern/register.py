@@ -81,6 +81,9 @@ def register_report(
     child, warnings = _child_details(report, strict_identity)
     warnings = (*warnings, *notes)
     received = _aware(report.received_at) or datetime.now(UTC)
+    problem = received_problem(received) if report.received_at else None
+    if problem:  # before 1900 or in the future: no case number or deadline can follow from it
+        raise InvalidInput(f"Anmälan kan inte registreras: {problem}.", code="received_invalid")
     deadline = _deadline(received)
     case = ConcernCase(
         tenant_id=principal.tenant_id,
