@@ -185,3 +185,15 @@ def test_received_dates_before_1900_or_after_today_in_sweden_are_implausible(
 ) -> None:
     now = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
     assert received_problem(received, now) == problem
+
+
+def test_the_same_report_by_form_and_by_mail_is_a_possible_duplicate(platform: Platform) -> None:
+    """A mailed report starts with its subject line; it is not part of what makes two reports
+    the same text (the form and the mailbox, or a resend with "Re:")."""
+    body = "Elsa Berg, 8 år, kommer ofta hungrig till skolan och har för lite kläder."
+    first, _, first_id = _register(platform, ReportIn(text=body, source_ref="form-1"))
+    _, _, mailed = _register(
+        platform, ReportIn(text=f"Ämne: Re: Orosanmälan\n\n{body}", source_ref="<m1@skola>")
+    )
+    with platform.session() as db:
+        assert db.get(ConcernCase, mailed).duplicate_of_id == first_id

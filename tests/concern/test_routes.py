@@ -295,3 +295,14 @@ def test_an_impossible_received_time_is_refused(
     )
     assert response.status_code == 400 and response.json()["error"]["code"] == "received_invalid"
     assert client.get("/api/concern/cases", headers=caseworker).json() == []
+
+
+def test_the_register_finds_a_case_by_the_childs_personnummer_in_any_form(
+    client: TestClient, caseworker: dict
+) -> None:
+    number = _register(client, caseworker)
+    for written in ("140621-2389", "201406212389", "20140621-2389"):
+        found = client.get("/api/concern/cases", headers=caseworker, params={"q": written})
+        assert [row["case_number"] for row in found.json()] == [number], written
+    other = client.get("/api/concern/cases", headers=caseworker, params={"q": "150305-1201"})
+    assert other.json() == []

@@ -21,6 +21,7 @@ from tillit.concern.register import decrypt_json, read_analysis
 from tillit.concern.schemas import CHANNELS, CLOSED_STATUSES, REPORTER_TYPES, STATUSES
 from tillit.concern.tables import ConcernCase, ConcernLetter, ConcernPassage, ConcernSettings
 from tillit.errors import Conflict, InvalidInput, NotFound
+from tillit.privacy.identity import parse_identity
 from tillit.swedish_time import in_sweden
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -104,9 +105,14 @@ def list_cases(
 
 
 def _matches(box: SecretBox, case: ConcernCase, query: str) -> bool:
+    """The case number, the child's name, or the child's personnummer in any written form
+    (compared by its keyed hash, as the history view does)."""
     needle = query.casefold().strip()
     if needle in case.case_number.casefold():
         return True
+    identity = parse_identity(query)
+    if identity is not None and case.child_pnr_key is not None:
+        return case.child_pnr_key == box.keyed_hash("child-pnr", identity.normalised)
     name = decrypt_json(box, case.child_enc).get("name") or ""
     return bool(name) and needle in name.casefold()
 

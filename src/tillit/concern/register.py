@@ -64,15 +64,16 @@ def register_report(
     otherwise (mail, import) the case is registered with a warning so nothing is lost.
     ``imported``: a line of a file import. Its case keeps the channel the file states (the way
     the report reached the unit), but the import's reference rules apply, whatever that channel:
-    the reference is found in any channel but the API's, and a reference reused for another
-    text is refused.
+    the reference is found in any channel, and a reference reused for another text is refused.
     """
     text_key = box.keyed_hash("report-text", _normalised_text(report.text))
+    # a mailed case registered before the subject line was left out had it in its key
+    same_text = {text_key, box.keyed_hash("report-text", " ".join(report.text.casefold().split()))}
     if imported:
         existing = _imported_before(db, principal.tenant_id, report.source_ref, text_key)
     else:
         existing = _by_source(db, principal.tenant_id, channel, report.source_ref)
-    if existing is not None and existing.text_key != text_key:
+    if existing is not None and existing.text_key not in same_text:
         rules = "import" if imported else channel
         report = _other_report_same_ref(report, existing, rules, text_key)
         existing = _by_source(db, principal.tenant_id, channel, report.source_ref)
@@ -109,7 +110,7 @@ def register_report(
         existing = _by_source(db, principal.tenant_id, channel, report.source_ref)
         if existing is None:
             raise
-        if existing.text_key != text_key:  # the same reference, just taken for another text
+        if existing.text_key not in same_text:  # the same reference, taken for another text
             _other_report_same_ref(report, existing, "api", text_key)  # raises Conflict
         return Registered(existing, created=False)
     record(
@@ -330,8 +331,14 @@ def _next_number(db: Session, tenant_id: int, year: int) -> str:
     return f"{prefix}{number:05d}"
 
 
+_SUBJECT_LINE = re.compile(r"\AÄmne: [^\n]*\n\n")
+
+
 def _normalised_text(text: str) -> str:
-    return " ".join(text.casefold().split())
+    """What makes two reports "the same text": case and spacing aside, and without the
+    subject line a mailed report starts with (the same report sent by the form and by mail,
+    or again with "Re:" in the subject, is the same text)."""
+    return " ".join(_SUBJECT_LINE.sub("", text).casefold().split())
 
 
 def _deadline(received: datetime) -> datetime:

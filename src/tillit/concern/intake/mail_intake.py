@@ -130,7 +130,11 @@ def _readable(value: str | None) -> str | None:
 
 
 def _report_text(mail: IncomingMail, folder: str | None) -> str:
+    """The subject ("Ämne: …") and the body. A mail whose subject and body hold no letters or
+    digits, and no unread attachment, is no report (the "Ämne" label must not make it one)."""
     body = mail.text
+    if not mail.unread and not any(ch.isalnum() for ch in f"{mail.subject or ''}{body}"):
+        raise MailParseError(NO_WORDS)
     if mail.unread and not any(ch.isalnum() for ch in body):
         parts = (body.strip(), _unread_note(mail.unread, folder))
         body = "\n\n".join(part for part in parts if part)
