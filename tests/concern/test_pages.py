@@ -368,3 +368,12 @@ def test_a_closed_case_shows_its_review_without_forms_to_change_it(
         f"/arenden/{number}/stycken/0", data={"csrf_token": csrf, "action": "reject"}
     )  # a tab opened before the case was closed
     assert "analys, granskning och språkmodellens förslag är låsta" in late.text.lower()
+
+
+def test_a_caseworkers_start_page_leads_to_the_register_without_gateway_usage(
+    app: FastAPI, platform: Platform
+) -> None:
+    client, _ = _browser(app, platform, "handlaggare")
+    page = client.get("/").text
+    assert 'href="/arenden">Orosanmälningar: gå till ärenderegistret' in page
+    assert "Användning per nyckel och modell" not in page and "Inga anrop" not in page
