@@ -61,9 +61,12 @@ def test_report_to_analysis_to_letter(settings, platform: Platform, installed: i
         page.get_by_text("är granskat").wait_for()
         assert "bekräftat" in page.locator(".report-text").inner_text()
 
+        page.get_by_label("Ändra status till").select_option("utredning_inleds")
+        page.get_by_role("button", name="Spara status").click()
+        page.get_by_text("Status: Utredning inleds").wait_for()
         page.get_by_label("Brevtyp").select_option("decision_not_open")
         page.get_by_label("Mottagare", exact=True).fill("Anna Berg")
-        page.get_by_role("button", name="Skapa utkast").click()  # no reasons: refused
+        page.get_by_role("button", name="Skapa utkast").click()  # not the decision: refused
         assert page.evaluate("document.activeElement.id") == "letter-error"
         assert page.get_by_label("Mottagare", exact=True).input_value() == "Anna Berg"
         page.get_by_label("Brevtyp").select_option("decision_open")

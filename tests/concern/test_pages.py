@@ -71,6 +71,14 @@ def test_a_caseworker_analyses_reviews_and_writes_a_letter(
 
 
 def _letter(client: TestClient, csrf: str, number: str) -> None:
+    early = client.post(
+        f"/arenden/{number}/brev",
+        data={"csrf_token": csrf, "kind": "decision_open", "recipient_name": "Johan Nordström"},
+    )  # before the decision: a decision letter cannot be written yet
+    assert "kan bara skrivas när ärendets status är" in early.text
+    client.post(
+        f"/arenden/{number}/status", data={"csrf_token": csrf, "status": "utredning_inleds"}
+    )
     drafted = client.post(
         f"/arenden/{number}/brev",
         data={
@@ -97,6 +105,7 @@ def test_a_letter_that_cannot_be_made_is_refused_with_what_was_typed_kept(
 ) -> None:
     number = _case(platform)
     client, csrf = _browser(app, platform, "handlaggare")
+    client.post(f"/arenden/{number}/status", data={"csrf_token": csrf, "status": "inleds_ej"})
     typed = {"recipient_name": "Johan Nordström", "decision_text": "Utredning inleds inte."}
     refused = client.post(
         f"/arenden/{number}/brev",

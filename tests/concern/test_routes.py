@@ -306,3 +306,26 @@ def test_the_register_finds_a_case_by_the_childs_personnummer_in_any_form(
         assert [row["case_number"] for row in found.json()] == [number], written
     other = client.get("/api/concern/cases", headers=caseworker, params={"q": "150305-1201"})
     assert other.json() == []
+
+
+def test_a_decision_letter_follows_the_decision_recorded_as_status(
+    client: TestClient, caseworker: dict
+) -> None:
+    """Only the letter of the decision taken can be written, also after the case is closed:
+    the two contradictory decisions can never both go out."""
+    number = _register(client, caseworker)
+    base = f"/api/concern/cases/{number}"
+    letter = {"recipient_name": "Johan Nordström", "reasons": "Inga tecken på att barnet far illa."}
+    for kind in ("decision_open", "decision_not_open"):  # no decision yet
+        early = client.post(f"{base}/letters", headers=caseworker, json={"kind": kind, **letter})
+        assert early.json()["error"]["code"] == "letter_does_not_match_decision"
+    for status in ("forhandsbedomning", "inleds_ej", "avslutad"):
+        client.post(f"{base}/status", headers=caseworker, json={"status": status})
+    wrong = client.post(
+        f"{base}/letters", headers=caseworker, json={"kind": "decision_open", **letter}
+    )
+    assert wrong.status_code == 400 and "'Utredning inleds'" in wrong.text
+    right = client.post(
+        f"{base}/letters", headers=caseworker, json={"kind": "decision_not_open", **letter}
+    )
+    assert right.status_code == 201, right.text
