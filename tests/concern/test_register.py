@@ -191,7 +191,7 @@ def test_the_same_report_by_form_and_by_mail_is_a_possible_duplicate(platform: P
     """A mailed report starts with its subject line; it is not part of what makes two reports
     the same text (the form and the mailbox, or a resend with "Re:")."""
     body = "Elsa Berg, 8 år, kommer ofta hungrig till skolan och har för lite kläder."
-    first, _, first_id = _register(platform, ReportIn(text=body, source_ref="form-1"))
+    _, _, first_id = _register(platform, ReportIn(text=body, source_ref="form-1"))
     _, _, mailed = _register(
         platform, ReportIn(text=f"Ämne: Re: Orosanmälan\n\n{body}", source_ref="<m1@skola>")
     )

@@ -205,6 +205,7 @@ def poll_mail_command(
     summary = {
         "fetched": result.fetched,
         "registered": result.registered,
+        "already": result.already,
         # ids as the logs give them: cron output ends up in logs, and a sender-chosen
         # Message-ID can carry a name
         "failed": [{"message": log_id(m), "reason": r} for m, r in result.failed],
@@ -215,6 +216,7 @@ def poll_mail_command(
     else:
         typer.echo(
             f"{result.fetched} meddelanden, {result.registered} nya ärenden, "
+            f"{result.already} redan registrerade, "
             f"{len(result.failed)} oläsbara, {len(result.left_for_retry)} försöks igen."
         )
 

@@ -322,7 +322,7 @@ def test_logs_carry_counts_and_ids_but_no_personal_data(
         poll_mailbox(settings(box, password="fel-losenord-123"), Recorder())
 
     logged = caplog.text + str(wrong.value)
-    assert "fetched=2 registered=1 failed=1" in logged
+    assert "fetched=2 registered=1 already=0 failed=1" in logged
     for secret in (
         "asa.oberg", "Åsa", "Elsa", "pappa", "anna.svensson", "Anna.Svensson", "850412",
         "skola.example", "Hemligt", "fel-losenord",

@@ -71,7 +71,7 @@ def test_mailed_reports_become_cases_once(server: MailServer, platform: Platform
     assert (first.fetched, first.registered, first.failed) == (2, 2, [])
     server.deliver(_mail("<r1@skola.example>"))  # the same message arrives again
     second = poll(platform, _principal(platform), settings)
-    assert second.registered == 1  # handed over, but the Message-ID is already a case
+    assert (second.registered, second.already) == (0, 1)  # the Message-ID is already a case
     with platform.session() as db:
         cases = list(db.scalars(select(ConcernCase).order_by(ConcernCase.id)))
         assert len(cases) == 2 and {c.channel for c in cases} == {"e-post"}
@@ -176,7 +176,12 @@ def test_a_reused_message_id_with_another_text_is_a_case_of_its_own(
 
     result = poll(platform, _principal(platform), _settings(server))
 
-    assert (result.registered, result.failed, result.left_for_retry) == (5, [], [])
+    assert (result.registered, result.already, result.failed, result.left_for_retry) == (
+        4,
+        1,
+        [],
+        [],
+    )
     assert [c["text"] for c in _cases(platform)] == [body for _, body in mails[1:]]
     with platform.session() as db:  # long ids are never cut: a reference fits its column
         assert all(len(ref) <= 200 for ref in db.scalars(select(ConcernCase.source_ref)))

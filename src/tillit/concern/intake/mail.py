@@ -115,7 +115,8 @@ class MailboxSettings:
 @dataclass
 class PollResult:
     fetched: int = 0  # messages looked at in this poll
-    registered: int = 0
+    registered: int = 0  # new cases
+    already: int = 0  # handed over again, but already a case (the same Message-ID and text)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (message id or uid:N, reason)
     # (message id or uid:N, error type); these do not count against the poll's limit
     left_for_retry: list[tuple[str, str]] = field(default_factory=list)
@@ -142,7 +143,7 @@ def _is_loopback(host: str) -> bool:
 
 def poll_mailbox(
     settings: MailboxSettings,
-    register: Callable[[IncomingMail], None],
+    register: Callable[[IncomingMail], bool | None],
     *,
     limit: int = 100,
     max_bytes: int = MAX_MESSAGE_BYTES,
@@ -161,10 +162,11 @@ def poll_mailbox(
                 break
             finished += outcome == "done"
     log.info(
-        "mail poll %s: fetched=%d registered=%d failed=%d left_for_retry=%d",
+        "mail poll %s: fetched=%d registered=%d already=%d failed=%d left_for_retry=%d",
         settings.folder,
         result.fetched,
         result.registered,
+        result.already,
         len(result.failed),
         len(result.left_for_retry),
     )
@@ -174,7 +176,7 @@ def poll_mailbox(
 def _handle(
     box: _Mailbox,
     candidate: _Candidate,
-    register: Callable[[IncomingMail], None],
+    register: Callable[[IncomingMail], bool | None],
     result: PollResult,
     max_bytes: int,
 ) -> _Outcome:
@@ -197,11 +199,11 @@ def _register(
     box: _Mailbox,
     uid: str,
     mail: IncomingMail,
-    register: Callable[[IncomingMail], None],
+    register: Callable[[IncomingMail], bool | None],
     result: PollResult,
 ) -> _Outcome:
     try:
-        register(mail)
+        created = register(mail)
     except MailParseError as exc:  # the content can never become a case: do not retry it
         return _fail(box, uid, mail.message_id, exc.reason, result)
     except Exception as exc:  # the callback's failure must never lose the message
@@ -211,8 +213,11 @@ def _register(
         )
         return "stop" if isinstance(exc, RegistrationUnavailable) else "retry"
     box.mark_processed(uid)
-    result.registered += 1
-    log.info("mail %s (uid %s) registered", log_id(mail.message_id), uid)
+    if created is False:
+        result.already += 1
+    else:
+        result.registered += 1
+    log.info("mail %s (uid %s) handed over", log_id(mail.message_id), uid)
     return "done"
 
 

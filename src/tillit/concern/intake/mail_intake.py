@@ -57,16 +57,18 @@ def poll(platform: Platform, principal: Principal, settings: MailboxSettings) ->
 
 def register_mail(
     platform: Platform, principal: Principal, mail: IncomingMail, folder: str | None = None
-) -> None:
+) -> bool:
     """Register one mail as a case. Raises :class:`MailParseError` when its content can never
     be one (final), :class:`RegistrationUnavailable` when the database cannot be reached (the
-    poll stops); anything else leaves the mail for the next poll."""
+    poll stops); anything else leaves the mail for the next poll. True when a new case was
+    made, False when the mail was already one."""
     report, notes = report_from_mail(mail, folder)
     try:
         with platform.session() as db:
-            register_report(
+            registered = register_report(
                 db, platform.box, principal, report, "e-post", strict_identity=False, notes=notes
             )
+            return registered.created
     except _UNAVAILABLE as exc:
         raise RegistrationUnavailable(type(exc).__name__) from exc
     except CaseNumberBusy:
