@@ -329,3 +329,17 @@ def test_a_decision_letter_follows_the_decision_recorded_as_status(
         f"{base}/letters", headers=caseworker, json={"kind": "decision_not_open", **letter}
     )
     assert right.status_code == 201, right.text
+
+
+def test_a_report_without_contact_details_is_not_called_anonymous(
+    client: TestClient, caseworker: dict
+) -> None:
+    """Only a reporter who chose it is anonymous; missing details are missing details."""
+    body = {"text": "Polisen var på plats i familjens bostad i natt.", "reporter_type": "polis"}
+    number = client.post("/api/concern/cases", headers=caseworker, json=body).json()["case_number"]
+    case = client.get(f"/api/concern/cases/{number}", headers=caseworker).json()
+    assert case["anonymous"] is False
+    receipt = client.post(
+        f"/api/concern/cases/{number}/letters", headers=caseworker, json={"kind": "receipt"}
+    )
+    assert receipt.status_code == 400 and receipt.json()["error"]["code"] == "reporter_unknown"

@@ -112,10 +112,16 @@ def _letter_data(
         raise InvalidInput("Ärendets innehåll är gallrat.", code="case_purged")
     child = decrypt_json(platform.box, case.child_enc)
     reporter = decrypt_json(platform.box, case.reporter_enc)
-    if letter.kind == "receipt" and (case.anonymous or not reporter):
+    if letter.kind == "receipt" and case.anonymous:
         raise InvalidInput(
             "Anmälaren är anonym: ingen mottagningsbekräftelse kan skickas.",
             code="reporter_anonymous",
+        )
+    if letter.kind == "receipt" and not any(reporter.values()):
+        raise InvalidInput(
+            "Anmälarens namn och kontaktuppgifter saknas: ingen mottagningsbekräftelse kan "
+            "skickas.",
+            code="reporter_unknown",
         )
     if not child.get("birth_date") or not child.get("name"):
         raise InvalidInput(

@@ -91,7 +91,10 @@ def register_report(
         status="ny",
         channel=channel,
         reporter_type=report.reporter_type,
-        anonymous=report.anonymous or report.reporter.is_empty,
+        # anonymous is the reporter's choice; a mail or file line without contact details is
+        # a reporter whose details are missing, not an anonymous one (the form's empty
+        # contact fields are the choice made there)
+        anonymous=report.anonymous or (report.reporter.is_empty and channel == "webbformular"),
         received_at=received,
         assessment_deadline=deadline,
         source_ref=report.source_ref,
