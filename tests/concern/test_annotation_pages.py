@@ -58,11 +58,17 @@ def test_a_worse_version_is_flagged_and_an_earlier_one_can_be_made_active(
 
     per_label = {key: {"precision": 0.5, "recall": 0.25, "f1": 1 / 3} for key in LABELS}
     evaluation = {"folds": 5, "micro_f1": 0.61, "macro_f1": 0.5, "report_micro_f1": 0.7}
+    confusion = {key: {"tp": 7, "fp": 3, "fn": 14, "tn": 100} for key in LABELS}
+    figures = {"micro_f1": {"new": 0.61, "old": 0.66, "delta": -0.05}}
     worse = {
         **card,
-        "evaluation": {**evaluation, "per_label": per_label},
+        "evaluation": {**evaluation, "per_label": per_label, "confusion": confusion},
         "previous_version": installed,
-        "comparison": {"regressions": ["macro_f1", "f1.sexuellt_vald"]},
+        "comparison": {
+            "old_version": installed,
+            "figures": figures,
+            "regressions": ["macro_f1", "f1.sexuellt_vald"],
+        },
     }
     assert store_version(platform, system(platform), trained, worse).version == installed + 1
     client, csrf = _annotator(app, platform)
@@ -70,6 +76,8 @@ def test_a_worse_version_is_flagged_and_an_earlier_one_can_be_made_active(
     assert f"Sämre än version {installed}" in page and "F1 för Sexuellt våld" in page
     assert "mikro-F1 0,61, makro-F1 0,50, per anmälan 0,70" in page  # Swedish decimals
     assert "<td>Sexuellt våld</td><td>0,50</td><td>0,25</td><td>0,33</td>" in page
+    assert "<td>0,33</td><td>7</td><td>3</td><td>14</td>" in page  # the confusion counts
+    assert f"Jämfört med version {installed}: mikro-F1 0,61 (förut 0,66)" in page
     assert f"/klassificerare/versioner/{installed}/aktivera" in page
     client.post(f"/klassificerare/versioner/{installed}/aktivera", data={"csrf_token": csrf})
     with platform.session() as db:
@@ -119,3 +127,13 @@ def test_a_worse_version_trained_from_the_page_is_not_made_active(
     forced = train_version(platform, system(platform), small, source="t")  # the CLI's way
     with platform.session() as db:
         assert forced.active and active_version(db, 1).version == forced.version
+
+
+def test_the_queue_counts_every_passage_waiting(
+    app: FastAPI, platform: Platform, dev_reports: list[Any]
+) -> None:
+    """Not just the first 50: the annotator sees how large the queue is."""
+    result = import_annotated(platform, system(platform), dev_reports[:12], "test")
+    client, _ = _annotator(app, platform)
+    page = client.get("/annotering").text
+    assert f"{result['annotations']} stycken väntar" in page and result["annotations"] > 50

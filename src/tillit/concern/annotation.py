@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tillit.audit.service import record
@@ -140,15 +140,25 @@ def annotate(db: Session, principal: Principal, item_id: int, labels: list[str])
 def queue(db: Session, principal: Principal, limit: int = 20) -> list[AnnotationItem]:
     """Items this annotator has not labelled, most uncertain first (active learning); items
     never scored come after, oldest first."""
-    principal.require("annotations:write")
-    mine = select(Annotation.item_id).where(Annotation.annotator == principal.actor)
     statement = (
         select(AnnotationItem)
-        .where(AnnotationItem.tenant_id == principal.tenant_id, AnnotationItem.id.not_in(mine))
+        .where(*_not_yet_mine(principal))
         .order_by(AnnotationItem.uncertainty.desc().nulls_last(), AnnotationItem.id)
         .limit(limit)
     )
     return list(db.scalars(statement))
+
+
+def queue_size(db: Session, principal: Principal) -> int:
+    """How many items this annotator has not labelled yet (the whole queue)."""
+    statement = select(func.count()).select_from(AnnotationItem).where(*_not_yet_mine(principal))
+    return int(db.scalar(statement) or 0)
+
+
+def _not_yet_mine(principal: Principal) -> tuple[Any, ...]:
+    principal.require("annotations:write")
+    mine = select(Annotation.item_id).where(Annotation.annotator == principal.actor)
+    return (AnnotationItem.tenant_id == principal.tenant_id, AnnotationItem.id.not_in(mine))
 
 
 def context_of(db: Session, item: AnnotationItem, around: int = 1) -> list[AnnotationItem]:

@@ -18,6 +18,7 @@ from tillit.concern.annotation import (
     context_of,
     import_annotated,
     queue,
+    queue_size,
     refresh_uncertainty,
     training_reports,
 )
@@ -42,14 +43,14 @@ def annotate_page(
     sig: str | None = None,
 ) -> HTMLResponse:
     with platform.session() as db:
-        waiting = queue(db, ctx.principal, limit=50)
+        waiting = queue(db, ctx.principal, limit=1)
         item = waiting[0] if waiting else None
         around = context_of(db, item) if item else []
         view = {
             "item": item and {"id": item.id, "text": item.text, "uncertainty": item.uncertainty},
             "before": [i.text for i in around if item and i.position < item.position],
             "after": [i.text for i in around if item and i.position > item.position],
-            "waiting": len(waiting),
+            "waiting": queue_size(db, ctx.principal),
         }
     return render(
         request,
