@@ -15,7 +15,7 @@ import pytest
 import tillit.knowledge.formats.docx as docx_format
 import tillit.knowledge.formats.markdown as md_format
 import tillit.knowledge.formats.pdf as pdf_format
-from tests.knowledge.fixtures import docx_bytes
+from tests.knowledge.fixtures import docx_bytes, pdf_file
 from tillit.knowledge.extract import ExtractError, extract
 
 FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
@@ -26,20 +26,6 @@ def reason(data: bytes, filename: str) -> str:
     with pytest.raises(ExtractError) as caught:
         extract(data, filename=filename)
     return caught.value.reason
-
-
-def pdf_file(objects: list[bytes]) -> bytes:
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
 
 
 def stream(data: bytes, extra: bytes = b"") -> bytes:
