@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from tests.test_cli import cli  # noqa: F401 - the `tillit …` runner fixture, shared
 from tillit.auth.roles import Principal
 from tillit.auth.service import get_tenant
+from tillit.concern.cases import detail_dict
 from tillit.concern.models import make_card, store_version
+from tillit.concern.tables import ConcernCase
 from tillit.platform import Platform
 
 DEV = Path(__file__).parents[3] / "shared" / "data" / "concern" / "dev.jsonl"
@@ -42,3 +45,10 @@ def installed(platform: Platform, trained: Any, dev_reports: list[Any]) -> int:
     """The session's classifier as the default tenant's active version; returns its number."""
     card = make_card(dev_reports, "dev.jsonl (tests)")
     return store_version(platform, system(platform), trained, card).version
+
+
+def all_cases(platform: Platform) -> list[dict]:
+    """Every case of the database as the API shows it, oldest first."""
+    with platform.session() as db:
+        cases = db.scalars(select(ConcernCase).order_by(ConcernCase.id))
+        return [detail_dict(db, platform.box, c) for c in cases]

@@ -8,17 +8,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
-
-from tillit.concern.cases import detail_dict
 from tillit.concern.intake.file_import import import_file
 from tillit.concern.register import register_report
 from tillit.concern.schemas import ReportIn
-from tillit.concern.tables import ConcernCase
 from tillit.platform import Platform
 from tillit.swedish_time import in_sweden
 
-from ..conftest import system
+from ..conftest import all_cases, system
 
 
 def _file(tmp_path: Path, name: str, rows: list[dict]) -> Path:
@@ -44,12 +40,6 @@ def test_an_id_reused_for_another_report_is_rejected_with_the_reason(
     assert len(result.already) == 1 and not result.registered
     [(line, reason)] = result.rejected
     assert line == 2 and "används redan" in reason
-
-
-def _cases(platform: Platform) -> list[dict]:
-    with platform.session() as db:
-        cases = db.scalars(select(ConcernCase).order_by(ConcernCase.id))
-        return [detail_dict(db, platform.box, c) for c in cases]
 
 
 def test_a_bad_received_date_rejects_its_line_and_the_rest_are_imported(
@@ -90,7 +80,7 @@ def test_lines_without_an_id_are_registered_once_however_often_the_file_is_impor
     again = import_file(platform, system(platform), path)
     assert len(first.registered) == 4 and first.rejected == []
     assert (again.registered, again.already) == ([], first.registered)
-    assert [c["duplicate_of"] for c in _cases(platform)] == [
+    assert [c["duplicate_of"] for c in all_cases(platform)] == [
         None,
         None,
         "OA-2024-00001",
@@ -113,7 +103,7 @@ def test_a_case_keeps_the_channel_the_file_states_but_the_import_rules_apply(
     assert (again.registered, len(again.already)) == ([], 1)
     odd = _file(tmp_path, "c.jsonl", [{"id": 8, "channel": ["x"], "text": "Text tre."}])
     assert len(import_file(platform, system(platform), odd).registered) == 1
-    assert sorted(case["channel"] for case in _cases(platform)) == ["import", "webbformular"]
+    assert sorted(case["channel"] for case in all_cases(platform)) == ["import", "webbformular"]
 
 
 def test_a_line_imported_under_its_stated_channel_before_is_not_registered_again(
@@ -149,4 +139,4 @@ def test_a_line_naming_the_api_channel_follows_the_import_rules_too(
     line = _file(tmp_path, "c.jsonl", [{"id": 9, "text": "Barnet far illa hemma."}])
     third = import_file(platform, system(platform), line)
     assert not third.already and "används redan" in third.rejected[0][1]
-    assert len(_cases(platform)) == 2
+    assert len(all_cases(platform)) == 2

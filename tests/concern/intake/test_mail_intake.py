@@ -24,6 +24,8 @@ from tillit.concern.intake.mail_parse import parse_message
 from tillit.concern.tables import ConcernCase
 from tillit.platform import Platform
 
+from ..conftest import all_cases
+
 FAILED = "Kunde inte läsas"
 
 
@@ -110,12 +112,6 @@ def _raw(message_id: str, body: str, subject: str | None = None) -> bytes:
     return msg.as_bytes()
 
 
-def _cases(platform: Platform) -> list[dict]:
-    with platform.session() as db:
-        cases = db.scalars(select(ConcernCase).order_by(ConcernCase.id))
-        return [detail_dict(db, platform.box, c) for c in cases]
-
-
 def test_a_mail_without_words_fails_once_and_never_blocks_the_inbox(
     server: MailServer, platform: Platform
 ) -> None:
@@ -134,7 +130,7 @@ def test_a_mail_without_words_fails_once_and_never_blocks_the_inbox(
     ]
     assert second.fetched == 0  # never tried again
     assert server.uids() == [] and len(server.uids(imap_folder(FAILED))) == 2
-    assert [c["text"] for c in _cases(platform)] == [
+    assert [c["text"] for c in all_cases(platform)] == [
         "Ämne: Orosanmälan\n\nElsa Berg far illa hemma."
     ]
 
@@ -182,7 +178,7 @@ def test_a_reused_message_id_with_another_text_is_a_case_of_its_own(
         [],
         [],
     )
-    assert [c["text"] for c in _cases(platform)] == [body for _, body in mails[1:]]
+    assert [c["text"] for c in all_cases(platform)] == [body for _, body in mails[1:]]
     with platform.session() as db:  # long ids are never cut: a reference fits its column
         assert all(len(ref) <= 200 for ref in db.scalars(select(ConcernCase.source_ref)))
 
@@ -203,7 +199,7 @@ def test_a_mail_of_only_attachments_becomes_a_case_that_says_so(
     result = poll(platform, _principal(platform), _settings(server))
 
     assert (result.registered, result.failed) == (1, [])
-    [case] = _cases(platform)
+    [case] = all_cases(platform)
     assert case["text"] == (
         "Ämne: Orosanmälan gällande Elsa Berg\n\n"
         "Meddelandet har ingen text som kunde läsas in, bara bilagor som Tillit inte kan läsa: "
@@ -235,7 +231,7 @@ def test_attachments_inside_a_forwarded_mail_are_named_on_the_case(
 
     poll(platform, _principal(platform), _settings(server))
 
-    [case] = _cases(platform)
+    [case] = all_cases(platform)
     assert case["warnings"] == [
         "Bilagan intyg.pdf (application/pdf) i det vidarebefordrade meddelandet ”Oro för Liam” "
         "lästes inte in: den är inte text. Öppna den i e-postlådan."
@@ -284,4 +280,4 @@ def test_an_odd_message_id_still_registers_and_blocks_no_file_line(
     line = tmp_path / "a.jsonl"
     line.write_text(json.dumps({"id": 42, "text": "Ett annat barn far illa."}), encoding="utf-8")
     assert len(import_file(platform, _principal(platform), line).registered) == 1
-    assert len(_cases(platform)) == 2
+    assert len(all_cases(platform)) == 2
