@@ -4,25 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from tillit.concern.case_details import DetailsIn, assign_case, complete_case
+from tillit.concern.pages import back_to_case
 from tillit.errors import InvalidInput
 from tillit.platform import Platform
 from tillit.validation_text import describe
 from tillit.web.deps import FormDep, PlatformDep
-from tillit.web.pages import notice_query
 
 router = APIRouter(include_in_schema=False)
 
 
 def _back(platform: Platform, case_number: str, message: str) -> RedirectResponse:
-    query = notice_query(platform.box, message)
-    return RedirectResponse(f"/arenden/{quote(case_number)}?{query}#uppgifter", status_code=303)
+    return back_to_case(platform, case_number, message, "#uppgifter")
 
 
 @router.post("/arenden/{case_number}/uppgifter")

@@ -170,7 +170,10 @@ def _render_case(
     return response
 
 
-def _back(platform: Platform, case_number: str, message: str, anchor: str = "") -> RedirectResponse:
+def back_to_case(
+    platform: Platform, case_number: str, message: str, anchor: str = ""
+) -> RedirectResponse:
+    """The case page again, with a notice Tillit signed (``verified_notice``)."""
     query = notice_query(platform.box, message)
     return RedirectResponse(f"/arenden/{quote(case_number)}?{query}{anchor}", status_code=303)
 
@@ -179,7 +182,7 @@ def _missing_besides_case(platform: Platform, case_number: str, exc: NotFound) -
     """A missing classifier or model is a message; a missing case stays a 404."""
     if exc.code == "case_not_found":
         raise exc
-    return _back(platform, case_number, exc.message, "#analys")
+    return back_to_case(platform, case_number, exc.message, "#analys")
 
 
 @router.post("/arenden/{case_number}/analys")
@@ -187,10 +190,10 @@ async def analyse_page(case_number: str, platform: PlatformDep, ctx: FormDep) ->
     try:
         await to_thread.run_sync(analyse_case, platform, ctx.principal, case_number)
     except SHOWN_ON_PAGE as exc:
-        return _back(platform, case_number, exc.message)
+        return back_to_case(platform, case_number, exc.message)
     except NotFound as exc:
         return _missing_besides_case(platform, case_number, exc)
-    return _back(
+    return back_to_case(
         platform, case_number, "Anmälan är analyserad. Granska förslagen nedan.", "#analys"
     )
 
@@ -209,7 +212,7 @@ async def review_page(
             review_passage, platform, ctx.principal, case_number, position, review
         )
     except Conflict as exc:  # closed meanwhile (another tab)
-        return _back(platform, case_number, exc.message, "#granskning")
+        return back_to_case(platform, case_number, exc.message, "#granskning")
     number = position + 1  # the confirmation stands in the passage the caseworker is looking at
     return RedirectResponse(
         f"/arenden/{quote(case_number)}?granskat={number}#stycke-{number}", status_code=303
@@ -224,10 +227,10 @@ async def model_summary_page(
     try:
         await to_thread.run_sync(summarise_case, platform, ctx.principal, case_number, model)
     except SHOWN_ON_PAGE as exc:
-        return _back(platform, case_number, exc.message, "#analys")
+        return back_to_case(platform, case_number, exc.message, "#analys")
     except NotFound as exc:
         return _missing_besides_case(platform, case_number, exc)
-    return _back(platform, case_number, "Språkmodellens sammanfattning är klar.", "#analys")
+    return back_to_case(platform, case_number, "Språkmodellens sammanfattning är klar.", "#analys")
 
 
 @router.post("/arenden/{case_number}/modellens-etiketter")
@@ -238,10 +241,10 @@ async def model_labels_page(
     try:
         result = await to_thread.run_sync(label_case, platform, ctx.principal, case_number, model)
     except SHOWN_ON_PAGE as exc:
-        return _back(platform, case_number, exc.message, "#analys")
+        return back_to_case(platform, case_number, exc.message, "#analys")
     except NotFound as exc:
         return _missing_besides_case(platform, case_number, exc)
-    return _back(platform, case_number, model_labels_message(result), "#granskning")
+    return back_to_case(platform, case_number, model_labels_message(result), "#granskning")
 
 
 def model_labels_message(result: dict[str, Any]) -> str:
@@ -277,15 +280,15 @@ def status_page(
         with platform.session() as db:
             set_status(db, ctx.principal, open_case(db, ctx.principal, case_number), status)
     except SHOWN_ON_PAGE as exc:
-        return _back(platform, case_number, exc.message)
-    return _back(platform, case_number, f"Status: {STATUSES[status]}.")
+        return back_to_case(platform, case_number, exc.message)
+    return back_to_case(platform, case_number, f"Status: {STATUSES[status]}.")
 
 
 @router.post("/arenden/{case_number}/skyddsbedomning")
 def protective_page(case_number: str, platform: PlatformDep, ctx: FormDep) -> RedirectResponse:
     with platform.session() as db:
         mark_protective_assessment(db, ctx.principal, open_case(db, ctx.principal, case_number))
-    return _back(platform, case_number, "Skyddsbedömningen är markerad som gjord.")
+    return back_to_case(platform, case_number, "Skyddsbedömningen är markerad som gjord.")
 
 
 # -- letters ----------------------------------------------------------------------------------
@@ -316,7 +319,7 @@ async def draft_page(
         return _render_case(
             request, platform, ctx, case_number, 400, letter_form=typed, letter_error=problem
         )
-    return _back(
+    return back_to_case(
         platform, case_number, "Brevet är skapat som utkast. Läs det och godkänn.", "#brev"
     )
 
@@ -327,7 +330,7 @@ def discard_page(
 ) -> RedirectResponse:
     with platform.session() as db:
         discard_letter(db, ctx.principal, case_number, letter_id)
-    return _back(platform, case_number, "Utkastet är kastat.", "#brev")
+    return back_to_case(platform, case_number, "Utkastet är kastat.", "#brev")
 
 
 @router.post("/arenden/{case_number}/brev/{letter_id}/godkann")
@@ -338,8 +341,8 @@ def approve_page(
         with platform.session() as db:
             approve_letter(platform, db, ctx.principal, case_number, letter_id)
     except SHOWN_ON_PAGE as exc:
-        return _back(platform, case_number, exc.message, "#brev")
-    return _back(
+        return back_to_case(platform, case_number, exc.message, "#brev")
+    return back_to_case(
         platform, case_number, "Brevet är godkänt och kan skrivas ut eller skickas.", "#brev"
     )
 
@@ -367,5 +370,5 @@ def dispatch_page(
         with platform.session() as db:
             dispatch_letter(db, ctx.principal, case_number, letter_id, method)
     except (InvalidInput, Conflict) as exc:  # sent already (another tab), or discarded
-        return _back(platform, case_number, exc.message, "#brev")
-    return _back(platform, case_number, "Brevet är markerat som skickat.", "#brev")
+        return back_to_case(platform, case_number, exc.message, "#brev")
+    return back_to_case(platform, case_number, "Brevet är markerat som skickat.", "#brev")
