@@ -7,6 +7,7 @@ the actor, never the content.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -88,7 +89,8 @@ def list_cases(
         statement = statement.where(ConcernCase.assigned_to_id == assigned_to)
     cases = list(db.scalars(statement.order_by(ConcernCase.assessment_deadline)))
     if query:
-        cases = [c for c in cases if _matches(box, c, query)]
+        matches = _matcher(box, query)
+        cases = [c for c in cases if matches(c)]
     record(
         db,
         principal,
@@ -104,17 +106,23 @@ def list_cases(
     return cases[:limit]
 
 
-def _matches(box: SecretBox, case: ConcernCase, query: str) -> bool:
-    """The case number, the child's name, or the child's personnummer in any written form
-    (compared by its keyed hash, as the history view does)."""
+def _matcher(box: SecretBox, query: str) -> Callable[[ConcernCase], bool]:
+    """Whether a case matches ``query``: its case number, the child's name, or the child's
+    personnummer in any written form (compared by its keyed hash, as the history view does;
+    the query's hash is made once for the whole register)."""
     needle = query.casefold().strip()
-    if needle in case.case_number.casefold():
-        return True
     identity = parse_identity(query)
-    if identity is not None and case.child_pnr_key is not None:
-        return case.child_pnr_key == box.keyed_hash("child-pnr", identity.normalised)
-    name = decrypt_json(box, case.child_enc).get("name") or ""
-    return bool(name) and needle in name.casefold()
+    pnr_key = box.keyed_hash("child-pnr", identity.normalised) if identity else None
+
+    def matches(case: ConcernCase) -> bool:
+        if needle in case.case_number.casefold():
+            return True
+        if pnr_key is not None and case.child_pnr_key is not None:
+            return case.child_pnr_key == pnr_key
+        name = decrypt_json(box, case.child_enc).get("name") or ""
+        return bool(name) and needle in name.casefold()
+
+    return matches
 
 
 def summary_dict(box: SecretBox, case: ConcernCase, now: datetime | None = None) -> dict[str, Any]:
