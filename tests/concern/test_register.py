@@ -121,6 +121,23 @@ def test_an_invalid_personnummer_is_refused_or_kept_with_a_warning(platform: Pla
         assert registered.created and registered.warnings
 
 
+def test_a_mailed_personnummer_that_fails_validation_is_named_in_a_warning(
+    platform: Platform,
+) -> None:
+    mailed = "Eleven Elias Nordström, 140621-2388, har blåmärken på armarna."
+    with platform.session() as db:
+        principal = _principal(platform)
+        bad = register_report(
+            db, platform.box, principal, ReportIn(text=mailed), "e-post", strict_identity=False
+        )
+        good = register_report(
+            db, platform.box, principal, ReportIn(text=REPORT), "e-post", strict_identity=False
+        )
+        assert bad.created and "personnummer som inte är giltigt" in " ".join(bad.warnings)
+        assert not any("personnummer" in w for w in good.warnings)
+        assert bad.case.child_pnr_key is None and good.case.child_pnr_key is not None
+
+
 def test_history_finds_earlier_reports_by_personnummer_in_the_text(platform: Platform) -> None:
     _, _, first = _register(platform, ReportIn(text=REPORT), "e-post")
     other = "Grannen hör skrik. Det gäller Elias Nordström (20140621-2389) som bor i huset."

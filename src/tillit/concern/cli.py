@@ -128,6 +128,8 @@ def import_command(
         )
         for number, reason in result.rejected:
             typer.echo(f"  rad {number}: {reason}", err=True)
+        for number, warning in result.warnings:
+            typer.echo(f"  rad {number} (registrerad): {warning}", err=True)
     if result.rejected:
         raise typer.Exit(1)
 

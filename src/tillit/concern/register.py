@@ -30,6 +30,10 @@ from tillit.swedish_time import in_sweden
 ASSESSMENT_DAYS = 14  # förhandsbedömning within 14 days of receipt (socialtjänstlagen)
 ADULT_AGE = 18
 EARLIEST_RECEIVED_YEAR = 1900
+INVALID_PNR_IN_TEXT = (
+    "Anmälan innehåller ett personnummer som inte är giltigt (fel kontrollsiffra eller datum). "
+    "Kontrollera barnets uppgifter med anmälaren och fyll i dem under Uppgifter och handläggare."
+)
 MAX_SOURCE_REF = 200
 REF_WITH_TEXT = {"webbformular", "e-post"}  # a reused reference with a new text: its own case
 
@@ -176,7 +180,9 @@ def birth_date_of(identity: IdentityNumber) -> date | None:
 def _child_details(report: ReportIn, strict: bool) -> tuple[Child, tuple[str, ...]]:
     child = report.child
     if not child.personnummer and not child.name:
-        child = _child_from_text(report.text, _aware(report.received_at))
+        child, invalid_in_text = _child_from_text(report.text, _aware(report.received_at))
+        if invalid_in_text and not child.personnummer:
+            return child, (INVALID_PNR_IN_TEXT,)
     if not child.personnummer:
         return child, ()
     identity = parse_identity(child.personnummer)
@@ -191,21 +197,24 @@ def _child_details(report: ReportIn, strict: bool) -> tuple[Child, tuple[str, ..
     return child.model_copy(update={"personnummer": identity.normalised, "birth_date": birth}), ()
 
 
-def _child_from_text(text: str, received: datetime | None) -> Child:
+def _child_from_text(text: str, received: datetime | None) -> tuple[Child, bool]:
     """A report without structured fields (mail, file): the first identity number of someone
-    under 18, and the name written just before it, are taken to be the child's."""
+    under 18, and the name written just before it, are taken to be the child's. The flag says
+    whether the text holds a personnummer-shaped number that fails validation."""
     today = (received or datetime.now(UTC)).date()
     entities = detect(text[:20_000])
+    invalid = False
     for index, entity in enumerate(entities):
         if entity.type != "PNR":
             continue
         identity = parse_identity(entity.text)
         birth = birth_date_of(identity) if identity else None
+        invalid = invalid or identity is None
         if identity is None or birth is None or _age(birth, today) >= ADULT_AGE:
             continue
         name = _name_before(entities, index, text)
-        return Child(name=name, personnummer=identity.normalised, birth_date=birth)
-    return Child()
+        return Child(name=name, personnummer=identity.normalised, birth_date=birth), invalid
+    return Child(), invalid
 
 
 def _name_before(entities: list[Any], index: int, text: str) -> str | None:

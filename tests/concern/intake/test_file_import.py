@@ -140,3 +140,24 @@ def test_a_line_naming_the_api_channel_follows_the_import_rules_too(
     third = import_file(platform, system(platform), line)
     assert not third.already and "används redan" in third.rejected[0][1]
     assert len(all_cases(platform)) == 2
+
+
+def test_an_unknown_reporter_type_or_channel_is_registered_with_a_note(
+    platform: Platform, tmp_path: Path
+) -> None:
+    rows = [
+        {"id": "x", "reporter": "fotbollstränare", "channel": "fax", "text": "Barnet är rädd."},
+        {"id": "y", "reporter": ["skola"], "text": "Barnet kommer hungrigt till skolan."},
+        {"id": "z", "reporter": "skola", "channel": "e-post", "text": "Barnet sover i skolan."},
+    ]
+    result = import_file(platform, system(platform), _file(tmp_path, "okand.jsonl", rows))
+    assert len(result.registered) == 3 and not result.rejected
+    assert [line for line, _ in result.warnings] == [1, 1, 2]
+    assert "”fotbollstränare” i importfilen är okänd" in result.warnings[0][1]
+    assert "Kanalen ”fax”" in result.warnings[1][1]
+    first, second, third = all_cases(platform)
+    assert (first["reporter_type"], first["channel"]) == ("annan", "import")
+    assert second["reporter_type"] == "annan" and third["reporter_type"] == "skola"
+    assert len(first["warnings"]) == 2 and not third["warnings"]
+    again = import_file(platform, system(platform), _file(tmp_path, "okand.jsonl", rows))
+    assert len(again.already) == 3 and not again.warnings

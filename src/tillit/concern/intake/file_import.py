@@ -40,6 +40,7 @@ class ImportLine:
     report: ReportIn
     channel: str = "import"
     content: str | None = None  # the line's report as canonical JSON, when it has no id
+    notes: tuple[str, ...] = ()  # what the import changed on the way, for the case's warnings
 
 
 @dataclass
@@ -47,12 +48,14 @@ class ImportResult:
     registered: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "registered": self.registered,
             "already_registered": self.already,
             "rejected": [{"line": n, "reason": r} for n, r in self.rejected],
+            "warnings": [{"line": n, "warning": w} for n, w in self.warnings],
         }
 
 
@@ -66,7 +69,8 @@ def import_file(platform: Platform, principal: Principal, path: Path) -> ImportR
                 continue
             try:
                 line = with_content_ref(parse_line(raw), platform.box, copies)
-                _register(platform, principal, line, result)
+                if _register(platform, principal, line, result):
+                    result.warnings.extend((number, note) for note in line.notes)
             except (ValueError, OverflowError, TillitError) as exc:
                 result.rejected.append((number, _reason(exc)))
     return result
@@ -80,12 +84,13 @@ def with_content_ref(line: ImportLine, box: SecretBox, copies: Counter[str]) -> 
     key = box.keyed_hash("import-line", line.content)[:32]
     copies[key] += 1
     report = line.report.model_copy(update={"source_ref": f"import-line:{key}:{copies[key]}"})
-    return ImportLine(report, line.channel)
+    return ImportLine(report, line.channel, notes=line.notes)
 
 
 def _register(
     platform: Platform, principal: Principal, line: ImportLine, result: ImportResult
-) -> None:
+) -> bool:
+    """Register one line; True when it made a new case."""
     with platform.session() as db:
         registered = register_report(
             db,
@@ -94,10 +99,12 @@ def _register(
             line.report,
             line.channel,
             strict_identity=False,
+            notes=line.notes,
             imported=True,
         )
         target = result.registered if registered.created else result.already
         target.append(registered.case.case_number)
+        return registered.created
 
 
 def parse_line(raw: bytes) -> ImportLine:
@@ -112,7 +119,7 @@ def parse_line(raw: bytes) -> ImportLine:
     try:
         report = ReportIn(
             text=row.get("text"),
-            reporter_type=_reporter_type(row.get("reporter")),
+            reporter_type=_reporter_type(row.get("reporter")) or "annan",
             anonymous=row.get("reporter") == "anonym",
             received_at=_received(row.get("received")),
             source_ref=f"import:{row['id']}" if row.get("id") is not None else None,
@@ -123,15 +130,35 @@ def parse_line(raw: bytes) -> ImportLine:
     content = None if row.get("id") is not None else _content(row)
     channel = row.get("channel")
     known = isinstance(channel, str) and channel in CHANNELS
-    return ImportLine(report, channel if known else "import", content)
+    notes = _unknown_notes(row.get("reporter"), channel, known)
+    return ImportLine(report, channel if known else "import", content, notes)
+
+
+def _unknown_notes(reporter: Any, channel: Any, channel_known: bool) -> tuple[str, ...]:
+    """Swedish notes for a stated reporter type or channel the register does not know."""
+    notes = []
+    if reporter not in (None, "", "anonym") and _reporter_type(reporter) is None:
+        notes.append(
+            f"Anmälartypen {_shown(reporter)} i importfilen är okänd; registrerad som "
+            "”Annan”. Rätta den under Uppgifter och handläggare."
+        )
+    if channel not in (None, "") and not channel_known:
+        shown = _shown(channel)
+        notes.append(f"Kanalen {shown} i importfilen är okänd; registrerad som ”Filimport”.")
+    return tuple(notes)
+
+
+def _shown(value: Any) -> str:
+    shown = str(value)
+    return f"”{shown if len(shown) <= 40 else shown[:40] + '…'}”"
 
 
 def _content(row: dict[str, Any]) -> str:
     return json.dumps({k: row.get(k) for k in CONTENT_FIELDS}, sort_keys=True, ensure_ascii=False)
 
 
-def _reporter_type(value: Any) -> str:
-    return value if value in REPORTER_TYPES else "annan"
+def _reporter_type(value: Any) -> str | None:
+    return value if isinstance(value, str) and value in REPORTER_TYPES else None
 
 
 def _received(value: Any) -> datetime | None:
