@@ -52,6 +52,19 @@ def test_realistic_names_keep_a_family_surname_and_hide_the_original() -> None:
     assert names[2] == names[0].split()[0]  # "Elias" alone → the same first name
 
 
+def test_realistic_first_names_keep_the_gender_of_the_original() -> None:
+    from tillit.privacy.names import first_name_gender, replacement_first_names
+
+    text = "Elsa Nyström, hennes bror Elias och mamman Fatima. Omar och Kim ringde."
+    wanted = ["female", "male", "female", "male"]
+    assert [first_name_gender(n) for n in ("Elsa", "Elias", "Fatima", "Omar")] == wanted
+    assert first_name_gender("Kim") is None  # given to both: any Swedish first name
+    for _ in range(5):  # a fresh key each time: other pseudonyms, the same genders
+        result = Pseudonymiser(style="names").pseudonymise(text)
+        firsts = [r.pseudonym.split()[0] for r in result.replacements if r.type == "PERSON"]
+        assert all(n in replacement_first_names(g) for n, g in zip(firsts, wanted, strict=False))
+
+
 def test_reversible_mapping_is_encrypted_and_reidentifies_for_a_caseworker() -> None:
     box = SecretBox(Fernet.generate_key())
     pseudonymiser = Pseudonymiser()

@@ -94,6 +94,35 @@ def _is_latin(name: str) -> bool:
 
 
 @cache
+def first_name_gender(name: str) -> str | None:
+    """ "female" or "male" when the name is given only to girls or only to boys in the lexicon's
+    locales (case-insensitive); None for names given to both or unknown."""
+    genders = set()
+    for gender in ("female", "male"):
+        if name.casefold() in _gendered_first_names(gender):
+            genders.add(gender)
+    return genders.pop() if len(genders) == 1 else None
+
+
+@cache
+def _gendered_first_names(gender: str) -> frozenset[str]:
+    names: set[str] = set()
+    for locale in LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        names |= {n.casefold() for n in _latin(provider, (f"first_names_{gender}",))}
+    return frozenset(names)
+
+
+@cache
+def replacement_first_names(gender: str | None) -> tuple[str, ...]:
+    """Swedish first names of one gender ("female", "male"), or of both for None (sorted)."""
+    if gender is None:
+        return replacement_names()[0]
+    provider = importlib.import_module("faker.providers.person.sv_SE").Provider
+    return tuple(sorted(set(getattr(provider, f"first_names_{gender}"))))
+
+
+@cache
 def replacement_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Swedish first and last names used as realistic pseudonyms (sorted, so stable)."""
     provider = importlib.import_module("faker.providers.person.sv_SE").Provider

@@ -28,7 +28,12 @@ from tillit.auth.secretbox import SecretBox
 from tillit.errors import InvalidInput, PermissionDenied
 from tillit.privacy.detect import Entity, detect
 from tillit.privacy.identity import parse_identity
-from tillit.privacy.names import lexicon, replacement_names
+from tillit.privacy.names import (
+    first_name_gender,
+    lexicon,
+    replacement_first_names,
+    replacement_names,
+)
 
 Mode = Literal["reversible", "irreversible"]
 Style = Literal["tag", "names"]
@@ -194,9 +199,13 @@ class Pseudonymiser:
         return self._digest("PERSON", value)
 
     def _name_word(self, word: str, position: int) -> str:
-        firsts, lasts = replacement_names()
+        """A realistic Swedish name for one word of a person's name; a first name keeps its
+        gender where the name has one, so that "hon" and "han" in the text still fit."""
         is_first = position == 0 and (word in lexicon().first or word not in lexicon().last)
-        kind, pool = ("FIRST", firsts) if is_first else ("LAST", lasts)
+        if is_first:
+            kind, pool = "FIRST", replacement_first_names(first_name_gender(word))
+        else:
+            kind, pool = "LAST", replacement_names()[1]
         digest = self._digest(kind, word)
         if digest not in self._pseudonyms:
             used = set(self._pseudonyms.values())
