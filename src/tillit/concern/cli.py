@@ -106,7 +106,7 @@ def analyse_command(
         map_jsonl(input, output, analyse)
         seconds = time.perf_counter() - started
         record_batch_run(platform, principal, version, count, seconds * 1000)
-        typer.echo(f"Analystid totalt {seconds:.1f} s.", err=True)
+        typer.echo(f"Analystid totalt {seconds:.1f} s.".replace(".", ",", 1), err=True)
 
 
 @app.command("import")

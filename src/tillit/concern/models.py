@@ -275,7 +275,7 @@ def figures_markdown(evaluation: dict[str, Any] | None, examples: dict[str, int]
 
 
 def _fmt(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+    return "–" if value is None else f"{value:.2f}".replace(".", ",")
 
 
 FIGURE_NAMES = {

@@ -161,7 +161,8 @@ def search_command(
         return
     for rank, hit in enumerate(hits, 1):
         path = " › ".join(hit.heading_path) if hit.heading_path else hit.title
-        typer.echo(f"{rank}. [{hit.score:.2f}] {hit.document} – {path}\n   {hit.text[:200]}")
+        score = f"{hit.score:.2f}".replace(".", ",")
+        typer.echo(f"{rank}. [{score}] {hit.document} – {path}\n   {hit.text[:200]}")
 
 
 def _search_many(platform, principal, collection: str, path: Path, limit: int) -> None:  # type: ignore[no-untyped-def]
