@@ -137,3 +137,50 @@ def test_the_queue_counts_every_passage_waiting(
     client, _ = _annotator(app, platform)
     page = client.get("/annotering").text
     assert f"{result['annotations']} stycken väntar" in page and result["annotations"] > 50
+
+
+def _train_from_page(client: TestClient, csrf: str) -> str:
+    answer = client.post("/klassificerare/trana", data={"csrf_token": csrf})
+    return answer.text
+
+
+def test_a_training_started_from_the_page_shows_while_it_runs_and_when_it_is_done(
+    app: FastAPI, platform: Platform, dev_reports: list[Any]
+) -> None:
+    import time
+
+    import_annotated(platform, system(platform), dev_reports[:12], "test")
+    client, csrf = _annotator(app, platform)
+    started = _train_from_page(client, csrf)
+    assert "Träningen har startat på 12 anmälningar" in started
+    deadline = time.monotonic() + 120
+    page = client.get("/klassificerare").text
+    while "Träning pågår" in page and time.monotonic() < deadline:
+        time.sleep(0.2)
+        page = client.get("/klassificerare").text
+    assert "Den senaste träningen" in page and "är klar: version" in page
+
+
+def test_a_second_training_waits_for_the_first_and_a_failure_is_shown(
+    app: FastAPI, platform: Platform, dev_reports: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tillit.errors import InvalidInput
+
+    import_annotated(platform, system(platform), dev_reports[:12], "test")
+    jobs: list[Any] = []
+    monkeypatch.setattr(annotation_pages, "submit", lambda job, *args: jobs.append((job, args)))
+    client, csrf = _annotator(app, platform)
+    _train_from_page(client, csrf)
+    assert "Träning pågår sedan" in client.get("/klassificerare").text
+    assert "En träning pågår redan" in _train_from_page(client, csrf) and len(jobs) == 1
+
+    def refuse(*_args: Any, **_kw: Any) -> None:
+        raise InvalidInput("Träningsdata saknar etiketter.")
+
+    monkeypatch.setattr(annotation_pages, "train_version", refuse)
+    job, args = jobs[0]
+    with pytest.raises(InvalidInput):
+        job(*args)
+    page = client.get("/klassificerare").text
+    assert "misslyckades: Träningsdata saknar etiketter." in page
+    assert "Träningen har startat" in _train_from_page(client, csrf)  # a new one may start

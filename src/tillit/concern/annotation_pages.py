@@ -24,6 +24,7 @@ from tillit.concern.annotation import (
 )
 from tillit.concern.labels import LABEL_NAMES
 from tillit.concern.models import activate, train_version, versions, worse_than_previous
+from tillit.concern.training_state import trainings
 from tillit.errors import InvalidInput, TillitError
 from tillit.jobs import submit
 from tillit.platform import Platform
@@ -32,6 +33,7 @@ from tillit.web.pages import notice_query, render, verified_notice
 
 router = APIRouter(include_in_schema=False)
 MAX_UPLOAD = 20 * 2**20
+TRAINING_FAILED = "Träningen avbröts av ett fel. Felet finns i serverns logg; försök igen."
 
 
 @router.get("/annotering")
@@ -101,6 +103,7 @@ def classifier_page(
         stored_reports=len(stored),
         stored_passages=sum(len(r.passages) for r in stored),
         agreement=alpha,
+        training=trainings(platform).current(ctx.principal.tenant_id),
         labels=LABEL_NAMES,
         message=verified_notice(platform.box, message, sig),
     )
@@ -161,6 +164,8 @@ def train_page(
         reports = training_reports(db, ctx.principal.tenant_id)
     if len(reports) < 10:
         return _to_classifier(platform, "Det behövs minst 10 annoterade anmälningar för att träna.")
+    if trainings(platform).start(ctx.principal.tenant_id, len(reports)) is None:
+        return _to_classifier(platform, "En träning pågår redan; vänta tills den är klar.")
     submit(_train_job, platform, ctx.principal, reports, evaluate == "on")
     return _to_classifier(
         platform,
@@ -169,14 +174,24 @@ def train_page(
 
 
 def _train_job(platform: Platform, principal: Any, reports: list[Any], evaluate: bool) -> None:
-    train_version(
-        platform,
-        principal,
-        reports,
-        source="annoteringar i Tillit",
-        evaluate=evaluate,
-        keep_better_active=True,  # a worse version waits for someone to choose it
-    )
+    tenant, state = principal.tenant_id, trainings(platform)
+    try:
+        made = train_version(
+            platform,
+            principal,
+            reports,
+            source="annoteringar i Tillit",
+            evaluate=evaluate,
+            progress=lambda stage: state.report(tenant, stage),
+            keep_better_active=True,  # a worse version waits for someone to choose it
+        )
+    except TillitError as exc:
+        state.finish(tenant, failure=exc.message)
+        raise
+    except Exception:
+        state.finish(tenant, failure=TRAINING_FAILED)
+        raise
+    state.finish(tenant, version=made.version)
     with contextlib.suppress(TillitError):  # no items to score is not a failed training
         refresh_uncertainty(platform, principal)
 
