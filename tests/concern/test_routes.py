@@ -213,6 +213,20 @@ def test_a_letter_is_drafted_approved_printed_and_dispatched(
     assert {"concern.letter.approve", "concern.letter.print", "concern.letter.dispatch"} <= actions
 
 
+def test_a_discarded_draft_is_never_printed(client: TestClient, caseworker: dict) -> None:
+    """Only an approved letter can be downloaded: a draft the caseworker discarded was never
+    approved, so it stays unprintable (it is kept only for the audit trail)."""
+    number = _register(client, caseworker)
+    base = f"/api/concern/cases/{number}/letters"
+    guardian = {"kind": "guardian_info", "recipient_name": "Johan Nordström"}
+    letter = client.post(base, headers=caseworker, json=guardian).json()
+    assert client.post(f"{base}/{letter['id']}/discard", headers=caseworker).status_code == 200
+    for fmt in ("pdf", "docx"):
+        response = client.get(f"{base}/{letter['id']}/file?format={fmt}", headers=caseworker)
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["code"] == "letter_discarded"
+
+
 def test_a_receipt_goes_to_the_e_mail_the_reporter_gave(
     client: TestClient, caseworker: dict
 ) -> None:

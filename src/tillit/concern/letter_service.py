@@ -269,6 +269,8 @@ def letter_file(
         raise InvalidInput(
             "Brevet måste godkännas innan det skrivs ut.", code="letter_not_approved"
         )
+    if letter.status == "kasserat":  # never approved: kept for the audit trail, never printed
+        raise InvalidInput("Ett kasserat brev kan inte skrivas ut.", code="letter_discarded")
     data = _data(platform, letter)
     content = render_letter(letter.kind, data, fmt)  # type: ignore[arg-type]
     _audit(db, principal, "concern.letter.print", case, letter, {"format": fmt})
