@@ -113,6 +113,23 @@ def test_analysis_is_audited_once(
     assert again[-2:] == ["concern.case.view", "concern.case.analyse"]  # no status change now
 
 
+def test_a_review_is_audited_without_the_labels_the_caseworker_gave(
+    client: TestClient, platform: Platform, caseworker: dict, installed: int
+) -> None:
+    """The labels are the case's content (what the child is exposed to); the audit log, which
+    admins read and who may not see cases, names the case and the passage only."""
+    number = _register(client, caseworker)
+    base = f"/api/concern/cases/{number}"
+    assert client.post(f"{base}/analyse", headers=caseworker).status_code == 200
+    review = {"action": "set", "labels": ["sexuellt_vald"]}
+    reviewed = client.post(f"{base}/passages/0/review", headers=caseworker, json=review)
+    assert reviewed.status_code == 200 and reviewed.json()["reviewed"] == ["sexuellt_vald"]
+    with platform.session() as db:
+        event = db.scalar(select(AuditEvent).where(AuditEvent.action == "concern.passage.review"))
+    assert event.object_id == number
+    assert event.detail == {"position": 0, "action": "set"}
+
+
 def test_status_follows_the_legal_order(client: TestClient, caseworker: dict) -> None:
     number = _register(client, caseworker)
     url = f"/api/concern/cases/{number}/status"

@@ -218,7 +218,8 @@ def review_passage(
             "concern.passage.review",
             object_type="concern_case",
             object_id=case_number,
-            detail={"position": position, "action": review.action, "labels": labels},
+            # never the labels: they are the case's content, and admins read the audit log
+            detail={"position": position, "action": review.action},
         )
         return passage_view(passage)
 
