@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -11,7 +13,11 @@ from sqlalchemy import select
 from tests.support.factories import auth, make_key, make_user
 from tests.support.pages import login
 from tillit.audit.tables import AuditEvent
+from tillit.concern.cases import apply_retention
+from tillit.concern.tables import ConcernCase
 from tillit.platform import Platform
+
+from .conftest import system
 
 MAILED = {
     "text": "Grannen hör ett barn gråta varje natt i lägenheten bredvid.",
@@ -77,6 +83,26 @@ def test_impossible_details_are_refused_and_nothing_changes(
     assert refused.status_code == 400 and refused.json()["error"]["code"] == code
     case = client.get(f"/api/concern/cases/{number}", headers=caseworker).json()
     assert case["child"]["personnummer"] is None and case["reporter_type"] == "annan"
+
+
+def test_a_case_erased_by_retention_gets_no_personal_data_back(
+    client: TestClient, platform: Platform, caseworker: dict
+) -> None:
+    """Retention (gallring) erased the child; completing the case afterwards would store the
+    child's name and personnummer again, and link it to new reports through the history."""
+    number = _case(client, caseworker)
+    base = f"/api/concern/cases/{number}"
+    for status in ("inleds_ej", "avslutad"):
+        client.post(f"{base}/status", headers=caseworker, json={"status": status})
+    with platform.session() as db:
+        later = datetime.now(UTC) + timedelta(days=365 * 6)
+        assert apply_retention(db, system(platform), now=later) == [number]
+    details = {"child_name": "Elias Nordström", "child_personnummer": "140621-2389"}
+    refused = client.post(f"{base}/details", headers=caseworker, json=details)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "case_purged"
+    with platform.session() as db:
+        case = db.scalar(select(ConcernCase).where(ConcernCase.case_number == number))
+        assert case.child_enc is None and case.child_pnr_key is None
 
 
 def test_a_case_is_assigned_to_a_caseworker_only(

@@ -47,6 +47,8 @@ def complete_case(
 ) -> ConcernCase:
     principal.require("cases:write")
     case = open_case(db, principal, case_number)
+    if case.purged_at is not None:  # retention erased the child: nothing is stored again
+        raise InvalidInput("Ärendets innehåll är gallrat.", code="case_purged")
     child = Child.model_validate(decrypt_json(box, case.child_enc))
     updated = _updated_child(child, details)
     changed = [name for name in ("name", "personnummer", "birth_date") if
