@@ -91,6 +91,24 @@ def test_views_and_searches_are_audited(
     assert "Elias" not in str(details) and "blåmärken" not in str(details)
 
 
+def test_the_history_view_is_audited_under_each_case_it_shows(
+    client: TestClient, platform: Platform, caseworker: dict
+) -> None:
+    """Opening a case shows the other reports about the child (their status, dates, child and
+    signs): each of those cases is read too, so each is named in the audit log."""
+    first = _register(client, caseworker)
+    second = _register(client, caseworker, text="Elias kom till skolan utan mat igen.")
+    shown = client.get(f"/api/concern/cases/{second}", headers=caseworker).json()["history"]
+    assert [h["case_number"] for h in shown] == [first]
+    with platform.session() as db:
+        events = list(db.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    seen = [(e.action, e.object_id, e.detail) for e in events[-2:]]
+    assert seen == [
+        ("concern.case.view", second, {}),
+        ("concern.case.history", first, {"shown_with": second}),
+    ]
+
+
 def test_analysis_is_audited_once(
     client: TestClient, platform: Platform, caseworker: dict, installed: int
 ) -> None:

@@ -246,6 +246,22 @@ def history(db: Session, case: ConcernCase) -> list[ConcernCase]:
     return list(db.scalars(statement.order_by(ConcernCase.received_at)))
 
 
+def shown_history(db: Session, principal: Principal, case: ConcernCase) -> list[ConcernCase]:
+    """``history`` for showing with ``case`` (opened with ``open_case``): each other case is
+    read too (its status, dates, child and signs), so each is audited under its own number."""
+    found = history(db, case)
+    for other in found:
+        record(
+            db,
+            principal,
+            "concern.case.history",
+            object_type="concern_case",
+            object_id=other.case_number,
+            detail={"shown_with": case.case_number},
+        )
+    return found
+
+
 # -- retention (gallring) ---------------------------------------------------------------------
 
 

@@ -15,12 +15,12 @@ from tillit.concern.case_details import caseworkers
 from tillit.concern.cases import (
     TRANSITIONS,
     detail_dict,
-    history,
     list_cases,
     mark_protective_assessment,
     open_case,
     set_status,
     settings_for,
+    shown_history,
     summary_dict,
 )
 from tillit.concern.highlight import highlight_passages
@@ -95,7 +95,7 @@ def _case_view(platform: Platform, ctx: Any, case_number: str) -> dict[str, Any]
         case = open_case(db, ctx.principal, case_number)
         data = detail_dict(db, platform.box, case)
         passages = case_passages(db, case)
-        earlier = [_history_row(platform, db, c) for c in history(db, case)]
+        earlier = [_history_row(platform, db, c) for c in shown_history(db, ctx.principal, case)]
         return {
             "case": data,
             "analysis": read_analysis(platform.box, case),

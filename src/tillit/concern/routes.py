@@ -12,11 +12,11 @@ from tillit.concern.case_analysis import analyse_case, case_passages, review_pas
 from tillit.concern.case_details import DetailsIn, assign_case, complete_case
 from tillit.concern.cases import (
     detail_dict,
-    history,
     list_cases,
     mark_protective_assessment,
     open_case,
     set_status,
+    shown_history,
     summary_dict,
 )
 from tillit.concern.letter_service import (
@@ -74,7 +74,8 @@ def case(case_number: str, platform: PlatformDep, principal: PrincipalDep) -> di
         analysis = read_analysis(platform.box, found)
         data["analysis"] = {k: v for k, v in analysis.items() if k != "warnings"}
         data["passages"] = case_passages(db, found)
-        data["history"] = [summary_dict(platform.box, c) for c in history(db, found)]
+        earlier = shown_history(db, principal, found)
+        data["history"] = [summary_dict(platform.box, c) for c in earlier]
         return data
 
 
