@@ -191,6 +191,25 @@ def test_confirming_after_changing_the_ticks_keeps_the_ticks(
         assert passage.reviewed == ["konflikt_barn_foralder"]
 
 
+def test_a_review_form_with_an_unknown_choice_is_refused_clearly(
+    app: FastAPI, platform: Platform, installed: int
+) -> None:
+    """An action the form does not offer, or more labels than exist, is bad input: the case
+    page again with the reason, not an internal error."""
+    number = _case(platform)
+    client, csrf = _browser(app, platform, "handlaggare")
+    client.post(f"/arenden/{number}/analys", data={"csrf_token": csrf})
+    route = f"/arenden/{number}/stycken/0"
+    for form in ({"action": "godkann"}, {"action": "set", "labels": ["fysiskt_vald"] * 9}):
+        page = client.post(route, data={"csrf_token": csrf, **form})
+        assert page.status_code == 200 and "Granskningen sparades inte" in page.text
+    with platform.session() as db:
+        from tillit.concern.tables import ConcernPassage
+
+        first = db.scalar(select(ConcernPassage).where(ConcernPassage.position == 0))
+        assert first.reviewed is None
+
+
 def test_the_summary_follows_the_review(app: FastAPI, platform: Platform, installed: int) -> None:
     number = _case(platform)
     client, csrf = _browser(app, platform, "handlaggare")

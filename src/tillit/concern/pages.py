@@ -8,6 +8,7 @@ from urllib.parse import quote
 from anyio import to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from tillit.catalog.service import list_models
 from tillit.concern.case_analysis import analyse_case, case_passages, review_passage
@@ -206,7 +207,11 @@ async def review_page(
     action, labels = str(form.get("action", "set")), [str(v) for v in form.getlist("labels")]
     if action == "confirm" and set(labels) != {str(v) for v in form.getlist("shown")}:
         action = "set"  # ticks changed, then "Bekräfta": what the caseworker ticked is kept
-    review = ReviewIn(action=action, labels=labels)  # type: ignore[arg-type]
+    try:
+        review = ReviewIn(action=action, labels=labels)  # type: ignore[arg-type]
+    except ValidationError:  # not a choice the form offers
+        message = "Granskningen sparades inte: formuläret innehöll ett okänt val."
+        return back_to_case(platform, case_number, message, "#granskning")
     try:
         await to_thread.run_sync(
             review_passage, platform, ctx.principal, case_number, position, review
