@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sqlalchemy import select
+
+from tillit.audit.tables import AuditEvent
 from tillit.concern.labels import LABELS
 
 from .conftest import DEV
@@ -118,3 +121,13 @@ def test_evaluate_measures_a_language_model(cli, platform, upstream, tmp_path: P
     with platform.session() as db:
         runs = list(db.scalars(select(Run).where(Run.kind == "concern.labels.evaluation")))
     assert len(runs) == 9 and {r.status for r in runs} == {"ok", "refused"}
+
+
+def test_a_new_retention_period_is_audited(cli, platform) -> None:  # type: ignore[no-untyped-def]
+    """The period decides when children's data is erased: who changed it, and to what, is on
+    record like a change of the office details."""
+    result = cli("concern", "retention", "--days", "30")
+    assert result.exit_code == 0 and "Gallringsfrist 30 dagar" in result.output
+    with platform.session() as db:
+        event = db.scalar(select(AuditEvent).where(AuditEvent.action == "concern.settings"))
+    assert event is not None and event.detail == {"fields": ["retention_days"], "days": 30}

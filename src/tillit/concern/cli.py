@@ -239,6 +239,8 @@ def retention_command(
             rules = settings_for(db, principal.tenant_id)
             if days is not None:
                 rules.retention_days = days
+                detail = {"fields": ["retention_days"], "days": days}
+                record(db, principal, "concern.settings", detail=detail)
             due = apply_retention(db, principal, dry_run=not apply)
             period = rules.retention_days
     verb = "Gallrade" if apply else "Skulle gallra"
