@@ -3,6 +3,7 @@ the text, K2 models get it pseudonymised (and the answer back re-identified), ot
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -10,11 +11,12 @@ from sqlalchemy import select
 
 import tillit.concern.case_model as case_model
 from tests.support.factories import register_upstream_model
+from tillit.concern.cases import apply_retention, set_status
 from tillit.concern.model_summary import summarise_case
 from tillit.concern.register import read_analysis, register_report
 from tillit.concern.schemas import ReportIn
 from tillit.concern.tables import ConcernCase
-from tillit.errors import Conflict, PolicyViolation
+from tillit.errors import Conflict, InvalidInput, PolicyViolation
 from tillit.platform import Platform
 from tillit.runs.tables import Run
 
@@ -100,3 +102,25 @@ def test_a_case_closed_while_the_model_answers_keeps_no_summary(
     with platform.session() as db:
         case = db.scalar(select(ConcernCase).where(ConcernCase.case_number == number))
         assert "model_summary" not in read_analysis(platform.box, case)
+
+
+def test_a_case_erased_by_retention_asks_no_model(
+    platform: Platform, upstream: str, sent: list[str]
+) -> None:
+    """'Inleds ej' counts as closed for retention but is not locked: once its content is
+    erased, no model is asked about it and nothing is written into it again."""
+    register_upstream_model(platform, upstream, name="egen", max_class="K3")
+    number = _case(platform)
+    with platform.session() as db:
+        case = db.scalar(select(ConcernCase).where(ConcernCase.case_number == number))
+        set_status(db, system(platform), case, "inleds_ej")
+    with platform.session() as db:
+        later = datetime.now(UTC) + timedelta(days=365 * 6)
+        assert apply_retention(db, system(platform), now=later) == [number]
+    with pytest.raises(InvalidInput) as refused:
+        summarise_case(platform, system(platform), number, "egen")
+    assert refused.value.code == "case_purged" and sent == []
+    with platform.session() as db:
+        case = db.scalar(select(ConcernCase).where(ConcernCase.case_number == number))
+        assert case.analysis == {}
+        assert db.scalar(select(Run).where(Run.kind == "concern.summary")) is None

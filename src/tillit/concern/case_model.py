@@ -26,7 +26,7 @@ from tillit.catalog.service import resolve_by_name
 from tillit.concern.cases import get_case, open_case, require_not_closed
 from tillit.concern.register import read_analysis, write_analysis
 from tillit.concern.tables import ConcernCase, ConcernPassage
-from tillit.errors import ModelUnavailable, PolicyViolation, TillitError
+from tillit.errors import InvalidInput, ModelUnavailable, PolicyViolation, TillitError
 from tillit.platform import Platform
 from tillit.policy import SecurityClass
 from tillit.privacy.policy import PrivacyStep, class_after_pseudonymisation
@@ -61,7 +61,10 @@ def ask_case_model(
     saved whatever happens (refused, failed or answered)."""
     principal.require("cases:write")
     with platform.session() as db:  # before any Run: a closed or unknown case asks no model
-        require_not_closed(get_case(db, principal.tenant_id, case_number))
+        case = get_case(db, principal.tenant_id, case_number)
+        require_not_closed(case)
+        if case.text_enc is None:  # erased by retention ('inleds_ej' is not locked)
+            raise InvalidInput("Ärendets innehåll är gallrat.", code="case_purged")
     with recording(platform, new_run(principal, call)) as run:
         with platform.session() as db:
             case = open_case(db, principal, case_number)
