@@ -138,6 +138,13 @@ def test_the_page_completes_assigns_and_lists_my_cases(app: FastAPI, platform: P
     bad = browser.post(f"/arenden/{mine}/uppgifter", data={
         "csrf_token": csrf, "child_birth_date": "5 mars"})  # fmt: skip
     assert "Skriv födelsedatumet som ÅÅÅÅ-MM-DD." in bad.text and "Elsa Berg" in bad.text
+    refused = browser.post(f"/arenden/{mine}/uppgifter", data={
+        "csrf_token": csrf, "child_name": "Elsa Bergström", "child_personnummer": "150305-1202",
+        "child_birth_date": "", "reporter_type": "skola"})  # fmt: skip
+    assert refused.status_code == 400 and "Uppgifterna sparades inte" in refused.text
+    assert 'value="Elsa Bergström"' in refused.text and 'value="150305-1202"' in refused.text
+    assert '<option value="skola" selected>' in refused.text  # what was typed, not lost
+    assert "Elsa Berg, född 2015-03-05" in refused.text  # and nothing was saved
     assigned = browser.post(f"/arenden/{mine}/tilldela", data={"csrf_token": csrf, "user": "anna"})
     assert "Ärendet är tilldelat anna." in assigned.text
     listed = browser.get("/arenden", params={"mina": "1"}).text

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from tillit.concern.case_details import DetailsIn, assign_case, complete_case
-from tillit.concern.pages import back_to_case
+from tillit.concern.pages import back_to_case, render_case
 from tillit.errors import InvalidInput
 from tillit.platform import Platform
 from tillit.validation_text import describe
@@ -23,8 +23,9 @@ def _back(platform: Platform, case_number: str, message: str) -> RedirectRespons
     return back_to_case(platform, case_number, message, "#uppgifter")
 
 
-@router.post("/arenden/{case_number}/uppgifter")
+@router.post("/arenden/{case_number}/uppgifter", response_model=None)
 def details_page(
+    request: Request,
     case_number: str,
     platform: PlatformDep,
     ctx: FormDep,
@@ -32,7 +33,13 @@ def details_page(
     child_personnummer: Annotated[str, Form()] = "",
     child_birth_date: Annotated[str, Form()] = "",
     reporter_type: Annotated[str, Form()] = "",
-) -> RedirectResponse:
+) -> RedirectResponse | HTMLResponse:
+    typed = {
+        "child_name": child_name,
+        "child_personnummer": child_personnummer,
+        "child_birth_date": child_birth_date,
+        "reporter_type": reporter_type,
+    }
     try:
         details = DetailsIn(
             child_name=child_name,
@@ -42,10 +49,11 @@ def details_page(
         )
         with platform.session() as db:
             complete_case(db, platform.box, ctx.principal, case_number, details)
-    except ValidationError as exc:
-        return _back(platform, case_number, f"Uppgifterna sparades inte: {describe(exc.errors())}")
-    except InvalidInput as exc:
-        return _back(platform, case_number, f"Uppgifterna sparades inte: {exc.message}")
+    except (ValidationError, InvalidInput) as exc:  # the page again, with what was typed
+        problem = describe(exc.errors()) if isinstance(exc, ValidationError) else exc.message
+        return render_case(
+            request, platform, ctx, case_number, 400, details_form=typed, details_error=problem
+        )
     return _back(platform, case_number, "Ärendets uppgifter är sparade.")
 
 

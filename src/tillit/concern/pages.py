@@ -141,10 +141,10 @@ def case_page(
     granskat: int | None = None,
 ) -> HTMLResponse:
     notice = verified_notice(platform.box, message, sig)
-    return _render_case(request, platform, ctx, case_number, message=notice, granskat=granskat)
+    return render_case(request, platform, ctx, case_number, message=notice, granskat=granskat)
 
 
-def _render_case(
+def render_case(
     request: Request,
     platform: Platform,
     ctx: Any,
@@ -321,7 +321,7 @@ async def draft_page(
             draft_letter(platform, db, ctx.principal, case_number, letter)
     except (*SHOWN_ON_PAGE, ValueError) as exc:  # the page again, with what was typed
         problem = getattr(exc, "message", "Kontrollera brevets uppgifter.")
-        return _render_case(
+        return render_case(
             request, platform, ctx, case_number, 400, letter_form=typed, letter_error=problem
         )
     return back_to_case(
