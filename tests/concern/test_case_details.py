@@ -96,7 +96,7 @@ def test_a_case_erased_by_retention_gets_no_personal_data_back(
         client.post(f"{base}/status", headers=caseworker, json={"status": status})
     with platform.session() as db:
         later = datetime.now(UTC) + timedelta(days=365 * 6)
-        assert apply_retention(db, system(platform), now=later) == [number]
+        assert apply_retention(db, platform.box, system(platform), now=later) == [number]
     details = {"child_name": "Elias Nordström", "child_personnummer": "140621-2389"}
     refused = client.post(f"{base}/details", headers=caseworker, json=details)
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "case_purged"

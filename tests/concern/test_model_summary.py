@@ -116,7 +116,7 @@ def test_a_case_erased_by_retention_asks_no_model(
         set_status(db, system(platform), case, "inleds_ej")
     with platform.session() as db:
         later = datetime.now(UTC) + timedelta(days=365 * 6)
-        assert apply_retention(db, system(platform), now=later) == [number]
+        assert apply_retention(db, platform.box, system(platform), now=later) == [number]
     with pytest.raises(InvalidInput) as refused:
         summarise_case(platform, system(platform), number, "egen")
     assert refused.value.code == "case_purged" and sent == []

@@ -18,7 +18,7 @@ from tillit.audit.service import record
 from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
 from tillit.auth.tables import User
-from tillit.concern.register import decrypt_json, read_analysis
+from tillit.concern.register import decrypt_json, erased_ref, read_analysis
 from tillit.concern.schemas import CHANNELS, CLOSED_STATUSES, REPORTER_TYPES, STATUSES
 from tillit.concern.tables import ConcernCase, ConcernLetter, ConcernPassage, ConcernSettings
 from tillit.errors import Conflict, InvalidInput, NotFound
@@ -275,10 +275,16 @@ def settings_for(db: Session, tenant_id: int) -> ConcernSettings:
 
 
 def apply_retention(
-    db: Session, principal: Principal, *, now: datetime | None = None, dry_run: bool = False
+    db: Session,
+    box: SecretBox,
+    principal: Principal,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
 ) -> list[str]:
     """Erase the content of cases closed longer ago than the tenant's retention period.
-    The case number, dates and status stay (the register must show that a case existed)."""
+    The case number, dates and status stay (the register must show that a case existed); the
+    source reference is kept only as a keyed hash (``register.erased_ref``)."""
     principal.require("concern:configure")
     now = now or datetime.now(UTC)
     limit = now - timedelta(days=settings_for(db, principal.tenant_id).retention_days)
@@ -294,7 +300,7 @@ def apply_retention(
     )
     if not dry_run:
         for case in due:
-            _erase(db, case, now)
+            _erase(db, box, case, now)
     record(
         db,
         principal,
@@ -304,8 +310,10 @@ def apply_retention(
     return [case.case_number for case in due]
 
 
-def _erase(db: Session, case: ConcernCase, now: datetime) -> None:
+def _erase(db: Session, box: SecretBox, case: ConcernCase, now: datetime) -> None:
     db.execute(delete(ConcernPassage).where(ConcernPassage.case_id == case.id))
+    if case.source_ref:
+        case.source_ref = erased_ref(box, case.source_ref)
     db.execute(update(ConcernLetter).where(ConcernLetter.case_id == case.id).values(data_enc=""))
     case.text_enc = case.reporter_enc = case.child_enc = None
     case.notes_enc = case.mapping_enc = None

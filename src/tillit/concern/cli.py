@@ -241,7 +241,7 @@ def retention_command(
                 rules.retention_days = days
                 detail = {"fields": ["retention_days"], "days": days}
                 record(db, principal, "concern.settings", detail=detail)
-            due = apply_retention(db, principal, dry_run=not apply)
+            due = apply_retention(db, platform.box, principal, dry_run=not apply)
             period = rules.retention_days
     verb = "Gallrade" if apply else "Skulle gallra"
     typer.echo(f"Gallringsfrist {period} dagar. {verb} {len(due)} ärenden: {', '.join(due) or '–'}")

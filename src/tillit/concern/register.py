@@ -74,13 +74,13 @@ def register_report(
     # a mailed case registered before the subject line was left out had it in its key
     same_text = {text_key, box.keyed_hash("report-text", " ".join(report.text.casefold().split()))}
     if imported:
-        existing = _imported_before(db, principal.tenant_id, report.source_ref, text_key)
+        existing = _imported_before(db, box, principal.tenant_id, report.source_ref, text_key)
     else:
-        existing = _by_source(db, principal.tenant_id, channel, report.source_ref)
+        existing = _by_source(db, principal.tenant_id, channel, report.source_ref, box)
     if existing is not None and existing.text_key not in same_text:
         rules = "import" if imported else channel
         report = _other_report_same_ref(report, existing, rules, text_key)
-        existing = _by_source(db, principal.tenant_id, channel, report.source_ref)
+        existing = _by_source(db, principal.tenant_id, channel, report.source_ref, box)
     if existing is not None:
         return Registered(existing, created=False)
     child, warnings = _child_details(report, strict_identity)
@@ -269,20 +269,34 @@ def _ref_with_text(ref: str, text_key: str) -> str:
     return ref + suffix
 
 
-def _by_source(db: Session, tenant_id: int, channel: str, ref: str | None) -> ConcernCase | None:
+def erased_ref(box: SecretBox, ref: str) -> str:
+    """What an erased case keeps of its source reference: a keyed hash. A Message-ID can carry
+    a name, but the mail or file line it names must still be known as registered, or the next
+    poll or re-import would bring the erased report back."""
+    return "erased:" + box.keyed_hash("source-ref", ref)[:48]
+
+
+def _ref_forms(ref: str, box: SecretBox | None) -> list[str]:
+    return [ref] if box is None else [ref, erased_ref(box, ref)]
+
+
+def _by_source(
+    db: Session, tenant_id: int, channel: str, ref: str | None, box: SecretBox | None = None
+) -> ConcernCase | None:
+    """The case a reference made; with ``box``, also when that case has been erased."""
     if not ref:
         return None
     return db.scalar(
         select(ConcernCase).where(
             ConcernCase.tenant_id == tenant_id,
             ConcernCase.channel == channel,
-            ConcernCase.source_ref == ref,
+            ConcernCase.source_ref.in_(_ref_forms(ref, box)),
         )
     )
 
 
 def _imported_before(
-    db: Session, tenant_id: int, ref: str | None, text_key: str
+    db: Session, box: SecretBox, tenant_id: int, ref: str | None, text_key: str
 ) -> ConcernCase | None:
     """An imported line's case keeps the channel the line named: it is found by the line's
     reference in any channel (an API caller who chose the same reference makes the line a
@@ -292,7 +306,10 @@ def _imported_before(
         return None
     found = db.scalars(
         select(ConcernCase)
-        .where(ConcernCase.tenant_id == tenant_id, ConcernCase.source_ref == ref)
+        .where(
+            ConcernCase.tenant_id == tenant_id,
+            ConcernCase.source_ref.in_(_ref_forms(ref, box)),
+        )
         .order_by(ConcernCase.id)
     ).all()
     return next((case for case in found if case.text_key == text_key), found[0] if found else None)

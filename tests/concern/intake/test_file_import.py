@@ -161,3 +161,28 @@ def test_an_unknown_reporter_type_or_channel_is_registered_with_a_note(
     assert len(first["warnings"]) == 2 and not third["warnings"]
     again = import_file(platform, system(platform), _file(tmp_path, "okand.jsonl", rows))
     assert len(again.already) == 3 and not again.warnings
+
+
+def test_an_erased_case_keeps_its_reference_only_as_a_hash_and_is_not_imported_again(
+    platform: Platform, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from tillit.concern.cases import apply_retention, set_status
+    from tillit.concern.tables import ConcernCase
+
+    rows = [{"id": "anna.svensson-42", "text": "Barnet kommer hungrigt till skolan."}]
+    path = _file(tmp_path, "gallras.jsonl", rows)
+    [number] = import_file(platform, system(platform), path).registered
+    with platform.session() as db:
+        case = db.scalar(select(ConcernCase).where(ConcernCase.case_number == number))
+        for status in ("inleds_ej", "avslutad"):
+            set_status(db, system(platform), case, status)
+    with platform.session() as db:
+        later = datetime.now(UTC) + timedelta(days=365 * 6)
+        assert apply_retention(db, platform.box, system(platform), now=later) == [number]
+    with platform.session() as db:
+        stored = db.scalar(select(ConcernCase.source_ref))
+        assert stored.startswith("erased:") and "anna" not in stored
+    again = import_file(platform, system(platform), path)
+    assert again.already == [number] and not again.registered
