@@ -335,6 +335,23 @@ def test_the_analysis_is_encrypted_at_rest_like_the_text(
     assert shown["warnings"] == ["äldre varning"]
 
 
+def test_the_analysis_run_holds_no_signs_of_the_case(
+    client: TestClient, platform: Platform, caseworker: dict, installed: int
+) -> None:
+    """Admins and developers read Runs but may not see cases; the audit log names the Run of
+    each case's analysis, so the Run must not say which signs were suggested."""
+    from tillit.concern.labels import LABELS
+
+    number = _register(client, caseworker)
+    analysed = client.post(f"/api/concern/cases/{number}/analyse", headers=caseworker).json()
+    assert analysed["labels"]  # the caseworker is told what was suggested
+    with platform.session() as db:
+        run = db.get(Run, analysed["run_id"])
+        stored = f"{run.output} {run.params} {run.privacy}"
+    assert run.output == {"passages": run.output["passages"]}
+    assert not any(label in stored for label in LABELS)
+
+
 @pytest.mark.parametrize("received", ["1850-01-01T10:00:00Z", "2999-01-01T10:00:00Z"])
 def test_an_impossible_received_time_is_refused(
     client: TestClient, caseworker: dict, received: str

@@ -1,10 +1,10 @@
 """Analysing a case and reviewing the suggestions.
 
 The classifier runs in Tillit's own process (K3), so the report text never leaves the server.
-The analysis is a Run (kind ``concern.analysis``) holding counts and types only. A caseworker's
-confirmation or correction of a passage becomes an annotation for the next training, on text
-pseudonymised irreversibly (realistic replacement names, so the training text reads like a
-real report without being one).
+The analysis is a Run (kind ``concern.analysis``) holding the number of passages and the counts
+of personal data by type, never the signs suggested. A caseworker's confirmation or correction
+of a passage becomes an annotation for the next training, on text pseudonymised irreversibly
+(realistic replacement names, so the training text reads like a real report without being one).
 """
 
 from __future__ import annotations
@@ -172,7 +172,9 @@ def _run(
             "detected": _entity_counts(analysis),
             "action": "none: the model runs in Tillit's own process (K3)",
         },
-        output={"passages": len(analysis.passages), "labels": analysis.label_counts()},
+        # the number of passages only: which signs were suggested is the case's content, and
+        # admins and developers, who read Runs, may not see cases (the audit log names the Run)
+        output={"passages": len(analysis.passages)},
     )
 
 
