@@ -112,6 +112,23 @@ def test_forms_reject_missing_csrf(client, platform) -> None:  # type: ignore[no
         assert db.scalars(select(ApiKey)).first() is None
 
 
+def test_forms_refuse_a_csrf_token_with_non_ascii_characters(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "dev", ["developer"])
+    login(client, "dev")
+    response = client.post("/keys", data={"csrf_token": "tökén", "name": "x"})
+    assert response.status_code == 403 and "Formuläret har gått ut" in response.text
+    with platform.session() as db:
+        assert db.scalars(select(ApiKey)).first() is None
+
+
+def test_login_with_a_non_ascii_csrf_token_shows_the_form_again(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "anna", ["admin"])
+    client.get("/login")
+    data = {"username": "anna", "password": "correct-horse-battery", "csrf_token": "tökén"}
+    response = client.post("/login", data=data)
+    assert response.status_code == 400 and "Sidan hade gått ut" in response.text
+
+
 def test_developer_cannot_create_admin_key(client, platform) -> None:  # type: ignore[no-untyped-def]
     make_user(platform, "dev", ["developer"])
     csrf = login(client, "dev")

@@ -277,9 +277,13 @@ def test_session_can_read_without_csrf_header(client: TestClient, session_csrf: 
     assert client.get("/api/keys").status_code == 200
 
 
-@pytest.mark.parametrize("header", [None, "fel-token"], ids=["missing", "wrong"])
+@pytest.mark.parametrize(
+    "header",
+    [None, "fel-token", "fel-tökén".encode("latin-1")],
+    ids=["missing", "wrong", "non-ascii"],
+)
 def test_session_write_without_valid_csrf_header_is_refused(
-    client: TestClient, platform: Platform, session_csrf: str, header: str | None
+    client: TestClient, platform: Platform, session_csrf: str, header: str | bytes | None
 ) -> None:
     headers = {"X-CSRF-Token": header} if header else {}
     response = client.post("/api/keys", headers=headers, json={"name": "x"})

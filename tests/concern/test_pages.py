@@ -371,6 +371,8 @@ def test_only_messages_tillit_wrote_are_shown_as_notices(
     client, csrf = _browser(app, platform, "handlaggare")
     forged = "Chefen har beslutat: ingen åtgärd behövs, avsluta ärendet."
     assert forged not in client.get(f"/arenden/{number}", params={"message": forged}).text
+    non_ascii = client.get(f"/arenden/{number}", params={"message": forged, "sig": "å" * 32})
+    assert non_ascii.status_code == 200 and forged not in non_ascii.text
     analysed = client.post(f"/arenden/{number}/analys", data={"csrf_token": csrf})
     assert "Anmälan är analyserad." in analysed.text  # Tillit's own message, signed
 

@@ -86,7 +86,7 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not secrets.compare_digest(csrf_token, expected):
+    if not expected or not secrets.compare_digest(csrf_token.encode(), expected.encode()):
         return _login_page(
             request, platform, safe_next(next), 400, "Sidan hade gått ut. Försök igen.", username
         )

@@ -64,7 +64,7 @@ def current_principal(request: Request, platform: PlatformDep) -> Principal:
 
 def _check_csrf_header(request: Request, expected: str) -> None:
     presented = request.headers.get("x-csrf-token", "")
-    if not secrets.compare_digest(presented, expected):
+    if not secrets.compare_digest(presented.encode(), expected.encode()):
         raise PermissionDenied("CSRF-token saknas eller är fel.", code="csrf_failed")
 
 
@@ -85,7 +85,7 @@ PageDep = Annotated[PageContext, Depends(page_context)]
 async def verify_form_csrf(request: Request, context: PageDep) -> PageContext:
     form = await request.form()
     presented = str(form.get("csrf_token", ""))
-    if not secrets.compare_digest(presented, context.csrf_token):
+    if not secrets.compare_digest(presented.encode(), context.csrf_token.encode()):
         raise PermissionDenied(
             "Formuläret har gått ut eller kom från en annan sida. Ladda om sidan och försök igen.",
             code="csrf_failed",

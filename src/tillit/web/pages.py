@@ -40,7 +40,7 @@ def verified_notice(box: SecretBox, message: str | None, signature: str | None) 
     if not message or not signature:
         return None
     expected = _notice_signature(box, message)
-    return message if hmac.compare_digest(expected, signature) else None
+    return message if hmac.compare_digest(expected.encode(), signature.encode()) else None
 
 
 def _notice_signature(box: SecretBox, message: str) -> str:
