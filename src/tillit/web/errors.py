@@ -6,6 +6,7 @@ Every JSON error has the OpenAI shape so SDKs surface it: {"error": {"code", "me
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from typing import Any
 from urllib.parse import quote
@@ -28,7 +29,29 @@ HTTP_MESSAGES_SV = {  # the framework's own English messages
     "för djupt nästlad, eller ogiltiga formulärdata).",
     "Method Not Allowed": "Metoden är inte tillåten för den här adressen.",
     "Invalid multipart data.": "Ogiltiga formulärdata (multipart).",
+    "Missing boundary in multipart.": "Ogiltiga formulärdata (multipart utan gränsmarkering).",
+    'The Content-Disposition header field "name" must be provided.': "Ogiltiga formulärdata "
+    "(ett fält saknar namn).",
 }
+# Starlette's form limits, with the limit in the text ("Too many fields. Maximum number of …")
+FORM_LIMITS_SV = (
+    (re.compile(r"Too many fields\. Maximum number of fields is (\d+)\."),
+     "Formuläret har för många fält (högst {})."),
+    (re.compile(r"Too many files\. Maximum number of files is (\d+)\."),
+     "Formuläret har för många filer (högst {})."),
+    (re.compile(r"(?:Field|Part) exceeded maximum size of (\d+)KB\."),
+     "Ett fält i formuläret är större än gränsen på {} kB."),
+)  # fmt: skip
+
+
+def in_swedish(message: str) -> str:
+    """The framework's English message for a request it could not read, in Swedish."""
+    if message in HTTP_MESSAGES_SV:
+        return HTTP_MESSAGES_SV[message]
+    for pattern, swedish in FORM_LIMITS_SV:
+        if found := pattern.fullmatch(message):
+            return swedish.format(found.group(1))
+    return message
 
 
 def error_body(exc: TillitError) -> dict[str, Any]:
@@ -82,7 +105,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = HTTP_CODES.get(exc.status_code, "http_error")
         message = "Sidan finns inte." if exc.status_code == 404 else str(exc.detail)
-        return render_error(request, exc.status_code, code, HTTP_MESSAGES_SV.get(message, message))
+        return render_error(request, exc.status_code, code, in_swedish(message))
 
     @app.exception_handler(DataError)
     async def data_error(request: Request, exc: DataError) -> Response:
