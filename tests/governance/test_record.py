@@ -75,3 +75,9 @@ def test_wrong_values_are_refused_naming_the_field(raw: str, problem: str) -> No
     with pytest.raises(InvalidInput) as refused:
         parse_record(raw)
     assert problem in str(refused.value)
+
+
+def test_nesting_too_deep_for_the_parser_is_refused_not_a_crash() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_record("theme: " + "[" * 5000)  # a RecursionError in PyYAML
+    assert refused.value.message == "Underlaget är för djupt nästlat."

@@ -58,6 +58,8 @@ def parse_manifest(raw: str | bytes) -> AssistantManifest:
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
         raise InvalidInput(yaml_problem(exc, "Manifestet"), code="invalid_manifest") from None
+    except RecursionError:  # nesting too deep for the parser
+        raise InvalidInput("Manifestet är för djupt nästlat.", code="invalid_manifest") from None
     if not isinstance(data, dict):
         raise InvalidInput("Manifestet måste vara en YAML-mappning.", code="invalid_manifest")
     try:

@@ -230,6 +230,8 @@ def parse_record(raw: str | bytes) -> RecordData:
         data = yaml.safe_load(raw) or {}
     except yaml.YAMLError as exc:
         raise InvalidInput(yaml_problem(exc, "Underlaget"), code="invalid_record") from None
+    except RecursionError:  # nesting too deep for the parser
+        raise InvalidInput("Underlaget är för djupt nästlat.", code="invalid_record") from None
     if not isinstance(data, dict):
         raise InvalidInput("Underlaget måste vara en YAML-mappning.", code="invalid_record")
     data.pop("ai_act", None)  # only the decision aid sets the classification
