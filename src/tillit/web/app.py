@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import anyio
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -22,7 +22,7 @@ from tillit.platform import Platform
 from tillit.policy import CLASS_LABELS_SV
 from tillit.swedish_time import in_sweden
 from tillit.web.api_docs import install_api_docs
-from tillit.web.deps import LoginRequired
+from tillit.web.deps import LoginRequired, refuse_unpaired_surrogates
 from tillit.web.errors import install_error_handlers
 from tillit.web.middleware import BodySizeLimit
 
@@ -109,6 +109,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served by install_api_docs, without a CDN
         redoc_url=None,
+        dependencies=[Depends(refuse_unpaired_surrogates)],
     )
     app.state.platform = platform
     app.state.templates = make_templates()

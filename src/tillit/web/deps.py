@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Annotated
@@ -12,11 +14,35 @@ from tillit.auth.keys import principal_for_secret
 from tillit.auth.roles import Principal
 from tillit.auth.service import principal_for_user, resolve_session
 from tillit.auth.tables import User
-from tillit.errors import NotAuthenticated, PermissionDenied
+from tillit.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from tillit.platform import Platform
 
 SESSION_COOKIE = "tillit_session"
 LOGIN_CSRF_COOKIE = "tillit_login_csrf"
+
+
+# A UTF-16 surrogate in JSON text, escaped ("\ud800") or as raw bytes (json.loads lets those
+# through): unpaired, it decodes to a str that can be neither stored nor sent as UTF-8.
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+async def refuse_unpaired_surrogates(request: Request) -> None:
+    """Every JSON body is refused (400) when it holds an unpaired surrogate: it reached the
+    database or an error message and was a 500 (a role, a user's name, a model name)."""
+    if "json" not in request.headers.get("content-type", ""):
+        return
+    raw = await request.body()
+    if not _SURROGATE.search(raw):
+        return
+    try:
+        json.dumps(json.loads(raw), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            "Anropet innehåller ogiltiga Unicode-tecken (ensamma surrogattecken).",
+            code="invalid_json",
+        ) from None
+    except (ValueError, RecursionError):
+        return  # not JSON: the route's own reading says so
 
 
 class LoginRequired(Exception):
