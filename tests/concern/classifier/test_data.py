@@ -62,3 +62,9 @@ def test_malformed_lines_name_the_line(tmp_path: Path, broken, message: str) -> 
     path = _write(tmp_path, [GOOD, "", broken])
     with pytest.raises(ValueError, match=rf"rad 3: .*{message}"):
         load_jsonl(path)
+
+
+def test_a_line_nested_too_deep_is_named_not_a_crash(tmp_path: Path) -> None:
+    path = _write(tmp_path, [GOOD, "[" * 100_000 + "]" * 100_000])  # a RecursionError in json
+    with pytest.raises(ValueError, match="rad 2: JSON-raden är för djupt nästlad"):
+        load_jsonl(path)

@@ -40,6 +40,8 @@ def load_jsonl(path: str | Path) -> list[LabelledReport]:
                 reports.append(parse_report(json.loads(line)))
             except json.JSONDecodeError as exc:
                 raise ValueError(f"rad {number}: inte giltig JSON ({exc.msg})") from exc
+            except RecursionError:
+                raise ValueError(f"rad {number}: JSON-raden är för djupt nästlad") from None
             except ValueError as exc:
                 raise ValueError(f"rad {number}: {exc}") from exc
     return reports
