@@ -61,6 +61,24 @@ def test_api_flow_with_people_signing_in_their_own_name(app, client, platform, p
     assert ("governance.transition", "ok") in outcomes
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"[1, 2]", b'"text"', b"null", b"[" * 100_000 + b"]" * 100_000],
+    ids=["list", "string", "null", "nested-too-deep"],
+)
+def test_a_json_record_that_is_no_object_is_refused_and_the_record_kept(  # type: ignore[no-untyped-def]
+    client, platform, public_app, body: bytes
+):
+    headers = {**auth(make_key(platform, role="admin")), "content-type": "application/json"}
+    route = f"/api/apps/{APP}/governance/record"
+    assert client.put(route, json=RECORD, headers=headers).status_code == 200
+    refused = client.put(route, content=body, headers=headers)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_record"
+    status = client.get(f"/api/apps/{APP}/governance", headers=headers).json()
+    assert status["record_version"] == 1
+    assert status["record"]["purpose_plain"] == RECORD["purpose_plain"]
+
+
 def test_an_api_key_cannot_approve(client, platform, public_app):  # type: ignore[no-untyped-def]
     response = client.post(
         f"/api/apps/{APP}/governance/signoff",

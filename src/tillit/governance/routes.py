@@ -98,9 +98,11 @@ def _parse_body(raw: bytes, content_type: str) -> RecordData:
         return parse_record(raw)
     try:
         loaded = json.loads(raw or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InvalidInput("Ogiltig JSON.", code="invalid_record") from None
-    data = validate_record(loaded if isinstance(loaded, dict) else {})
+    if not isinstance(loaded, dict):  # was saved as an empty record, losing the one before
+        raise InvalidInput("Underlaget måste vara ett JSON-objekt.", code="invalid_record")
+    data = validate_record(loaded)
     return data.model_copy(update={"ai_act": None})
 
 
