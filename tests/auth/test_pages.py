@@ -129,6 +129,15 @@ def test_login_with_a_non_ascii_csrf_token_shows_the_form_again(client, platform
     assert response.status_code == 400 and "Sidan hade gått ut" in response.text
 
 
+def test_a_key_name_longer_than_its_column_is_refused_on_the_page(client, platform) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "dev", ["developer"])
+    csrf = login(client, "dev")
+    response = client.post("/keys", data={"csrf_token": csrf, "name": "x" * 201})
+    assert response.status_code == 400 and "får ha högst 200 tecken" in response.text
+    with platform.session() as db:
+        assert db.scalars(select(ApiKey)).first() is None
+
+
 def test_developer_cannot_create_admin_key(client, platform) -> None:  # type: ignore[no-untyped-def]
     make_user(platform, "dev", ["developer"])
     csrf = login(client, "dev")

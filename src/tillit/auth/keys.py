@@ -16,6 +16,7 @@ from tillit.errors import InvalidInput, NotAuthenticated, NotFound
 from tillit.policy import SecurityClass
 
 KEY_PREFIX = "tlt_"
+MAX_NAME = 200
 
 
 def create_key(
@@ -31,6 +32,8 @@ def create_key(
     """Returns the stored key and the secret, which is never stored or shown again."""
     if not name.strip():
         raise InvalidInput("Nyckeln behöver ett namn.", code="invalid_name")
+    if len(name.strip()) > MAX_NAME:  # the column's size (the API's KeyIn says so too)
+        raise InvalidInput(f"Nyckelns namn får ha högst {MAX_NAME} tecken.", code="invalid_name")
     validate_roles([role])
     klass = SecurityClass.parse(default_class, field="max-class")
     if expires_at is not None and expires_at.tzinfo is None:
