@@ -44,6 +44,7 @@ def errors_for(data: dict[str, object]) -> str:
         ({"name": "a", "level": "K9"}, "level: måste vara 'K0', 'K1', 'K2' eller 'K3'"),
         ({"name": "a", "count": 0}, "count: måste vara minst 1"),
         ({"name": "a", "count": "många"}, "count: måste vara ett heltal"),
+        ({"name": "a", "count": "9" * 5000}, "count: är ett för stort tal"),  # a path's id
         ({"name": "a", "when": "igår"}, "when: måste vara ett datum (ÅÅÅÅ-MM-DD)"),
         ({"name": "a", "tags": "x"}, "tags: måste vara en lista"),
         ({"name": "a", "tags": [1]}, "tags.0: måste vara text"),

@@ -19,6 +19,7 @@ _FIXED = {
     "int_type": "måste vara ett heltal",
     "int_parsing": "måste vara ett heltal",
     "int_from_float": "måste vara ett heltal",
+    "int_parsing_size": "är ett för stort tal",
     "float_type": "måste vara ett tal",
     "float_parsing": "måste vara ett tal",
     "bool_type": "måste vara sant eller falskt",
