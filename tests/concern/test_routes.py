@@ -363,6 +363,18 @@ def test_an_impossible_received_time_is_refused(
     assert client.get("/api/concern/cases", headers=caseworker).json() == []
 
 
+@pytest.mark.parametrize("received", [1700000000, 1.5])
+def test_a_received_time_given_as_a_number_is_refused(
+    client: TestClient, caseworker: dict, received: float
+) -> None:
+    """Not read as seconds since 1970, which made a case numbered OA-1970-…"""
+    response = client.post(
+        "/api/concern/cases", headers=caseworker, json={**REPORT, "received_at": received}
+    )
+    assert response.status_code == 400 and "received_at" in response.text
+    assert client.get("/api/concern/cases", headers=caseworker).json() == []
+
+
 def test_the_register_finds_a_case_by_the_childs_personnummer_in_any_form(
     client: TestClient, caseworker: dict
 ) -> None:

@@ -30,7 +30,7 @@ def sha256_hex(value: str) -> str:
 def get_tenant(db: Session, slug: str) -> Tenant:
     tenant = db.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
-        raise NotFound(f"Okänd organisation (tenant) '{slug}'.", code="tenant_not_found")
+        raise NotFound(f"Organisationen '{slug}' finns inte.", code="tenant_not_found")
     return tenant
 
 

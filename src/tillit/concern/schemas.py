@@ -80,6 +80,14 @@ class ReportIn(BaseModel):
     received_at: datetime | None = None
     source_ref: str | None = Field(default=None, max_length=200)
 
+    @field_validator("received_at", mode="before")
+    @classmethod
+    def _written_time(cls, value: object) -> object:
+        """A number would be read as seconds since 1970 (a case numbered OA-1970-…)."""
+        if isinstance(value, int | float):
+            raise ValueError("received_at ska vara en tidpunkt som text, t.ex. 2024-03-14T09:30")
+        return value
+
     @field_validator("reporter_type")
     @classmethod
     def _known_reporter_type(cls, value: str) -> str:

@@ -32,8 +32,14 @@ def safe_next(target: str | None) -> str:
 def notice_query(box: SecretBox, message: str) -> str:
     """``message=…&sig=…`` for a redirect that shows ``message`` on the next page; the
     signature lets that page show only messages Tillit itself wrote (a link with any text as
-    ``?message=`` would otherwise look like a notice from the system)."""
+    ``?message=`` would otherwise look like a notice from the system). A message that repeats
+    a long input is cut, so the redirect stays a size browsers follow."""
+    if len(message) > MAX_NOTICE:
+        message = message[: MAX_NOTICE - 1] + "…"
     return f"message={quote(message)}&sig={_notice_signature(box, message)}"
+
+
+MAX_NOTICE = 500
 
 
 def verified_notice(box: SecretBox, message: str | None, signature: str | None) -> str | None:
