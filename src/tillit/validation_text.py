@@ -8,6 +8,7 @@ rare kinds. A message from one of our own validators (``value_error``) is shown 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -103,3 +104,15 @@ def yaml_problem(exc: Exception, what: str) -> str:
         f"{what} är inte giltig YAML{where}. Kontrollera indrag, kolon efter fältnamnen "
         "och citattecken runt text som innehåller kolon."
     )
+
+
+def has_unpaired_surrogate(data: Any) -> bool:
+    """True when parsed YAML or JSON holds text that cannot be written as UTF-8 (an unpaired
+    surrogate such as "\\ud800"): it can be neither stored nor sent on."""
+    try:
+        json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except (ValueError, RecursionError):  # not for this check to judge
+        return False
+    return False

@@ -14,8 +14,9 @@ from tillit.errors import InvalidInput
         ("name: [unclosed", "Manifestet är inte giltig YAML på rad 1"),
         ("- a\n- b", "Manifestet måste vara en YAML-mappning."),
         ("collections: " + "[" * 5000, "Manifestet är för djupt nästlat."),  # a RecursionError
+        ('name: x\ncollections: ["\\ud800"]', "Manifestet innehåller ogiltiga Unicode-tecken."),
     ],
-    ids=["broken", "a-list", "nested-too-deep"],
+    ids=["broken", "a-list", "nested-too-deep", "unpaired-surrogate"],
 )
 def test_an_unreadable_manifest_is_refused_in_swedish(raw: str, problem: str) -> None:
     with pytest.raises(InvalidInput) as refused:

@@ -81,3 +81,11 @@ def test_nesting_too_deep_for_the_parser_is_refused_not_a_crash() -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_record("theme: " + "[" * 5000)  # a RecursionError in PyYAML
     assert refused.value.message == "Underlaget är för djupt nästlat."
+
+
+def test_a_record_with_text_that_cannot_be_stored_is_refused() -> None:
+    from tillit.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        parse_record('purpose: "\\ud800"\n')
+    assert refused.value.code == "invalid_record" and "Unicode" in refused.value.message

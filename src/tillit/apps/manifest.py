@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tillit.errors import InvalidInput
 from tillit.policy import SecurityClass
-from tillit.validation_text import describe, yaml_problem
+from tillit.validation_text import describe, has_unpaired_surrogate, yaml_problem
 
 MAX_MANIFEST_BYTES = 64 * 1024
 
@@ -60,6 +60,9 @@ def parse_manifest(raw: str | bytes) -> AssistantManifest:
         raise InvalidInput(yaml_problem(exc, "Manifestet"), code="invalid_manifest") from None
     except RecursionError:  # nesting too deep for the parser
         raise InvalidInput("Manifestet är för djupt nästlat.", code="invalid_manifest") from None
+    if has_unpaired_surrogate(data):
+        message = "Manifestet innehåller ogiltiga Unicode-tecken."
+        raise InvalidInput(message, code="invalid_manifest")
     if not isinstance(data, dict):
         raise InvalidInput("Manifestet måste vara en YAML-mappning.", code="invalid_manifest")
     try:

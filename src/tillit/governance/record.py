@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from tillit.errors import InvalidInput
-from tillit.validation_text import describe, yaml_problem
+from tillit.validation_text import describe, has_unpaired_surrogate, yaml_problem
 
 MAX_RECORD_BYTES = 256 * 1024
 URL = r"^https?://"
@@ -232,6 +232,8 @@ def parse_record(raw: str | bytes) -> RecordData:
         raise InvalidInput(yaml_problem(exc, "Underlaget"), code="invalid_record") from None
     except RecursionError:  # nesting too deep for the parser
         raise InvalidInput("Underlaget är för djupt nästlat.", code="invalid_record") from None
+    if has_unpaired_surrogate(data):
+        raise InvalidInput("Underlaget innehåller ogiltiga Unicode-tecken.", code="invalid_record")
     if not isinstance(data, dict):
         raise InvalidInput("Underlaget måste vara en YAML-mappning.", code="invalid_record")
     data.pop("ai_act", None)  # only the decision aid sets the classification
