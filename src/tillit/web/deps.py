@@ -16,6 +16,7 @@ from tillit.auth.service import principal_for_user, resolve_session
 from tillit.auth.tables import User
 from tillit.errors import InvalidInput, NotAuthenticated, PermissionDenied
 from tillit.platform import Platform
+from tillit.validation_text import has_unpaired_surrogate
 
 SESSION_COOKIE = "tillit_session"
 LOGIN_CSRF_COOKIE = "tillit_login_csrf"
@@ -35,14 +36,14 @@ async def refuse_unpaired_surrogates(request: Request) -> None:
     if not _SURROGATE.search(raw):
         return
     try:
-        json.dumps(json.loads(raw), ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        return  # not JSON: the route's own reading says so
+    if has_unpaired_surrogate(body):
         raise InvalidInput(
             "Anropet innehåller ogiltiga Unicode-tecken (ensamma surrogattecken).",
             code="invalid_json",
-        ) from None
-    except (ValueError, RecursionError):
-        return  # not JSON: the route's own reading says so
+        )
 
 
 class LoginRequired(Exception):
