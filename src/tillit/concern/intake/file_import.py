@@ -116,11 +116,13 @@ def parse_line(raw: bytes) -> ImportLine:
         raise ValueError("ogiltig JSON eller inte UTF-8") from None
     if not isinstance(row, dict):
         raise ValueError("raden är inte ett JSON-objekt")
+    reporter = row.get("reporter")
+    reporter_type = _reporter_type(reporter)
     try:
         report = ReportIn(
             text=row.get("text"),
-            reporter_type=_reporter_type(row.get("reporter")) or "annan",
-            anonymous=row.get("reporter") == "anonym",
+            reporter_type=reporter_type or "annan",
+            anonymous=reporter == "anonym",
             received_at=_received(row.get("received")),
             source_ref=f"import:{row['id']}" if row.get("id") is not None else None,
         )
@@ -130,14 +132,16 @@ def parse_line(raw: bytes) -> ImportLine:
     content = None if row.get("id") is not None else _content(row)
     channel = row.get("channel")
     known = isinstance(channel, str) and channel in CHANNELS
-    notes = _unknown_notes(row.get("reporter"), channel, known)
+    notes = _unknown_notes(reporter, reporter_type is not None, channel, known)
     return ImportLine(report, channel if known else "import", content, notes)
 
 
-def _unknown_notes(reporter: Any, channel: Any, channel_known: bool) -> tuple[str, ...]:
+def _unknown_notes(
+    reporter: Any, reporter_known: bool, channel: Any, channel_known: bool
+) -> tuple[str, ...]:
     """Swedish notes for a stated reporter type or channel the register does not know."""
     notes = []
-    if reporter not in (None, "", "anonym") and _reporter_type(reporter) is None:
+    if reporter not in (None, "") and not reporter_known:
         notes.append(
             f"Anmälartypen {_shown(reporter)} i importfilen är okänd; registrerad som "
             "”Annan”. Rätta den under Uppgifter och handläggare."
