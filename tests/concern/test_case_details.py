@@ -65,6 +65,13 @@ def test_a_case_without_a_child_is_completed_and_can_then_get_a_letter(
     assert "Elias" not in str(event.detail)
 
 
+def test_a_nul_character_in_the_details_is_dropped(client: TestClient, caseworker: dict) -> None:
+    number = _case(client, caseworker)
+    details = {"child_name": "Elias\x00 Nordström"}
+    done = client.post(f"/api/concern/cases/{number}/details", headers=caseworker, json=details)
+    assert done.status_code == 200 and done.json()["child"]["name"] == "Elias Nordström"
+
+
 @pytest.mark.parametrize(
     ("details", "code"),
     [

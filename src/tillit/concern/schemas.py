@@ -43,8 +43,16 @@ CLOSED_STATUSES = frozenset({"inleds_ej", "avslutad"})
 MAX_REPORT_CHARS = 200_000
 
 
+def without_nul(value: object) -> object:
+    """A NUL character dropped from text: it carries nothing a reader sees, and PostgreSQL
+    cannot store one, so the same report would be kept on SQLite and refused on PostgreSQL."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 class Reporter(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    _no_nul = field_validator("*", mode="before")(without_nul)
 
     name: str | None = Field(default=None, max_length=200)
     organisation: str | None = Field(default=None, max_length=200)
@@ -58,6 +66,8 @@ class Reporter(BaseModel):
 
 class Child(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    _no_nul = field_validator("*", mode="before")(without_nul)
 
     name: str | None = Field(default=None, max_length=200)
     personnummer: str | None = Field(default=None, max_length=20)
@@ -79,6 +89,8 @@ class ReportIn(BaseModel):
     child: Child = Field(default_factory=Child)
     received_at: datetime | None = None
     source_ref: str | None = Field(default=None, max_length=200)
+
+    _no_nul = field_validator("*", mode="before")(without_nul)
 
     @field_validator("received_at", mode="before")
     @classmethod

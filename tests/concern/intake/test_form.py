@@ -139,3 +139,17 @@ def test_a_birth_date_in_the_future_is_asked_about(client: TestClient, platform:
     response = client.post("/t/default/orosanmalan", data=form)
     assert response.status_code == 400 and "Födelsedatumet ligger i framtiden." in response.text
     assert _cases(platform) == 0
+
+
+def test_a_nul_character_is_dropped_the_same_on_every_database(
+    client: TestClient, platform: Platform
+) -> None:
+    """PostgreSQL cannot store NUL; the report is kept (without it) rather than refused."""
+    from tillit.concern.cases import detail_dict
+
+    form = report_form(client) | {"text": "Elsa\x00 är ensam hemma.", "child_name": "El\x00sa"}
+    response = client.post("/t/default/orosanmalan", data=form)
+    assert response.status_code == 200 and 'id="case-number"' in response.text
+    with platform.session() as db:
+        case = detail_dict(db, platform.box, db.scalar(select(ConcernCase)))
+    assert case["text"] == "Elsa är ensam hemma." and case["child"]["name"] == "Elsa"
