@@ -350,6 +350,7 @@ PER_TENANT_NAMES = {
             ("POST", "/arenden/{case_number}/uppgifter"),
             ("POST", "/arenden/{case_number}/tilldela"),
             ("POST", "/annotering/{item_id}"),
+            ("POST", "/annotering/{item_id}/ta-bort"),
         ],
         "tests/concern/test_pages.py::test_another_tenants_caseworker_gets_404_on_every_case_page",
     ),

@@ -1,6 +1,6 @@
 """Importing annotated reports into the annotation archive (concern/annotation.py): the same
 file twice changes nothing; a corrected file replaces the corrected passages; a file that
-names one report twice is refused."""
+names one report twice is refused; a withdrawn passage stays out of the training data."""
 
 from __future__ import annotations
 
@@ -8,12 +8,20 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.factories import make_user
+from tillit.audit.tables import AuditEvent
 from tillit.auth.service import principal_for_user
 from tillit.auth.tables import User
-from tillit.concern.annotation import annotate, import_annotated
+from tillit.concern.annotation import (
+    annotate,
+    context_of,
+    import_annotated,
+    queue,
+    training_reports,
+    withdraw,
+)
 from tillit.concern.classifier import LabelledReport
 from tillit.concern.tables import Annotation, AnnotationItem
-from tillit.errors import InvalidInput
+from tillit.errors import InvalidInput, NotFound
 from tillit.platform import Platform
 
 from .conftest import system
@@ -105,3 +113,57 @@ def test_a_passage_inserted_before_others_keeps_their_labels(platform: Platform)
         (1, "user:olle", ["fysiskt_vald"]),
         (2, "user:olle", []),
     ]
+
+
+def test_a_withdrawn_passage_is_blanked_and_stays_out_of_the_training_data(
+    platform: Platform,
+) -> None:
+    """An annotator who sees a name the pseudonymiser missed takes the passage out for good."""
+    third = "Robban har sagt att han ska slå Tord."
+    report = _report(f"{FIRST}|{SECOND}|{third}", [["fysiskt_vald"], [], ["psykiskt_vald"]])
+    import_annotated(platform, system(platform), [report], "a")
+    make_user(platform, "olle", ["annotator"])
+    with platform.session() as db:
+        olle = principal_for_user(db, db.scalar(select(User).where(User.username == "olle")))
+        items = list(db.scalars(select(AnnotationItem).order_by(AnnotationItem.position)))
+        annotate(db, olle, items[2].id, ["psykiskt_vald"])
+        withdraw(db, olle, items[2].id)
+    again = import_annotated(platform, system(platform), [report], "a")  # brings nothing back
+    assert again["annotations"] == 0
+    with platform.session() as db:
+        item = db.get(AnnotationItem, items[2].id)
+        assert item.text == "" and item.withdrawn_at is not None
+        assert [i.id for i in context_of(db, db.get(AnnotationItem, items[1].id))] == [
+            items[0].id,
+            items[1].id,
+        ]
+        assert items[2].id not in [i.id for i in queue(db, olle)]
+        (trained,) = training_reports(db, olle.tenant_id)
+        event = db.scalar(
+            select(AuditEvent).where(AuditEvent.action == "concern.annotation.withdraw")
+        )
+        with pytest.raises(NotFound):
+            annotate(db, olle, items[2].id, ["fysiskt_vald"])
+        with pytest.raises(NotFound):
+            withdraw(db, olle, items[2].id)
+    assert "Robban" not in trained.text and len(trained.passages) == 2
+    assert [labels for *_, labels in _labels(platform)] == [["fysiskt_vald"], []]
+    assert event.object_id == str(items[2].id) and event.detail in (None, {})
+
+
+def test_another_tenants_annotator_cannot_withdraw_our_passage(platform: Platform) -> None:
+    import_annotated(platform, system(platform), [_report(FIRST, [["fysiskt_vald"]])], "a")
+    with platform.session() as db:
+        from tillit.auth.service import create_tenant
+
+        other = create_tenant(db, "annan", "Annan kommun")
+        db.flush()
+        other_id = other.id
+        item_id = db.scalar(select(AnnotationItem.id))
+    make_user(platform, "eva", ["annotator"], tenant="annan")
+    with platform.session() as db:
+        eva = principal_for_user(db, db.scalar(select(User).where(User.username == "eva")))
+        assert eva.tenant_id == other_id
+        with pytest.raises(NotFound):
+            withdraw(db, eva, item_id)
+    assert _labels(platform) == [(0, "import:a", ["fysiskt_vald"])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from tests.support.factories import make_user
 from tests.support.pages import login
 from tillit.concern import annotation_pages
 from tillit.concern.annotation import import_annotated
+from tillit.concern.classifier import LabelledReport
 from tillit.platform import Platform
 
 from .conftest import system
@@ -137,6 +139,22 @@ def test_the_queue_counts_every_passage_waiting(
     client, _ = _annotator(app, platform)
     page = client.get("/annotering").text
     assert f"{result['annotations']} stycken väntar" in page and result["annotations"] > 50
+
+
+def test_a_passage_with_personal_data_left_in_it_is_taken_out_from_the_page(
+    app: FastAPI, platform: Platform
+) -> None:
+    report = LabelledReport("R-1", "Robban slår Tord. Tord är rädd.", [(0, 17, ()), (18, 31, ())])
+    import_annotated(platform, system(platform), [report], "a")
+    client, csrf = _annotator(app, platform)
+    page = client.get("/annotering").text
+    assert "2 stycken väntar" in page and "Ta bort ur träningsdatan" in page
+    item_id = re.search(r'action="/annotering/(\d+)/ta-bort"', page).group(1)
+    done = client.post(f"/annotering/{item_id}/ta-bort", data={"csrf_token": csrf})
+    assert done.status_code == 200 and "borttaget ur träningsdatan" in done.text
+    assert "1 stycke väntar" in done.text
+    forged = client.post(f"/annotering/{item_id}/ta-bort", data={"csrf_token": "x"})
+    assert forged.status_code in (400, 403)
 
 
 def _train_from_page(client: TestClient, csrf: str) -> str:

@@ -131,3 +131,15 @@ def test_a_new_retention_period_is_audited(cli, platform) -> None:  # type: igno
     with platform.session() as db:
         event = db.scalar(select(AuditEvent).where(AuditEvent.action == "concern.settings"))
     assert event is not None and event.detail == {"fields": ["retention_days"], "days": 30}
+
+
+def test_retention_can_be_told_to_erase_annotations_too(cli, platform) -> None:  # type: ignore[no-untyped-def]
+    assert "behålls" in cli("concern", "retention").output  # kept unless the tenant says so
+    result = cli("concern", "retention", "--erase-annotations")
+    assert result.exit_code == 0 and "Annoterade stycken från gallrade ärenden tas bort" in (
+        result.output
+    )
+    assert "tas bort" in cli("concern", "retention").output  # the rule is kept
+    with platform.session() as db:
+        event = db.scalar(select(AuditEvent).where(AuditEvent.action == "concern.settings"))
+    assert event.detail == {"fields": ["erase_annotations"], "erase_annotations": True}

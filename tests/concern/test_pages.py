@@ -309,6 +309,10 @@ def test_another_tenants_caseworker_gets_404_on_every_case_page(
         assert response.status_code == 404, (route, response.status_code)
     foreign = client.post(f"/annotering/{item_id}", data={"csrf_token": csrf, "labels": []})
     assert foreign.status_code == 404
+    withdrawn = client.post(f"/annotering/{item_id}/ta-bort", data={"csrf_token": csrf})
+    assert withdrawn.status_code == 404
+    with platform.session() as db:
+        assert db.scalar(select(AnnotationItem.text).where(AnnotationItem.id == item_id))
 
 
 def test_analysing_again_keeps_the_review(app: FastAPI, platform: Platform, installed: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from docx import Document
@@ -12,9 +13,13 @@ from sqlalchemy import func, select
 
 from tests.support.factories import auth, make_key
 from tillit.audit.tables import AuditEvent
-from tillit.concern.tables import ConcernCase
+from tillit.concern.annotation import withdraw
+from tillit.concern.cases import apply_retention, settings_for
+from tillit.concern.tables import Annotation, AnnotationItem, ConcernCase
 from tillit.platform import Platform
 from tillit.runs.tables import Run
+
+from .conftest import system
 
 REPORT = {
     "text": "Eleven Elias har blåmärken på armarna och säger att pappa tog hårt i honom.",
@@ -146,6 +151,55 @@ def test_a_review_is_audited_without_the_labels_the_caseworker_gave(
         event = db.scalar(select(AuditEvent).where(AuditEvent.action == "concern.passage.review"))
     assert event.object_id == number
     assert event.detail == {"position": 0, "action": "set"}
+
+
+def _items(platform: Platform) -> list[tuple[int, bool, int]]:
+    """Each annotation item: its id, whether it holds text, and how many labels it has."""
+    with platform.session() as db:
+        items = db.scalars(select(AnnotationItem).order_by(AnnotationItem.position))
+        return [
+            (item.id, bool(item.text), db.scalar(
+                select(func.count()).select_from(Annotation).where(Annotation.item_id == item.id)
+            ) or 0)
+            for item in items
+        ]  # fmt: skip
+
+
+def test_a_withdrawn_passage_gets_no_annotation_from_a_later_review(
+    client: TestClient, platform: Platform, caseworker: dict, installed: int
+) -> None:
+    number = _register(client, caseworker)
+    base = f"/api/concern/cases/{number}"
+    client.post(f"{base}/analyse", headers=caseworker)
+    client.post(f"{base}/passages/0/review", headers=caseworker, json={"action": "reject"})
+    (first, *_rest) = _items(platform)
+    assert first[1:] == (True, 1)
+    with platform.session() as db:
+        withdraw(db, system(platform), first[0])
+    again = client.post(f"{base}/passages/0/review", headers=caseworker, json={"action": "confirm"})
+    assert again.status_code == 200  # the caseworker's review counts on the case
+    assert _items(platform)[0] == (first[0], False, 0)  # but it stays out of the training data
+
+
+@pytest.mark.parametrize("erase", [False, True])
+def test_retention_erases_a_cases_annotations_only_where_the_tenant_chose_so(
+    client: TestClient, platform: Platform, caseworker: dict, installed: int, erase: bool
+) -> None:
+    number = _register(client, caseworker)
+    base = f"/api/concern/cases/{number}"
+    client.post(f"{base}/analyse", headers=caseworker)
+    client.post(f"{base}/passages/0/review", headers=caseworker, json={"action": "reject"})
+    for status in ("inleds_ej", "avslutad"):
+        client.post(f"{base}/status", headers=caseworker, json={"status": status})
+    made = len(_items(platform))
+    with platform.session() as db:
+        settings_for(db, system(platform).tenant_id).erase_annotations = erase
+    with platform.session() as db:
+        later = datetime.now(UTC) + timedelta(days=365 * 6)
+        assert apply_retention(db, platform.box, system(platform), now=later) == [number]
+        event = db.scalar(select(AuditEvent).where(AuditEvent.action == "concern.retention"))
+    assert made >= 1 and len(_items(platform)) == (0 if erase else made)
+    assert event.detail["annotations_erased"] is erase
 
 
 def test_status_follows_the_legal_order(client: TestClient, caseworker: dict) -> None:

@@ -9,6 +9,7 @@ reads a passage in its context.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
@@ -54,7 +55,8 @@ def import_annotated(
             items, changed = _place_items(db, principal.tenant_id, report_key, texts, contents)
             replaced += changed
             for item, passage in zip(items, report.passages, strict=True):
-                added += _set_labels(db, item, annotator, list(passage[2]))
+                if item.withdrawn_at is None:
+                    added += _set_labels(db, item, annotator, list(passage[2]))
         record(
             db,
             principal,
@@ -131,10 +133,26 @@ def annotate(db: Session, principal: Principal, item_id: int, labels: list[str])
     if unknown:
         raise InvalidInput(f"Okänd etikett: {', '.join(unknown)}.", code="invalid_label")
     item = db.get(AnnotationItem, item_id)
-    if item is None or item.tenant_id != principal.tenant_id:
+    if item is None or item.tenant_id != principal.tenant_id or item.withdrawn_at:
         raise NotFound("Stycket finns inte.", code="annotation_item_not_found")
     _set_labels(db, item, principal.actor, [label for label in LABELS if label in labels])
     record(db, principal, "concern.annotation", object_type="annotation_item", object_id=item_id)
+
+
+def withdraw(db: Session, principal: Principal, item_id: int) -> None:
+    """Take an item out of the training data for good, e.g. when the annotator sees a name the
+    pseudonymiser missed: its text is blanked and every annotator's labels go. The item stays
+    (blank) so that a case's passages keep their positions; the queue, the context shown and
+    every training set leave it out, and a re-import of the same passage does not bring it
+    back."""
+    principal.require("annotations:write")
+    item = db.get(AnnotationItem, item_id)
+    if item is None or item.tenant_id != principal.tenant_id or item.withdrawn_at:
+        raise NotFound("Stycket finns inte.", code="annotation_item_not_found")
+    db.execute(delete(Annotation).where(Annotation.item_id == item.id))
+    item.text, item.uncertainty, item.withdrawn_at = "", None, datetime.now(UTC)
+    action = "concern.annotation.withdraw"
+    record(db, principal, action, object_type="annotation_item", object_id=item_id)
 
 
 def queue(db: Session, principal: Principal, limit: int = 20) -> list[AnnotationItem]:
@@ -158,7 +176,11 @@ def queue_size(db: Session, principal: Principal) -> int:
 def _not_yet_mine(principal: Principal) -> tuple[Any, ...]:
     principal.require("annotations:write")
     mine = select(Annotation.item_id).where(Annotation.annotator == principal.actor)
-    return (AnnotationItem.tenant_id == principal.tenant_id, AnnotationItem.id.not_in(mine))
+    return (
+        AnnotationItem.tenant_id == principal.tenant_id,
+        AnnotationItem.withdrawn_at.is_(None),
+        AnnotationItem.id.not_in(mine),
+    )
 
 
 def context_of(db: Session, item: AnnotationItem, around: int = 1) -> list[AnnotationItem]:
@@ -166,6 +188,7 @@ def context_of(db: Session, item: AnnotationItem, around: int = 1) -> list[Annot
         AnnotationItem.tenant_id == item.tenant_id,
         AnnotationItem.report_key == item.report_key,
         AnnotationItem.position.between(item.position - around, item.position + around),
+        AnnotationItem.withdrawn_at.is_(None),
     )
     return list(db.scalars(statement.order_by(AnnotationItem.position)))
 
@@ -187,7 +210,9 @@ def refresh_uncertainty(platform: Platform, principal: Principal) -> int:
 
 
 def _items_by_report(db: Session, tenant_id: int) -> dict[str, list[AnnotationItem]]:
-    statement = select(AnnotationItem).where(AnnotationItem.tenant_id == tenant_id)
+    statement = select(AnnotationItem).where(
+        AnnotationItem.tenant_id == tenant_id, AnnotationItem.withdrawn_at.is_(None)
+    )
     grouped: dict[str, list[AnnotationItem]] = defaultdict(list)
     for item in db.scalars(statement.order_by(AnnotationItem.report_key, AnnotationItem.position)):
         grouped[item.report_key].append(item)

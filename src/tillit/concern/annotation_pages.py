@@ -21,6 +21,7 @@ from tillit.concern.annotation import (
     queue_size,
     refresh_uncertainty,
     training_reports,
+    withdraw,
 )
 from tillit.concern.labels import LABEL_NAMES
 from tillit.concern.models import activate, train_version, versions, worse_than_previous
@@ -78,6 +79,19 @@ async def save_annotation(
 
     await to_thread.run_sync(store)
     return RedirectResponse("/annotering?" + notice_query(platform.box, "Sparat."), status_code=303)
+
+
+@router.post("/annotering/{item_id}/ta-bort")
+async def withdraw_annotation(
+    item_id: int, platform: PlatformDep, ctx: FormDep
+) -> RedirectResponse:
+    def remove() -> None:
+        with platform.session() as db:
+            withdraw(db, ctx.principal, item_id)
+
+    await to_thread.run_sync(remove)
+    message = "Stycket är borttaget ur träningsdatan."
+    return RedirectResponse("/annotering?" + notice_query(platform.box, message), status_code=303)
 
 
 @router.get("/klassificerare")

@@ -21,7 +21,7 @@ from tillit.audit.service import record
 from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
 from tillit.concern.analysis import Analysis, analyse_text, summarise
-from tillit.concern.cases import get_case, open_case, require_not_closed
+from tillit.concern.cases import case_report_key, get_case, open_case, require_not_closed
 from tillit.concern.labels import LABELS
 from tillit.concern.models import load_active
 from tillit.concern.register import read_analysis, write_analysis
@@ -295,9 +295,10 @@ def _annotate(
     passage: ConcernPassage,
     labels: list[str],
 ) -> None:
-    report_key = platform.box.keyed_hash("case-report", str(case.id))
-    items = _ensure_items(platform, db, case, passages, report_key)
+    items = _ensure_items(platform, db, case, passages, case_report_key(platform.box, case.id))
     item = items[passage.position]
+    if item.withdrawn_at is not None:  # taken out of the training data: it stays out
+        return
     annotation = db.scalar(
         select(Annotation).where(
             Annotation.item_id == item.id, Annotation.annotator == principal.actor

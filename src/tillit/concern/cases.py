@@ -20,7 +20,14 @@ from tillit.auth.secretbox import SecretBox
 from tillit.auth.tables import User
 from tillit.concern.register import decrypt_json, erased_ref, read_analysis
 from tillit.concern.schemas import CHANNELS, CLOSED_STATUSES, REPORTER_TYPES, STATUSES
-from tillit.concern.tables import ConcernCase, ConcernLetter, ConcernPassage, ConcernSettings
+from tillit.concern.tables import (
+    Annotation,
+    AnnotationItem,
+    ConcernCase,
+    ConcernLetter,
+    ConcernPassage,
+    ConcernSettings,
+)
 from tillit.errors import Conflict, InvalidInput, NotFound
 from tillit.privacy.identity import parse_identity
 from tillit.swedish_time import in_sweden
@@ -284,7 +291,8 @@ def apply_retention(
 ) -> list[str]:
     """Erase the content of cases closed longer ago than the tenant's retention period.
     The case number, dates and status stay (the register must show that a case existed); the
-    source reference is kept only as a keyed hash (``register.erased_ref``)."""
+    source reference is kept only as a keyed hash (``register.erased_ref``). Where the tenant
+    chose so (``erase_annotations``), the annotation items made from the case go as well."""
     principal.require("concern:configure")
     now = now or datetime.now(UTC)
     limit = now - timedelta(days=settings_for(db, principal.tenant_id).retention_days)
@@ -298,20 +306,27 @@ def apply_retention(
             )
         )
     )
+    annotations = settings_for(db, principal.tenant_id).erase_annotations
     if not dry_run:
         for case in due:
-            _erase(db, box, case, now)
-    record(
-        db,
-        principal,
-        "concern.retention",
-        detail={"cases": len(due), "dry_run": dry_run},
-    )
+            _erase(db, box, case, now, annotations)
+    detail = {"cases": len(due), "dry_run": dry_run, "annotations_erased": annotations}
+    record(db, principal, "concern.retention", detail=detail)
     return [case.case_number for case in due]
 
 
-def _erase(db: Session, box: SecretBox, case: ConcernCase, now: datetime) -> None:
+def case_report_key(box: SecretBox, case_id: int) -> str:
+    """The annotation items made from a case's passages share this key (a keyed hash: an
+    annotator cannot tell which case a passage came from)."""
+    return box.keyed_hash("case-report", str(case_id))
+
+
+def _erase(
+    db: Session, box: SecretBox, case: ConcernCase, now: datetime, annotations: bool
+) -> None:
     db.execute(delete(ConcernPassage).where(ConcernPassage.case_id == case.id))
+    if annotations:
+        _erase_annotations(db, case.tenant_id, case_report_key(box, case.id))
     if case.source_ref:
         case.source_ref = erased_ref(box, case.source_ref)
     db.execute(update(ConcernLetter).where(ConcernLetter.case_id == case.id).values(data_enc=""))
@@ -320,3 +335,15 @@ def _erase(db: Session, box: SecretBox, case: ConcernCase, now: datetime) -> Non
     case.child_pnr_key = case.child_name_key = None
     case.analysis = {}
     case.purged_at = now
+
+
+def _erase_annotations(db: Session, tenant_id: int, report_key: str) -> None:
+    items = select(AnnotationItem.id).where(
+        AnnotationItem.tenant_id == tenant_id, AnnotationItem.report_key == report_key
+    )
+    db.execute(delete(Annotation).where(Annotation.item_id.in_(items)))
+    db.execute(
+        delete(AnnotationItem).where(
+            AnnotationItem.tenant_id == tenant_id, AnnotationItem.report_key == report_key
+        )
+    )

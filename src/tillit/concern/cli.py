@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.orm import Session
 
 from tillit.audit.service import record
+from tillit.auth.roles import Principal
 from tillit.cli_jsonl import map_jsonl
 from tillit.cli_support import (
     DataDirOption,
@@ -39,6 +41,7 @@ from tillit.concern.models import (
     train_version,
     versions,
 )
+from tillit.concern.tables import ConcernSettings
 from tillit.errors import InvalidInput
 
 app = typer.Typer(help="Orosanmälningar: ärenden, analys och träning.", no_args_is_help=True)
@@ -229,6 +232,14 @@ def retention_command(
         int | None, typer.Option("--days", min=1, help="Ny gallringsfrist i dagar.")
     ] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Gallra nu (annars bara visa).")] = False,
+    annotations: Annotated[
+        bool | None,
+        typer.Option(
+            "--erase-annotations/--keep-annotations",
+            help="Ska gallringen också ta bort de annoterade stycken som gjorts av ärendenas "
+            "granskning? Sparas som regel för organisationen.",
+        ),
+    ] = None,
     tenant: TenantOpt = "default",
     data_dir: DataDirOption = None,
 ) -> None:
@@ -237,14 +248,34 @@ def retention_command(
         principal = system_principal(platform, tenant)
         with platform.session() as db:
             rules = settings_for(db, principal.tenant_id)
-            if days is not None:
-                rules.retention_days = days
-                detail = {"fields": ["retention_days"], "days": days}
-                record(db, principal, "concern.settings", detail=detail)
+            _change_rules(db, principal, rules, days, annotations)
             due = apply_retention(db, platform.box, principal, dry_run=not apply)
-            period = rules.retention_days
+            period, erase = rules.retention_days, rules.erase_annotations
     verb = "Gallrade" if apply else "Skulle gallra"
+    kept = "tas bort" if erase else "behålls"
     typer.echo(f"Gallringsfrist {period} dagar. {verb} {len(due)} ärenden: {', '.join(due) or '–'}")
+    typer.echo(f"Annoterade stycken från gallrade ärenden {kept}.")
+
+
+def _change_rules(
+    db: Session,
+    principal: Principal,
+    rules: ConcernSettings,
+    days: int | None,
+    annotations: bool | None,
+) -> None:
+    """Set the tenant's retention rules given on the command line; audited by field."""
+    detail: dict[str, Any] = {"fields": []}
+    if days is not None:
+        rules.retention_days = days
+        detail["fields"].append("retention_days")
+        detail["days"] = days
+    if annotations is not None:
+        rules.erase_annotations = annotations
+        detail["fields"].append("erase_annotations")
+        detail["erase_annotations"] = annotations
+    if detail["fields"]:
+        record(db, principal, "concern.settings", detail=detail)
 
 
 @app.command("import-annotations")

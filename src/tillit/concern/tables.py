@@ -84,6 +84,7 @@ class AnnotationItem(Base):
     content_key: Mapped[str | None] = mapped_column(String(64))  # imports: keyed hash of the
     # original passage, so a corrected file is recognised (annotation.import_annotated)
     uncertainty: Mapped[float | None] = mapped_column(Float)
+    withdrawn_at: Mapped[datetime | None]  # text blanked, labels gone (annotation.withdraw)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("tenant_id", "report_key", "position"),)
@@ -147,5 +148,7 @@ class ConcernSettings(Base):
 
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
     retention_days: Mapped[int] = mapped_column(Integer, default=365 * 5)
+    erase_annotations: Mapped[bool] = mapped_column(default=False)  # retention takes the
+    # annotation items made from an erased case's reviewed passages as well
     office: Mapped[dict] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
