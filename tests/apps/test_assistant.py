@@ -13,7 +13,7 @@ from tillit.apps.manifest import AssistantManifest, dump_manifest, parse_manifes
 from tillit.apps.service import apply_manifest, get_app, manifest_of
 from tillit.auth.service import create_tenant
 from tillit.cli_support import system_principal
-from tillit.errors import PolicyViolation
+from tillit.errors import NotFound, PolicyViolation
 from tillit.knowledge.documents import Block, SourceDocument
 from tillit.knowledge.ingest import ingest_items, start_job
 from tillit.knowledge.service import backend_for, get_or_create_collection
@@ -232,6 +232,32 @@ def test_rerank_model_must_have_the_capability(platform, upstream) -> None:  # t
             manifest(rerank_model="bara-chatt"),
             "Vad kostar boendeparkering?",
         )
+
+
+@pytest.mark.parametrize(
+    ("reranker", "code"),
+    [
+        ("finns-inte", "model_not_found"),
+        ("bara-chatt", "capability_not_supported"),
+        ("publik-omrankare", "security_class_exceeded"),
+    ],
+)
+def test_a_manifest_naming_a_reranker_that_cannot_be_used_is_refused_when_applied(
+    platform, upstream, reranker: str, code: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Found at apply, not as a failure of every resident's question afterwards."""
+    from tillit.errors import TillitError
+
+    load(platform)
+    register_upstream_model(platform, upstream, name="bara-chatt", max_class="K1")
+    register_upstream_model(
+        platform, upstream, name="publik-omrankare", capabilities=["rerank"], max_class="K0"
+    )
+    with platform.session() as db, pytest.raises(TillitError) as refused:
+        apply_manifest(db, 1, manifest(rerank_model=reranker, security_class="K1"))
+    assert refused.value.code == code
+    with platform.session() as db, pytest.raises(NotFound):
+        get_app(db, 1, "kommunens-assistent")
 
 
 def test_citation_numbers_follow_the_listed_sources() -> None:

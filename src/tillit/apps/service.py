@@ -12,6 +12,7 @@ from tillit.catalog.service import resolve_by_name
 from tillit.errors import NotFound, PolicyViolation
 from tillit.governance.service import after_change, refusal, rereview_if_changed
 from tillit.governance.state import get_lifecycle
+from tillit.knowledge.rerank import check_reranker
 from tillit.knowledge.service import get_collection
 from tillit.platform import Platform
 from tillit.policy import SecurityClass, check_class
@@ -19,12 +20,16 @@ from tillit.privacy.policy import class_after_pseudonymisation
 
 
 def apply_manifest(db: Session, tenant_id: int, manifest: AssistantManifest) -> tuple[App, bool]:
-    """Create or update; the referenced collections and model must exist and fit the class."""
+    """Create or update; the referenced collections, model and reranker must exist and fit
+    the class."""
     for name in manifest.collections:
         get_collection(db, tenant_id, name)
     if manifest.model:
         model = resolve_by_name(db, tenant_id, manifest.model)
         check_app_class(manifest, model.name, SecurityClass(model.max_class))
+    if manifest.rerank_model:
+        reranker = resolve_by_name(db, tenant_id, manifest.rerank_model)
+        check_reranker(reranker, manifest.security_class)
     stored = manifest.model_dump(mode="json", exclude_defaults=False)
     if stored["title"] is None:  # added later: an unchanged manifest stays unchanged when stored
         del stored["title"]

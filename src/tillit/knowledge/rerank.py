@@ -11,6 +11,7 @@ import anyio
 
 from tillit.auth.roles import Principal
 from tillit.catalog.service import resolve_by_name
+from tillit.catalog.tables import CatalogModel
 from tillit.errors import InvalidInput, ModelUnavailable
 from tillit.knowledge.search import Hit
 from tillit.platform import Platform
@@ -77,12 +78,22 @@ def _model(
     with platform.session() as db:
         model = resolve_by_name(db, principal.tenant_id, name)
         run.model_id, run.model_name, run.provider = model.id, model.name, model.provider
-        if "rerank" not in model.capabilities or not model.enabled:
+        if not model.enabled:
             raise InvalidInput(
                 f"Modellen '{model.name}' kan inte omranka.", code="capability_not_supported"
             )
-        check_class(klass, model.name, SecurityClass(model.max_class))
+        check_reranker(model, klass)
         return model.provider, platform.provider_spec(model)
+
+
+def check_reranker(model: CatalogModel, klass: SecurityClass) -> None:
+    """The model can rerank and is cleared for ``klass`` (the passages and the question go to
+    it); checked when a manifest is applied and again at each question."""
+    if "rerank" not in model.capabilities:
+        raise InvalidInput(
+            f"Modellen '{model.name}' kan inte omranka.", code="capability_not_supported"
+        )
+    check_class(klass, model.name, SecurityClass(model.max_class))
 
 
 async def _call(provider_type: str, spec: ProviderSpec, body: dict[str, Any]) -> dict[str, Any]:
