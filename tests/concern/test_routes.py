@@ -51,6 +51,15 @@ def test_a_caseworker_registers_and_reads_a_case(client: TestClient, caseworker:
     assert case["status"] == "ny" and case["protective_assessment_due"]
 
 
+def test_the_same_text_again_names_the_case_it_may_duplicate(
+    client: TestClient, caseworker: dict
+) -> None:
+    first = client.post("/api/concern/cases", headers=caseworker, json=REPORT).json()
+    second = client.post("/api/concern/cases", headers=caseworker, json=REPORT).json()
+    assert first["duplicate_of"] is None and second["duplicate_of"] == first["case_number"]
+    assert second["case_number"] != first["case_number"]
+
+
 def test_resending_the_same_source_ref_gives_the_same_case(
     client: TestClient, caseworker: dict
 ) -> None:

@@ -176,12 +176,12 @@ def detail_dict(db: Session, box: SecretBox, case: ConcernCase) -> dict[str, Any
         child=decrypt_json(box, case.child_enc),
         protective_done_at=case.protective_done_at.isoformat() if case.protective_done_at else None,
         warnings=read_analysis(box, case).get("warnings", []),
-        duplicate_of=_case_number(db, case.duplicate_of_id),
+        duplicate_of=case_number_of(db, case.duplicate_of_id),
     )
     return data
 
 
-def _case_number(db: Session, case_id: int | None) -> str | None:
+def case_number_of(db: Session, case_id: int | None) -> str | None:
     if case_id is None:
         return None
     return db.scalar(select(ConcernCase.case_number).where(ConcernCase.id == case_id))

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from tillit.concern.case_analysis import analyse_case, case_passages, review_passage
 from tillit.concern.case_details import DetailsIn, assign_case, complete_case
 from tillit.concern.cases import (
+    case_number_of,
     detail_dict,
     list_cases,
     mark_protective_assessment,
@@ -48,7 +49,7 @@ def register(report: ReportIn, platform: PlatformDep, principal: PrincipalDep) -
         body = {
             "case_number": registered.case.case_number,
             "created": registered.created,
-            "duplicate_of": registered.case.duplicate_of_id is not None,
+            "duplicate_of": case_number_of(db, registered.case.duplicate_of_id),
             "warnings": list(registered.warnings),
         }
     return JSONResponse(body, status_code=201 if registered.created else 200)
