@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     """Failed password logins one client may make per hour (successful ones cost nothing);
     0: no limit."""
     ingest_internal_urls: bool = False
-    """Whether ingestion started through the API or the pages may fetch internal addresses
+    """Whether ingestion started through the API may fetch internal addresses
     (loopback, private networks). The server's CLI always may."""
     trusted_proxies: str = ""
     """Comma-separated addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For
