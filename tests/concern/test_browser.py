@@ -103,6 +103,7 @@ def test_annotation_keys_never_take_over_a_link(settings, platform: Platform, de
         page.get_by_label("Lösenord").fill(PASSWORD)
         page.get_by_role("button", name="Logga in").click()
         page.locator("#annotate-form").wait_for()
+        assert axe_problems(page) == []  # with the button that withdraws a passage
         page.get_by_role("link", name="Klassificerare och träning").focus()
         page.keyboard.press("Enter")
         page.wait_for_url("**/klassificerare")
