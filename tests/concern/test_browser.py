@@ -50,6 +50,10 @@ def test_report_to_analysis_to_letter(settings, platform: Platform, installed: i
         page.get_by_label("Användarnamn").fill("handlaggare")
         page.get_by_label("Lösenord").fill(PASSWORD)
         page.get_by_role("button", name="Logga in").click()
+        page.get_by_label("Sök ärendenummer, barnets namn eller personnummer").fill("Elsa Berg")
+        page.get_by_role("button", name="Visa").click()
+        page.wait_for_url("**/arenden?sok=*")
+        assert "Elsa" not in page.url and page.get_by_role("link", name=case_number).count() == 1
         page.get_by_role("link", name=case_number).click()
         page.get_by_role("button", name="Analysera anmälan").click()
         page.get_by_text("Anmälan är analyserad").wait_for()

@@ -13,7 +13,7 @@ from tests.support.factories import make_user
 from tests.support.pages import login
 from tillit.concern.register import register_report
 from tillit.concern.schemas import Child, ReportIn
-from tillit.concern.tables import Annotation, AnnotationItem
+from tillit.concern.tables import Annotation, AnnotationItem, ConcernCase
 from tillit.platform import Platform
 
 from .conftest import system
@@ -241,6 +241,29 @@ def test_the_history_tells_confirmed_signs_from_suggestions(
     row = _history_cell(client.get(f"/arenden/{later}").text, earlier)
     assert "Psykiskt våld (1 bekräftat" in row
     assert "(senare än detta)" in _history_cell(client.get(f"/arenden/{earlier}").text, later)
+
+
+def test_a_search_for_a_personnummer_never_stands_readable_in_the_address(
+    app: FastAPI, platform: Platform
+) -> None:
+    number = _case(platform)
+    other = _case_again(platform)
+    with platform.session() as db:  # the second report is about another child
+        case = db.scalar(select(ConcernCase).where(ConcernCase.case_number == other))
+        case.child_pnr_key = case.child_name_key = None
+        case.child_enc = platform.box.encrypt("{}")
+    client, csrf = _browser(app, platform, "handlaggare")
+    form = {"csrf_token": csrf, "q": "20140621-2389", "status": "ny"}
+    answer = client.post("/arenden/sok", data=form, follow_redirects=False)
+    address = answer.headers["location"]
+    assert answer.status_code == 303 and "2389" not in address and "status=ny" in address
+    listed = client.get(address).text  # reloading the list works: it is a plain GET
+    assert f'href="/arenden/{number}"' in listed and f'href="/arenden/{other}"' not in listed
+    assert 'value="20140621-2389"' in listed  # the caseworker sees what was searched for
+    forged = client.get("/arenden?sok=gAAAAAinte-en-sokning").text
+    assert "Sökningen kunde inte läsas" in forged
+    refused = client.post("/arenden/sok", data={"q": "Elias"}, follow_redirects=False)
+    assert refused.status_code in (400, 403)  # no CSRF token
 
 
 def _case_again(platform: Platform) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from anyio import to_thread
 from fastapi import APIRouter, Form, Request
@@ -61,6 +61,37 @@ ACTIVE = "/arenden"
 SHOWN_ON_PAGE = (InvalidInput, Conflict, PolicyViolation, ModelUnavailable, ProviderError)
 
 
+MAX_QUERY = 200
+UNREADABLE_SEARCH = (
+    "Sökningen kunde inte läsas (länken är ändrad eller från en annan server). Sök igen."
+)
+
+
+@router.post("/arenden/sok")
+async def search_cases(request: Request, platform: PlatformDep, ctx: FormDep) -> RedirectResponse:
+    """The register's search form is posted here and answered with the list's address, where
+    the search words (a child's name, a personnummer) are encrypted: they never stand readable
+    in the browser history or a server's access log, and the list can still be reloaded."""
+    form = await request.form()
+    params = {key: str(form.get(key) or "") for key in ("status", "mina")}
+    query = str(form.get("q") or "").strip()[:MAX_QUERY]
+    if query:
+        params["sok"] = platform.box.encrypt(query)
+    kept = urlencode({key: value for key, value in params.items() if value})
+    return RedirectResponse(f"/arenden?{kept}" if kept else "/arenden", status_code=303)
+
+
+def _search_words(platform: Platform, sok: str | None, q: str | None) -> tuple[str | None, bool]:
+    """The search words from the encrypted ``sok`` (or a plain ``q``), and whether ``sok``
+    could not be read."""
+    if not sok:
+        return q, False
+    try:
+        return platform.box.decrypt(sok), False
+    except InvalidInput:
+        return None, True
+
+
 @router.get("/arenden")
 def cases_page(
     request: Request,
@@ -68,9 +99,11 @@ def cases_page(
     ctx: PageDep,
     status: str | None = None,
     q: str | None = None,
+    sok: str | None = None,
     mina: str | None = None,
 ) -> HTMLResponse:
     mine = ctx.principal.id if mina and ctx.principal.kind == "user" else None
+    q, unreadable = _search_words(platform, sok, q)
     with platform.session() as db:
         found = list_cases(
             db, platform.box, ctx.principal, status=status or None, query=q, assigned_to=mine
@@ -88,6 +121,7 @@ def cases_page(
         q=q or "",
         mine=mine is not None,
         caseworker_names=names,
+        message=UNREADABLE_SEARCH if unreadable else None,
     )
 
 
