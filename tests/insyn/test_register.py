@@ -164,6 +164,26 @@ def test_closed_sources_show_no_documents(client, platform, public_app):  # type
     assert page["documents"] == 2 and page["document_list"] == []
 
 
+def test_a_source_behind_a_closed_service_shows_no_documents(client, platform):  # type: ignore[no-untyped-def]
+    """A collection has no class of its own that ingest could set (it stays K0), so the class
+    of the listed services that use it decides: a K2 staff service in the register must not
+    publish the titles of the documents it answers from."""
+    load_docs(platform, name="intern", base="/srv/intern/")
+    apply(
+        platform,
+        name="handlaggarstod",
+        collections=["intern"],
+        audience="staff",
+        security_class="K2",
+    )
+    write_record(platform, "handlaggarstod", record={**RECORD, "in_register": True})
+    page = client.get("/insyn/kallor/intern", params={"format": "json"}).json()
+    assert page["documents"] == 2
+    assert page["documents_listed"] is False and page["document_list"] == []
+    html = client.get("/insyn/kallor/intern").text
+    assert "Sophämtning" not in html and "Bygglov" not in html
+
+
 FOREIGN_PATHS = [
     ("/insyn/api/services/{app}", "/insyn/api/services/finns-inte"),
     ("/insyn/api/services/{app}/versions", "/insyn/api/services/finns-inte/versions"),

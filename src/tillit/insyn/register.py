@@ -27,6 +27,7 @@ from tillit.insyn.entry import (
 from tillit.insyn.publish import live_entry
 from tillit.insyn.tables import RegisterVersion
 from tillit.knowledge.tables import Collection, Document
+from tillit.policy import SecurityClass
 
 DEFAULT_TENANT = "default"
 
@@ -84,6 +85,18 @@ def _published_in(db: Session, tenant: Tenant, key: str, name: str) -> dict[str,
     return found
 
 
+def _published_classes(db: Session, tenant: Tenant, source: str) -> set[str]:
+    """The information classes of the published versions that named ``source``."""
+    entries = db.scalars(
+        select(RegisterVersion.entry).where(RegisterVersion.tenant_id == tenant.id)
+    )
+    return {
+        str(entry.get("security_class") or "K0")
+        for entry in entries
+        if any(item.get("name") == source for item in entry.get("sources", []))
+    }
+
+
 def _earlier_links(tenant: Tenant, services: dict[str, str]) -> list[dict[str, str]]:
     return [
         {"name": n, "page": register_path(tenant.slug, f"/insyn/tjanster/{n}")} for n in services
@@ -131,11 +144,13 @@ def source_record(db: Session, tenant: Tenant, name: str) -> dict[str, Any]:
     open information (K0); for other classes only the summary is public."""
     collection: Collection | None = None
     services = []
-    for app, _manifest, collections in _uses(db, tenant):
+    classes: set[str] = set()
+    for app, manifest, collections in _uses(db, tenant):
         for candidate in collections:
             if candidate.name == name:
                 collection = candidate
                 services.append(_service_link(app, tenant))
+                classes.add(manifest.security_class.value)
     earlier = {} if collection else _published_in(db, tenant, "sources", name)
     if collection is None and earlier:
         collection = db.scalar(
@@ -144,12 +159,18 @@ def source_record(db: Session, tenant: Tenant, name: str) -> dict[str, Any]:
     if collection is None:
         raise NotFound("Källan finns inte i registret.", code="source_not_found")
     summary = source_summary(db, collection, tenant.slug)
-    documents = _documents(db, collection) if collection.security_class == "K0" else []
+    # A collection's own class is K0 unless set; the services that answer from it (now or in
+    # a published version) say what its information is: a K2 service's sources are not open.
+    classes |= {collection.security_class, *_published_classes(db, tenant, name)}
+    klass = max(classes, key=lambda c: SecurityClass(c).level)
+    open_information = klass == "K0"
+    documents = _documents(db, collection) if open_information else []
     return {
         **summary,
+        "security_class": klass,
         "description": collection.description,
         "embedding_model": collection.embedding_model,
-        "documents_listed": collection.security_class == "K0",
+        "documents_listed": open_information,
         "document_list": documents,
         "used_by": services,
         "earlier_services": _earlier_links(tenant, earlier),
