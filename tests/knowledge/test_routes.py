@@ -61,6 +61,26 @@ def test_uploads_with_odd_or_repeated_names_keep_every_file(
     assert job["seen"] == 3, job
 
 
+def test_uploads_with_names_too_long_for_the_disk_are_kept_under_a_shorter_name(
+    client: TestClient, platform: Platform
+) -> None:
+    """A file system takes names of at most 255 bytes: a longer upload name was a 500 that
+    lost the whole upload and left its folder behind."""
+    headers = auth(make_key(platform, role="developer"))
+    files = [
+        ("files", ("x" * 300 + ".txt", b"Bygglov behovs for altan.")),
+        ("files", ("å" * 200 + ".txt", b"Oppettider 8-17.")),
+        ("files", ("info.txt", b"Sophamtning varannan vecka.")),
+    ]
+    started = client.post("/api/collections/upp/upload", headers=headers, files=files)
+    assert started.status_code == 202, started.text
+    job = _finished_job(client, headers, started.json()["job_id"])
+    assert job["seen"] == 3 and job["added"] == 3, job
+    documents = client.get("/api/collections/upp/documents", headers=headers).json()
+    assert {d["document"][:3] for d in documents} == {"xxx", "ååå", "inf"}
+    assert list((platform.settings.data_dir / UPLOADS).iterdir()) == []
+
+
 def test_a_huge_id_is_a_clear_400(client: TestClient, platform: Platform) -> None:
     headers = auth(make_key(platform, role="developer"))
     response = client.get("/api/ingest-jobs/99999999999999999999999", headers=headers)

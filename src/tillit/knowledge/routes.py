@@ -150,17 +150,34 @@ async def upload(
     if not files or len(files) > MAX_UPLOAD_FILES:
         raise InvalidInput(f"1–{MAX_UPLOAD_FILES} filer per uppladdning.", code="invalid_upload")
     folder = Path(tempfile.mkdtemp(dir=uploads_dir(platform)))
-    for item in files:
-        target = _unique(folder, Path(item.filename or "").name)
-        target.write_bytes(await item.read())
+    try:
+        for item in files:
+            target = _unique(folder, Path(item.filename or "").name)
+            target.write_bytes(await item.read())
+    except OSError as exc:  # a full disk, say: nothing is kept half-uploaded
+        shutil.rmtree(folder, ignore_errors=True)
+        raise InvalidInput(
+            f"Filerna kunde inte sparas på servern ({exc.strerror or type(exc).__name__}).",
+            code="invalid_upload",
+        ) from None
     return _start(platform, principal, name, [str(folder)], cleanup=folder)
+
+
+MAX_NAME_BYTES = 200
+"""File systems take names of at most 255 bytes; the rest is room for " (2)"."""
 
 
 def _unique(folder: Path, name: str) -> Path:
     """A file name inside ``folder`` that no other file of the upload has: a name like ".."
-    becomes "dokument", and a second "a.txt" becomes "a (2).txt" instead of replacing it."""
+    becomes "dokument", a name too long for the file system is shortened (its extension
+    kept), and a second "a.txt" becomes "a (2).txt" instead of replacing it."""
     name = name if name not in ("", ".", "..") else "dokument"
     stem, suffix = Path(name).stem, Path(name).suffix
+    if len(suffix.encode()) > 20:
+        stem, suffix = name, ""
+    room = MAX_NAME_BYTES - len(suffix.encode())
+    stem = stem.encode()[:room].decode("utf-8", "ignore") or "dokument"
+    name = stem + suffix
     candidate, number = folder / name, 1
     while candidate.exists():
         number += 1
