@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import socket
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -399,3 +401,38 @@ def test_the_connected_address_is_checked_too(site: str) -> None:
     with httpx.Client(event_hooks=hooks) as client, pytest.raises(WebFailure, match="intern"):
         client.get(f"{site}/robots.txt")
     assert len(hits(site)) == before + 1  # the request reached it; its answer was not used
+
+
+def _endless_robots_server(total: int) -> tuple[str, dict[str, int], threading.Thread]:
+    """A site whose robots.txt never ends (up to ``total`` bytes): counts what it sent."""
+    server = socket.create_server(("127.0.0.1", 0))
+    sent = {"bytes": 0}
+
+    def serve() -> None:
+        with server:
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n")
+                line = b"Disallow: /" + b"x" * 1000 + b"\n"
+                try:
+                    while sent["bytes"] < total:
+                        connection.sendall(line * 64)
+                        sent["bytes"] += len(line) * 64
+                except OSError:  # the crawler hung up: what it wanted, it has
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{server.getsockname()[1]}/", sent, thread
+
+
+def test_an_endless_robots_txt_is_not_read_to_its_end() -> None:
+    """robots.txt was read whole into memory before it was cut: a site that never ends it
+    held the ingest job (and the server's memory) for as long as it kept sending."""
+    url, sent, thread = _endless_robots_server(200 * 2**20)
+    connector = WebConnector(url, delay_s=0, timeout_s=1)
+    with pytest.raises(SourceUnavailable):
+        list(connector.documents())  # the start page is the same endless answer
+    thread.join(10)
+    assert sent["bytes"] < 50 * 2**20, sent

@@ -129,15 +129,26 @@ class Fetcher:
         self._last = time.monotonic()
 
     def small(self, url: str) -> tuple[int, str]:
-        """GET a small text resource (robots.txt), following redirects; (status, text)."""
+        """GET a small text resource (robots.txt), following redirects; (status, text). Only
+        its first MAX_SMALL_BYTES are read (as search engines do), within the time limit, so
+        a body that never ends cannot hold the crawl or fill the memory."""
         self.wait()
+        deadline = time.monotonic() + self.timeout_s * 3
         try:
-            response = self.client.get(url, follow_redirects=True)
+            with self.client.stream("GET", url, follow_redirects=True) as response:
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) >= MAX_SMALL_BYTES:
+                        break
+                    if time.monotonic() > deadline:
+                        raise WebFailure("tidsgränsen överskreds (för långsam överföring)")
+                status = response.status_code
         except httpx.TimeoutException as exc:
             raise WebFailure("tidsgränsen överskreds") from exc
         except httpx.HTTPError as exc:
             raise WebFailure(f"kunde inte nås: {type(exc).__name__}") from exc
-        return response.status_code, response.content[:MAX_SMALL_BYTES].decode("utf-8", "replace")
+        return status, bytes(body[:MAX_SMALL_BYTES]).decode("utf-8", "replace")
 
     def fetch(self, url: str, follow: Callable[[str], None], *, any_type: bool = False) -> Page:
         """GET ``url``; ``follow(target)`` approves each redirect or raises WebFailure."""
