@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import io
 import itertools
+import time
 import zipfile
 import zlib
 
 import pytest
 
 import tillit.knowledge.formats.docx as docx_format
+import tillit.knowledge.formats.html as html_format
 import tillit.knowledge.formats.markdown as md_format
 import tillit.knowledge.formats.pdf as pdf_format
 from tests.knowledge.fixtures import docx_bytes, pdf_file
@@ -237,3 +239,22 @@ def test_docx_part_with_a_bad_checksum_is_broken_not_a_crash() -> None:
         archive.writestr("word/document.xml", f'<w:document xmlns:w="{W}"><w:body/></w:document>')
     data = buffer.getvalue().replace(b"<w:body/>", b"<w:body/ ", 1)
     assert reason(data, "trasig.docx") == "trasig DOCX: word/document.xml går inte att packa upp"
+
+
+def test_html_with_millions_of_elements_is_refused_before_parsing() -> None:
+    """19 MB of "<li>a" (under the 20 MB size limit) took 37 s and 1.9 GB of memory, and
+    19 MB of nested inline elements 52 s: the elements are counted first, as for DOCX."""
+    data = b"<html><body><ul>" + b"<li>a" * (19 * 2**20 // 5) + b"</ul></body></html>"
+    started = time.monotonic()
+    assert reason(data, "lista.html").startswith("för stor: över")
+    assert time.monotonic() - started < 5
+
+
+def test_html_element_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(html_format, "MAX_ELEMENTS", 1000)
+    page = b"<h1>Taxa</h1>" + b"<p>Avgiften \xc3\xa4r 5 000 kr.</p>" * 400
+    assert [b.kind for b in extract(page, filename="taxa.html").blocks][:2] == [
+        "heading",
+        "paragraph",
+    ]
+    assert "HTML-element" in reason(page * 3, "taxa.html")
