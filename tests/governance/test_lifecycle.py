@@ -104,6 +104,31 @@ def test_the_author_of_the_record_cannot_approve_it(platform, public_app):  # ty
     assert refused.value.code == "approver_is_author"
 
 
+def test_the_author_cannot_approve_a_record_written_with_their_own_api_key(platform, public_app):  # type: ignore[no-untyped-def]
+    """A record written through the API with a key has the key as its author; the person who
+    created that key wrote it all the same and may not approve it."""
+    from tests.support.factories import make_user
+    from tillit.auth.keys import create_key
+    from tillit.auth.service import get_tenant
+    from tillit.auth.tables import User
+
+    write_record(platform, public_app)
+    owner = make_user(platform, SIGNATORIES["owner"], ["developer"])
+    with platform.session() as db:
+        user = db.scalar(select(User).where(User.username == owner))
+        key, _ = create_key(db, get_tenant(db, "default"), "automation", created_by=user.id)
+        save_record(
+            db,
+            get_app(db, 1, public_app),
+            RecordData.model_validate({**RECORD, "limitations": "Ny text."}),
+            f"key:{key.name}",
+            None,
+        )
+    with platform.session() as db, pytest.raises(PermissionDenied) as refused:
+        sign_off(db, get_app(db, 1, public_app), "owner", owner, None)
+    assert refused.value.code == "approver_is_author"
+
+
 def test_one_person_cannot_sign_for_two_roles_in_one_gate(platform, public_app):  # type: ignore[no-untyped-def]
     same_person = {**RECORD, "signatories": {**SIGNATORIES, "infosec": SIGNATORIES["dpo"]}}
     write_record(platform, public_app, record=same_person)

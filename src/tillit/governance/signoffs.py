@@ -109,7 +109,7 @@ def _check_signer(db: Session, app: App, gate: Gate, now: Current, role: str, pe
             f"{person} är inte utsedd som {ROLE_LABELS_SV[role]} i underlaget.",
             code="not_the_named_signatory",
         )
-    if now.author == person:
+    if now.author == person or person in _key_creators(db, app.tenant_id, now.author):
         raise PermissionDenied(
             "Den som skrev den här versionen av underlaget kan inte själv godkänna den.",
             code="approver_is_author",
@@ -123,6 +123,21 @@ def _check_signer(db: Session, app: App, gate: Gate, now: Current, role: str, pe
             )
         if signed.role == role:
             raise Conflict(f"Rollen {ROLE_LABELS_SV[role]} har redan godkänt.", code="signed")
+
+
+def _key_creators(db: Session, tenant_id: int, author: str | None) -> set[str]:
+    """The people who created the API key named by an author "key:<name>": a record written
+    with one's own key is still one's own record."""
+    if not author or not author.startswith("key:"):
+        return set()
+    from tillit.auth.tables import ApiKey, User
+
+    rows = db.scalars(
+        select(User.username)
+        .join(ApiKey, ApiKey.created_by == User.id)
+        .where(ApiKey.tenant_id == tenant_id, ApiKey.name == author.removeprefix("key:"))
+    )
+    return set(rows)
 
 
 def actor_name(principal: Principal | None, person: str) -> str:
