@@ -436,3 +436,17 @@ def test_an_endless_robots_txt_is_not_read_to_its_end() -> None:
         list(connector.documents())  # the start page is the same endless answer
     thread.join(10)
     assert sent["bytes"] < 50 * 2**20, sent
+
+
+def test_an_endless_json_answer_is_refused_before_it_fills_the_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The JSON source read the whole answer before it checked the size."""
+    from tillit.knowledge.connectors import rest
+
+    monkeypatch.setattr(rest, "MAX_RESPONSE_BYTES", 2**20)
+    url, sent, thread = _endless_robots_server(200 * 2**20)
+    with pytest.raises(SourceUnavailable, match="för stort"):
+        list(RestConnector(url).documents())
+    thread.join(10)
+    assert sent["bytes"] < 50 * 2**20, sent

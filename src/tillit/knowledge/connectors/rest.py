@@ -83,16 +83,17 @@ class RestConnector:
                 url = self._next(payload, response, url)
 
     def _get(self, client: httpx.Client, url: str) -> tuple[Any, httpx.Response]:
+        """The page's JSON. The body is read as it comes and refused once it passes
+        MAX_RESPONSE_BYTES, so an answer that never ends cannot fill the memory."""
         try:
-            response = client.get(url)
+            with client.stream("GET", url) as response:
+                if response.status_code >= 400:
+                    raise SourceUnavailable(f"{url} svarade HTTP {response.status_code}")
+                body = _read_limited(response, url)
         except httpx.HTTPError as exc:
             raise SourceUnavailable(f"{url} kunde inte nås: {type(exc).__name__}") from exc
-        if response.status_code >= 400:
-            raise SourceUnavailable(f"{url} svarade HTTP {response.status_code}")
-        if len(response.content) > MAX_RESPONSE_BYTES:
-            raise SourceUnavailable(f"{url}: svaret är för stort")
         try:
-            return response.json(), response
+            return json.loads(body), response
         except ValueError as exc:
             raise SourceUnavailable(f"{url} svarade inte med JSON") from exc
 
@@ -200,3 +201,12 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return "\n\n".join(_text(v) for v in value if v is not None)
     return str(value).strip()
+
+
+def _read_limited(response: httpx.Response, url: str) -> bytes:
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > MAX_RESPONSE_BYTES:
+            raise SourceUnavailable(f"{url}: svaret är för stort")
+    return bytes(body)
