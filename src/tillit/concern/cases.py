@@ -295,7 +295,8 @@ def apply_retention(
     chose so (``erase_annotations``), the annotation items made from the case go as well."""
     principal.require("concern:configure")
     now = now or datetime.now(UTC)
-    limit = now - timedelta(days=settings_for(db, principal.tenant_id).retention_days)
+    rules = settings_for(db, principal.tenant_id)
+    limit = now - timedelta(days=rules.retention_days)
     due = list(
         db.scalars(
             select(ConcernCase).where(
@@ -306,7 +307,7 @@ def apply_retention(
             )
         )
     )
-    annotations = settings_for(db, principal.tenant_id).erase_annotations
+    annotations = rules.erase_annotations
     if not dry_run:
         for case in due:
             _erase(db, box, case, now, annotations)
@@ -342,8 +343,4 @@ def _erase_annotations(db: Session, tenant_id: int, report_key: str) -> None:
         AnnotationItem.tenant_id == tenant_id, AnnotationItem.report_key == report_key
     )
     db.execute(delete(Annotation).where(Annotation.item_id.in_(items)))
-    db.execute(
-        delete(AnnotationItem).where(
-            AnnotationItem.tenant_id == tenant_id, AnnotationItem.report_key == report_key
-        )
-    )
+    db.execute(delete(AnnotationItem).where(AnnotationItem.id.in_(items)))
