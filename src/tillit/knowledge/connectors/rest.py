@@ -21,6 +21,7 @@ from urllib.parse import urljoin
 import httpx
 
 from tillit.knowledge.connectors.base import SourceUnavailable
+from tillit.knowledge.connectors.web_fetch import read_at_most
 from tillit.knowledge.documents import Skipped, SourceDocument
 from tillit.knowledge.extract import DEFAULT_MAX_BYTES, EMPTY, check_size
 from tillit.knowledge.formats import ExtractError
@@ -89,7 +90,9 @@ class RestConnector:
             with client.stream("GET", url) as response:
                 if response.status_code >= 400:
                     raise SourceUnavailable(f"{url} svarade HTTP {response.status_code}")
-                body = _read_limited(response, url)
+                body, longer = read_at_most(response, MAX_RESPONSE_BYTES)
+                if longer:
+                    raise SourceUnavailable(f"{url}: svaret är för stort")
         except httpx.HTTPError as exc:
             raise SourceUnavailable(f"{url} kunde inte nås: {type(exc).__name__}") from exc
         try:
@@ -201,12 +204,3 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return "\n\n".join(_text(v) for v in value if v is not None)
     return str(value).strip()
-
-
-def _read_limited(response: httpx.Response, url: str) -> bytes:
-    body = bytearray()
-    for chunk in response.iter_bytes():
-        body += chunk
-        if len(body) > MAX_RESPONSE_BYTES:
-            raise SourceUnavailable(f"{url}: svaret är för stort")
-    return bytes(body)

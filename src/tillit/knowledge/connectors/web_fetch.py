@@ -136,13 +136,7 @@ class Fetcher:
         deadline = time.monotonic() + self.timeout_s * 3
         try:
             with self.client.stream("GET", url, follow_redirects=True) as response:
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) >= MAX_SMALL_BYTES:
-                        break
-                    if time.monotonic() > deadline:
-                        raise WebFailure("tidsgränsen överskreds (för långsam överföring)")
+                body, _longer = read_at_most(response, MAX_SMALL_BYTES, deadline)
                 status = response.status_code
         except httpx.TimeoutException as exc:
             raise WebFailure("tidsgränsen överskreds") from exc
@@ -198,16 +192,26 @@ class Fetcher:
 
     def _read(self, response: httpx.Response) -> bytes:
         deadline = time.monotonic() + self.timeout_s * 3
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise WebFailure(f"för stor: mer än {_mb(self.max_bytes)}")
-            if time.monotonic() > deadline:
-                raise WebFailure("tidsgränsen överskreds (för långsam överföring)")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        body, longer = read_at_most(response, self.max_bytes, deadline)
+        if longer:
+            raise WebFailure(f"för stor: mer än {_mb(self.max_bytes)}")
+        return body
+
+
+def read_at_most(
+    response: httpx.Response, limit: int, deadline: float | None = None
+) -> tuple[bytes, bool]:
+    """A streamed body read as it comes, stopping once it passes ``limit`` bytes: (what was
+    read, whether the body is longer than ``limit``), so an answer that never ends cannot
+    fill the memory. Past ``deadline`` (``time.monotonic()``) a slow transfer is refused."""
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > limit:
+            return bytes(body), True
+        if deadline is not None and time.monotonic() > deadline:
+            raise WebFailure("tidsgränsen överskreds (för långsam överföring)")
+    return bytes(body), False
 
 
 def _content_type(response: httpx.Response, url: str, any_type: bool) -> tuple[str, str | None]:
