@@ -68,33 +68,31 @@ def _service_link(app: App, tenant: Tenant) -> dict[str, str]:
     return {"name": app.name, "page": register_path(tenant.slug, f"/insyn/tjanster/{app.name}")}
 
 
-def _published_in(db: Session, tenant: Tenant, key: str, name: str) -> dict[str, str]:
-    """Services whose published register versions named ``name`` under ``key`` ("models" or
-    "sources"), with the role it had: old versions and old answers link to its page."""
+def _published_naming(
+    db: Session, tenant: Tenant, key: str, name: str
+) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(service, register entry, item) for each published register version that named
+    ``name`` under ``key`` ("models" or "sources"), oldest first."""
     rows = db.execute(
-        select(App, RegisterVersion.entry)
+        select(App.name, RegisterVersion.entry)
         .join(App, App.id == RegisterVersion.app_id)
         .where(RegisterVersion.tenant_id == tenant.id)
         .order_by(RegisterVersion.id)
     ).all()
-    found: dict[str, str] = {}
-    for app, entry in rows:
-        for item in entry.get(key, []):
-            if item.get("name") == name:
-                found[app.name] = item.get("role", "")
-    return found
+    return [
+        (app_name, entry, item)
+        for app_name, entry in rows
+        for item in entry.get(key, [])
+        if item.get("name") == name
+    ]
 
 
-def _published_classes(db: Session, tenant: Tenant, source: str) -> set[str]:
-    """The information classes of the published versions that named ``source``."""
-    entries = db.scalars(
-        select(RegisterVersion.entry).where(RegisterVersion.tenant_id == tenant.id)
-    )
-    return {
-        str(entry.get("security_class") or "K0")
-        for entry in entries
-        if any(item.get("name") == source for item in entry.get("sources", []))
-    }
+def _published_in(
+    published: list[tuple[str, dict[str, Any], dict[str, Any]]],
+) -> dict[str, str]:
+    """Services whose published versions named the model or source, with the role it had
+    (the latest): old versions and old answers link to its page."""
+    return {app_name: item.get("role", "") for app_name, _entry, item in published}
 
 
 def _earlier_links(tenant: Tenant, services: dict[str, str]) -> list[dict[str, str]]:
@@ -113,7 +111,7 @@ def model_record(db: Session, tenant: Tenant, name: str) -> dict[str, Any]:
             if candidate.name == name:
                 model = candidate
                 services.append({**_service_link(app, tenant), "role": role})
-    earlier = {} if model else _published_in(db, tenant, "models", name)
+    earlier = {} if model else _published_in(_published_naming(db, tenant, "models", name))
     if model is None and earlier:
         model = db.scalars(
             select(CatalogModel)
@@ -151,7 +149,8 @@ def source_record(db: Session, tenant: Tenant, name: str) -> dict[str, Any]:
                 collection = candidate
                 services.append(_service_link(app, tenant))
                 classes.add(manifest.security_class.value)
-    earlier = {} if collection else _published_in(db, tenant, "sources", name)
+    published = _published_naming(db, tenant, "sources", name)
+    earlier = {} if collection else _published_in(published)
     if collection is None and earlier:
         collection = db.scalar(
             select(Collection).where(Collection.tenant_id == tenant.id, Collection.name == name)
@@ -161,7 +160,8 @@ def source_record(db: Session, tenant: Tenant, name: str) -> dict[str, Any]:
     summary = source_summary(db, collection, tenant.slug)
     # A collection's own class is K0 unless set; the services that answer from it (now or in
     # a published version) say what its information is: a K2 service's sources are not open.
-    classes |= {collection.security_class, *_published_classes(db, tenant, name)}
+    classes |= {collection.security_class}
+    classes |= {str(entry.get("security_class") or "K0") for _app, entry, _item in published}
     klass = max(classes, key=lambda c: SecurityClass(c).level)
     open_information = klass == "K0"
     documents = _documents(db, collection) if open_information else []
