@@ -4,10 +4,12 @@ treated as data, and a Run for every answer."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
-from tests.support.factories import register_upstream_model
+from tests.support.factories import auth, make_key, register_upstream_model
 from tillit.apps.assistant import EXTRACTIVE_NOTE, NOT_COVERED, ask
 from tillit.apps.manifest import AssistantManifest, dump_manifest, parse_manifest
 from tillit.apps.service import apply_manifest, get_app, manifest_of
@@ -134,23 +136,22 @@ def test_manifest_exports_and_imports_unchanged_in_another_municipality(platform
         assert manifest_of(get_app(db, other_id, "kommunens-assistent")).audience == "public"
 
 
+def stream(client, platform: Platform, question: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The server-sent events of one streamed answer, as dicts."""
+    response = client.post(
+        "/api/apps/kommunens-assistent/ask/stream",
+        headers=auth(make_key(platform)),
+        json={"question": question},
+    )
+    return [json.loads(line[6:]) for line in response.text.splitlines() if line[:6] == "data: "]
+
+
 def test_streaming_answer_over_the_api(client, platform, upstream) -> None:  # type: ignore[no-untyped-def]
-    import json
-
-    from tests.support.factories import auth, make_key
-
     load(platform)
     register_upstream_model(platform, upstream, name="kommun-llm", max_class="K1")
     with platform.session() as db:
         apply_manifest(db, 1, manifest(model="kommun-llm"))
-    response = client.post(
-        "/api/apps/kommunens-assistent/ask/stream",
-        headers=auth(make_key(platform)),
-        json={"question": "Vad kostar boendeparkering?"},
-    )
-    events = [
-        json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: ")
-    ]
+    events = stream(client, platform, "Vad kostar boendeparkering?")
     kinds = [e["event"] for e in events]
     assert kinds[0] == "sources" and kinds[-1] == "done" and kinds.count("delta") > 3
     text = "".join(e["text"] for e in events if e["event"] == "delta")
@@ -159,7 +160,7 @@ def test_streaming_answer_over_the_api(client, platform, upstream) -> None:  # t
     assert run.id == events[-1]["run_id"] and run.completion_tokens and run.status == "ok"
 
 
-def test_app_above_model_class_may_pseudonymise_when_manifest_allows(platform, upstream) -> None:  # type: ignore[no-untyped-def]
+def _load_note_about_a_child(platform: Platform) -> None:
     docs = [
         SourceDocument(
             key="akt",
@@ -180,6 +181,10 @@ def test_app_above_model_class_may_pseudonymise_when_manifest_allows(platform, u
     ingest_items(
         platform, backend_for(platform), start_job(platform, 1, collection_id, ["t"]), [("t", docs)]
     )
+
+
+def test_app_above_model_class_may_pseudonymise_when_manifest_allows(platform, upstream) -> None:  # type: ignore[no-untyped-def]
+    _load_note_about_a_child(platform)
     register_upstream_model(platform, upstream, name="moln", max_class="K2")
     refused = manifest(model="moln", security_class="K3")
     with platform.session() as db, pytest.raises(PolicyViolation):
@@ -194,6 +199,20 @@ def test_app_above_model_class_may_pseudonymise_when_manifest_allows(platform, u
     assert answer.mode == "generative" and "140621-2389" in answer.text  # restored for the user
     [run] = runs(platform)
     assert run.policy["decision"] == "pseudonymised" and run.privacy["detected"]["PNR"] == 1
+
+
+def test_a_streamed_pseudonymised_answer_ends_restored(client, platform, upstream) -> None:  # type: ignore[no-untyped-def]
+    _load_note_about_a_child(platform)
+    register_upstream_model(platform, upstream, name="moln", max_class="K2")
+    with platform.session() as db:
+        apply_manifest(db, 1, manifest(model="moln", security_class="K3", privacy="pseudonymise"))
+    events = stream(client, platform, "Vilket stöd har Elias fått av skolkuratorn?")
+    streamed = "".join(e["text"] for e in events if e["event"] == "delta")
+    assert "140621-2389" not in streamed  # what the model wrote: pseudonyms only
+    [cited] = [e for e in events if e["event"] == "cited"]
+    assert "140621-2389" in cited["answer"] and "Elias" in cited["answer"]
+    assert [c["title"] for c in cited["citations"]] == ["Anteckning"]
+    assert [e["event"] for e in events][-2:] == ["cited", "done"]
 
 
 def test_rerank_model_reorders_passages_and_is_a_run(platform, upstream) -> None:  # type: ignore[no-untyped-def]

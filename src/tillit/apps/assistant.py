@@ -19,7 +19,7 @@ from tillit.errors import InvalidInput, ModelUnavailable, TillitError
 from tillit.insyn.provenance import record_provenance
 from tillit.knowledge.retrieval import retrieval_record
 from tillit.knowledge.search import Hit, search
-from tillit.knowledge.service import backend_for, get_collection
+from tillit.knowledge.service import backend_for, check_collection_classes, get_collection
 from tillit.platform import Platform
 from tillit.policy import SecurityClass
 from tillit.privacy.policy import PrivacyStep
@@ -114,6 +114,7 @@ def retrieve(
     wanted = manifest.top_k * (RERANK_POOL if manifest.rerank_model else 1)
     with platform.session() as db:
         collections = [get_collection(db, principal.tenant_id, n) for n in manifest.collections]
+        check_collection_classes(collections, manifest.security_class)
         hits = search(db, backend_for(platform), collections, question, wanted)
     if manifest.rerank_model:
         from tillit.knowledge.rerank import rerank

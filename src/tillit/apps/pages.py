@@ -7,6 +7,7 @@ from typing import Annotated
 from anyio import to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from tillit.apps.assistant import Answer, ask
 from tillit.apps.manifest import AssistantManifest
@@ -15,7 +16,9 @@ from tillit.auth.roles import Principal
 from tillit.auth.service import get_tenant
 from tillit.errors import InvalidInput, NotFound, TillitError
 from tillit.knowledge.service import get_collection, list_documents
+from tillit.knowledge.tables import Collection
 from tillit.platform import Platform
+from tillit.policy import SecurityClass
 from tillit.privacy.detect import detect
 from tillit.web.deps import FormDep, PageDep, PlatformDep
 from tillit.web.errors import wants_html
@@ -196,10 +199,8 @@ def public_about(
 ) -> HTMLResponse:
     principal, manifest = _public_app(platform, tenant_slug, name)
     with platform.session() as db:
-        sources = [
-            (c, list_documents(db, get_collection(db, principal.tenant_id, c).id))
-            for c in manifest.collections
-        ]
+        collections = [get_collection(db, principal.tenant_id, c) for c in manifest.collections]
+        sources = [(c.name, _listable_documents(db, c, manifest)) for c in collections]
     return render(
         request,
         "about_app.html",
@@ -209,6 +210,14 @@ def public_about(
         tenant=tenant_slug,
         back=f"/t/{tenant_slug}/assistent/{name}",
     )
+
+
+def _listable_documents(db: Session, collection: Collection, manifest: AssistantManifest) -> list:
+    """A collection classed above the app (raised after the app was applied) keeps its
+    document titles to itself; the app refuses to answer from it until its class is raised."""
+    if SecurityClass(collection.security_class).level > manifest.security_class.level:
+        return []
+    return list_documents(db, collection.id)
 
 
 async def _ask(

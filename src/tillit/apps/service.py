@@ -13,7 +13,7 @@ from tillit.errors import NotFound, PolicyViolation
 from tillit.governance.service import after_change, refusal, rereview_if_changed
 from tillit.governance.state import get_lifecycle
 from tillit.knowledge.rerank import check_reranker
-from tillit.knowledge.service import get_collection
+from tillit.knowledge.service import check_collection_classes, get_collection
 from tillit.platform import Platform
 from tillit.policy import SecurityClass, check_class
 from tillit.privacy.policy import class_after_pseudonymisation
@@ -22,8 +22,8 @@ from tillit.privacy.policy import class_after_pseudonymisation
 def apply_manifest(db: Session, tenant_id: int, manifest: AssistantManifest) -> tuple[App, bool]:
     """Create or update; the referenced collections, model and reranker must exist and fit
     the class."""
-    for name in manifest.collections:
-        get_collection(db, tenant_id, name)
+    collections = [get_collection(db, tenant_id, name) for name in manifest.collections]
+    check_collection_classes(collections, manifest.security_class)
     if manifest.model:
         model = resolve_by_name(db, tenant_id, manifest.model)
         check_app_class(manifest, model.name, SecurityClass(model.max_class))

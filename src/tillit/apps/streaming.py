@@ -1,5 +1,6 @@
-"""Streaming answers for the staff chat: server-sent events ``sources`` → ``delta``… → ``done``
-(or ``error``). The Run is written whatever happens, like on the gateway."""
+"""Streaming answers for the staff chat: server-sent events ``sources`` → ``delta``… →
+``cited`` (generative answers: the final text and its cited passages, which replace what was
+streamed) → ``done`` (or ``error``). The Run is written whatever happens, like on the gateway."""
 
 from __future__ import annotations
 
@@ -99,7 +100,14 @@ async def _events(
     answer = finish_generation("".join(parts), usage, generation, hits, run)
     used.extend(answer.citations)
     run.output = {"mode": "generative", "citations": [h.chunk_id for h in answer.citations]}
-    yield {"event": "cited", "numbers": answer.extra["cited_numbers"]}
+    yield {
+        "event": "cited",
+        "numbers": answer.extra["cited_numbers"],
+        # The answer as the non-streamed API gives it: personal data restored where the model
+        # saw pseudonyms, [n] renumbered to the cited passages listed under it.
+        "answer": answer.text,
+        "citations": [citation_dict(h) for h in answer.citations],
+    }
 
 
 async def _tokens(generation: Generation) -> AsyncIterator[tuple[str, dict[str, Any]]]:

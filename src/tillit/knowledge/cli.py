@@ -22,7 +22,11 @@ from tillit.cli_support import (
     system_principal,
 )
 from tillit.knowledge.retrieval import hit_dict, search_collections
-from tillit.knowledge.service import backend_for, get_or_create_collection
+from tillit.knowledge.service import (
+    backend_for,
+    classify_collection,
+    get_or_create_collection,
+)
 from tillit.knowledge.tables import Document, IngestJob
 from tillit.platform import Platform
 
@@ -33,6 +37,14 @@ LimitOption = Annotated[int, typer.Option("--limit", min=1, max=1000)]
 def ingest_command(
     sources: Annotated[list[str], typer.Argument(help="Filer, mappar, webbplatser eller JSON.")],
     collection: CollectionOption,
+    security_class: Annotated[
+        str | None,
+        typer.Option(
+            "--security-class",
+            help="Samlingens informationsklass (K0–K3). Utan den: K0 för en ny samling, "
+            "oförändrad för en befintlig.",
+        ),
+    ] = None,
     tenant: TenantOption = "default",
     json_out: JsonOption = False,
     data_dir: DataDirOption = None,
@@ -42,7 +54,9 @@ def ingest_command(
         principal = system_principal(platform, tenant)
         with platform.session() as db:
             found, created = get_or_create_collection(db, principal.tenant_id, collection)
-            collection_id = found.id
+            if security_class is not None:
+                _warn_apps_below(classify_collection(db, principal, found, security_class))
+            collection_id, klass = found.id, found.security_class
         from tillit.knowledge.ingest import start_job
 
         job_id = start_job(platform, principal.tenant_id, collection_id, sources, runner="cli")
@@ -68,7 +82,8 @@ def ingest_command(
         name: getattr(job, name)
         for name in ("seen", "added", "updated", "unchanged", "removed", "skipped", "chunks")
     }
-    summary.update(collection=collection, job_id=job.id, message=job.message)
+    summary.update(collection=collection, security_class=klass, job_id=job.id)
+    summary["message"] = job.message
     summary["skipped_documents"] = skipped
     if json_out:
         print_json(summary)
@@ -83,6 +98,15 @@ def ingest_command(
             typer.echo(job.message, err=True)
     if _nothing_read(job):
         raise typer.Exit(1)  # nothing could be read from any source: a script must notice
+
+
+def _warn_apps_below(apps: list[str]) -> None:
+    if apps:
+        typer.echo(
+            f"Varning: apparna {', '.join(apps)} har lägre informationsklass än samlingen och "
+            "svarar inte förrän deras manifest höjs.",
+            err=True,
+        )
 
 
 def _nothing_read(job: IngestJob) -> bool:

@@ -18,6 +18,7 @@ from tillit.knowledge.retrieval import hit_dict, search_collections
 from tillit.knowledge.server_jobs import this_server, uploads_dir
 from tillit.knowledge.service import (
     backend_for,
+    classify_collection,
     get_collection,
     get_or_create_collection,
     list_collections,
@@ -33,6 +34,7 @@ MAX_UPLOAD_FILES = 50
 class CollectionIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     description: str = Field(default="", max_length=2000)
+    security_class: str | None = Field(default=None, max_length=10)
 
 
 class IngestIn(BaseModel):
@@ -69,6 +71,8 @@ def create_collection(data: CollectionIn, platform: PlatformDep, principal: Prin
     with platform.session() as db:
         collection, _ = get_or_create_collection(db, principal.tenant_id, data.name)
         collection.description = data.description
+        if data.security_class is not None:
+            classify_collection(db, principal, collection, data.security_class)
         audit(
             db,
             principal,

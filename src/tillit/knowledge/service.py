@@ -7,11 +7,14 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tillit.errors import InvalidInput, NotFound
+from tillit.audit.service import record as audit
+from tillit.auth.roles import Principal
+from tillit.errors import InvalidInput, NotFound, PolicyViolation
 from tillit.knowledge.embedding import check_supported
 from tillit.knowledge.index.base import SearchBackend
 from tillit.knowledge.tables import Collection, Document
 from tillit.platform import Platform
+from tillit.policy import SecurityClass
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -57,6 +60,51 @@ def get_or_create_collection(
     db.add(collection)
     db.flush()
     return collection, True
+
+
+def classify_collection(
+    db: Session, principal: Principal, collection: Collection, value: str
+) -> list[str]:
+    """Set a collection's information class (audited when it changes). Returns the apps that
+    answer from it with a lower class: they refuse questions until their manifest is raised."""
+    klass = SecurityClass.parse(value, field="security-class")
+    if collection.security_class != klass.value:
+        audit(
+            db,
+            principal,
+            "collection.classify",
+            object_type="collection",
+            object_id=collection.id,
+            detail={"name": collection.name, "from": collection.security_class, "to": klass.value},
+        )
+        collection.security_class = klass.value
+        db.flush()
+    return _apps_below(db, collection, klass)
+
+
+def _apps_below(db: Session, collection: Collection, klass: SecurityClass) -> list[str]:
+    from tillit.apps.tables import App
+
+    apps = db.scalars(select(App).where(App.tenant_id == collection.tenant_id)).all()
+    return sorted(
+        app.name
+        for app in apps
+        if collection.name in (app.manifest.get("collections") or [])
+        and SecurityClass(app.manifest.get("security_class") or "K0").level < klass.level
+    )
+
+
+def check_collection_classes(collections: list[Collection], app_class: SecurityClass) -> None:
+    """An app may only answer from collections at or below its own class: the app's class is
+    what decides which models may read the passages and who may read the answer."""
+    for collection in collections:
+        if SecurityClass(collection.security_class).level > app_class.level:
+            raise PolicyViolation(
+                f"Samlingen '{collection.name}' har informationsklass "
+                f"{collection.security_class}, men appen har {app_class}. Höj appens "
+                "informationsklass (security_class i manifestet).",
+                code="collection_class_exceeded",
+            )
 
 
 def list_collections(db: Session, tenant_id: int) -> list[tuple[Collection, int]]:

@@ -46,22 +46,32 @@
     }
   }
 
+  function showCitations(citations) {
+    const list = region.querySelector(".citations");
+    list.innerHTML = "";
+    citations.forEach(function (c) {
+      const item = document.createElement("li");
+      const title = document.createElement("strong");
+      title.textContent = c.title + (c.heading_path.length > 1 ? " – " + c.heading_path.slice(1).join(" › ") : "");
+      const quote = document.createElement("blockquote");
+      quote.textContent = c.text;
+      item.append(title, quote);
+      list.append(item);
+    });
+  }
+
   function show(event) {
     const status = region.querySelector(".status");
     if (event.event === "sources") {
-      const list = region.querySelector(".citations");
-      event.citations.forEach(function (c) {
-        const item = document.createElement("li");
-        const title = document.createElement("strong");
-        title.textContent = c.title + (c.heading_path.length > 1 ? " – " + c.heading_path.slice(1).join(" › ") : "");
-        const quote = document.createElement("blockquote");
-        quote.textContent = c.text;
-        item.append(title, quote);
-        list.append(item);
-      });
+      showCitations(event.citations);
       status.textContent = "Skriver svar …";
     } else if (event.event === "delta") {
       region.querySelector(".answer-text").textContent += event.text;
+    } else if (event.event === "cited") {
+      // The final answer: names restored where the model saw pseudonyms, and only the
+      // passages it cited, numbered as in the text.
+      region.querySelector(".answer-text").textContent = event.answer;
+      showCitations(event.citations);
     } else if (event.event === "error") {
       status.textContent = "Fel: " + event.message;
     } else if (event.event === "done") {
