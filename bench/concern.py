@@ -558,6 +558,15 @@ Eighth round (session 9; gold passages, seeds 0 / 1; shipped: 0.694 / 0.689 micr
   0.820. The mean of the two first levels: micro 0.668 / 0.684, macro 0.663 / 0.674, report
   0.796 / 0.846. Both worse; the one-vs-rest models stay.
 
+Ninth round (session 10; gold passages, seeds 0 / 1; the shipped model re-run the same day:
+0.694 / 0.689 micro, 0.685 / 0.680 macro, 0.826 / 0.856 report)
+
+- **More second-level context.** Interactions (own × report top, own − top, the larger
+  neighbour): micro 0.691 / 0.684, report 0.832 / 0.853. The strongest other label's score on
+  the same passage, and own minus it: 0.695 / 0.681, report 0.833 / 0.850. Noise or worse:
+  with the decision layer (seventh round) the second level is saturated too, so the scores per
+  passage have to get better at the first level.
+
 ## Caveats
 
 - The targets (0.75 / 0.70 / 0.88) are **not met**. The learning curve still rises (more slowly
