@@ -19,7 +19,13 @@ from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
 from tillit.auth.tables import User
 from tillit.concern.register import decrypt_json, erased_ref, read_analysis
-from tillit.concern.schemas import CHANNELS, CLOSED_STATUSES, REPORTER_TYPES, STATUSES
+from tillit.concern.schemas import (
+    CHANNELS,
+    CLOSED_STATUSES,
+    DECISIONS,
+    REPORTER_TYPES,
+    STATUSES,
+)
 from tillit.concern.tables import (
     Annotation,
     AnnotationItem,
@@ -141,6 +147,7 @@ def summary_dict(box: SecretBox, case: ConcernCase, now: datetime | None = None)
         "case_number": case.case_number,
         "status": case.status,
         "status_label": STATUSES[case.status],
+        "decision": case.decision,  # utredning_inleds / inleds_ej, kept when the case is closed
         "channel": case.channel,
         "channel_label": CHANNELS.get(case.channel, case.channel),
         "reporter_type": case.reporter_type,
@@ -196,6 +203,8 @@ def set_status(db: Session, principal: Principal, case: ConcernCase, status: str
             code="invalid_transition",
         )
     previous, case.status = case.status, status
+    if status in DECISIONS:
+        case.decision = status
     if status in CLOSED_STATUSES and case.closed_at is None:
         case.closed_at = datetime.now(UTC)
     record(

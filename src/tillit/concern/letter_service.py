@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tillit.audit.service import record
-from tillit.audit.tables import AuditEvent
 from tillit.auth.roles import Principal
 from tillit.auth.tables import Tenant, User
 from tillit.concern.cases import open_case, settings_for
@@ -54,7 +53,7 @@ def draft_letter(
 ) -> ConcernLetter:
     principal.require("cases:write")
     case = open_case(db, principal, case_number)
-    _require_the_decision(db, case, letter.kind)
+    _require_the_decision(case, letter.kind)
     data = _letter_data(platform, db, principal, case, letter)
     letter_text(letter.kind, data)  # a letter that cannot be made is refused now, not stored
     draft = ConcernLetter(
@@ -73,36 +72,18 @@ def draft_letter(
 DECISION_STATUS = {"decision_open": "utredning_inleds", "decision_not_open": "inleds_ej"}
 
 
-def _require_the_decision(db: Session, case: ConcernCase, kind: str) -> None:
+def _require_the_decision(case: ConcernCase, kind: str) -> None:
     """A decision letter follows the decision recorded as the case's status: "Beslut att
     inleda utredning" needs "Utredning inleds", the other "Inleds ej" (for a closed case, the
     decision it was closed after). So the two contradictory letters can never both be made."""
     needed = DECISION_STATUS.get(kind)
-    if needed is None or _decision(db, case) == needed:
+    if needed is None or case.decision == needed:
         return
     raise InvalidInput(
         f"{LETTER_KINDS[kind]} kan bara skrivas när ärendets status är "  # type: ignore[index]
         f"'{STATUSES[needed]}'. Ändra status först, när beslutet är fattat.",
         code="letter_does_not_match_decision",
     )
-
-
-def _decision(db: Session, case: ConcernCase) -> str | None:
-    if case.status in DECISION_STATUS.values():
-        return case.status
-    if case.status != "avslutad":
-        return None
-    moves = db.scalars(
-        select(AuditEvent)
-        .where(
-            AuditEvent.tenant_id == case.tenant_id,
-            AuditEvent.action == "concern.case.status",
-            AuditEvent.object_id == case.case_number,
-        )
-        .order_by(AuditEvent.id.desc())
-    )
-    return next((m.detail.get("to") for m in moves if m.detail.get("to") in
-                 DECISION_STATUS.values()), None)  # fmt: skip
 
 
 def _letter_data(

@@ -20,6 +20,7 @@ class ConcernCase(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
     case_number: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(30), default="ny")
+    decision: Mapped[str | None] = mapped_column(String(30))  # a DECISIONS status, kept on closing
     channel: Mapped[str] = mapped_column(String(20))
     reporter_type: Mapped[str] = mapped_column(String(30))
     anonymous: Mapped[bool] = mapped_column(default=False)
