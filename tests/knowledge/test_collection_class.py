@@ -77,7 +77,8 @@ def test_the_cli_sets_the_class_and_an_ad_hoc_answer_page_follows_it(  # type: i
     tmp_path: Path,
 ) -> None:
     (tmp_path / "bygglov.txt").write_text("Du behöver bygglov för en altan över 1,2 meter.\n")
-    made = cli("ingest", str(tmp_path), "--collection", "intern", "--security-class", "K2", "--json")
+    folder = str(tmp_path)
+    made = cli("ingest", folder, "--collection", "intern", "--security-class", "K2", "--json")
     assert made.exit_code == 0, made.output
     assert json.loads(made.stdout)["security_class"] == "K2"
     again = cli("ingest", str(tmp_path), "--collection", "intern", "--json")
