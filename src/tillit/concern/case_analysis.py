@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from tillit.audit.service import record
 from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
 from tillit.concern.analysis import Analysis, analyse_text, summarise
+from tillit.concern.case_audit import audit_case
 from tillit.concern.cases import case_report_key, get_case, open_case, require_not_closed
 from tillit.concern.labels import LABELS
 from tillit.concern.models import load_active
@@ -63,24 +63,22 @@ def analyse_case(platform: Platform, principal: Principal, case_number: str) -> 
         status_before = case.status
         _store(db, platform.box, case, analysis, run.id)
         if case.status != status_before:  # a first analysis starts the initial assessment
-            record(
+            audit_case(
                 db,
                 principal,
                 "concern.case.status",
-                object_type="concern_case",
-                object_id=case_number,
-                detail={"from": status_before, "to": case.status, "because": "analys"},
+                case_number,
+                {"from": status_before, "to": case.status, "because": "analys"},
             )
         if kept:
             _refresh_summary(platform, case, _passages(db, case))
         case.mapping_enc = pseudonymiser.export_mapping(platform.box, case.tenant_id)
-        record(
+        audit_case(
             db,
             principal,
             "concern.case.analyse",
-            object_type="concern_case",
-            object_id=case_number,
-            detail={"run_id": run.id, "model_version": version.version},
+            case_number,
+            {"run_id": run.id, "model_version": version.version},
         )
         return {"run_id": run.id, "case_number": case_number, "labels": analysis.label_counts()}
 
@@ -214,14 +212,13 @@ def review_passage(
         passage.reviewed_by, passage.reviewed_at = principal.actor, datetime.now(UTC)
         _annotate(platform, db, principal, case, passages, passage, labels)
         _refresh_summary(platform, case, passages)
-        record(
+        audit_case(
             db,
             principal,
             "concern.passage.review",
-            object_type="concern_case",
-            object_id=case_number,
+            case_number,
             # never the labels: they are the case's content, and admins read the audit log
-            detail={"position": position, "action": review.action},
+            {"position": position, "action": review.action},
         )
         return passage_view(passage)
 

@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tillit.audit.service import record
 from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
 from tillit.auth.tables import User
+from tillit.concern.case_audit import audit_case
 from tillit.concern.cases import assign, open_case
 from tillit.concern.register import birth_date_of, decrypt_json, encrypt_json, set_child_keys
 from tillit.concern.schemas import REPORTER_TYPES, Child, without_nul
@@ -61,14 +61,7 @@ def complete_case(
     if changed:
         case.child_enc = encrypt_json(box, updated.model_dump(mode="json"))
         set_child_keys(case, box, updated)
-        record(
-            db,
-            principal,
-            "concern.case.details",
-            object_type="concern_case",
-            object_id=case.case_number,
-            detail={"fields": changed},
-        )
+        audit_case(db, principal, "concern.case.details", case.case_number, {"fields": changed})
     return case
 
 

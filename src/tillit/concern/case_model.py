@@ -19,10 +19,10 @@ from typing import Any
 import anyio
 from sqlalchemy import select
 
-from tillit.audit.service import record
 from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
 from tillit.catalog.service import resolve_by_name
+from tillit.concern.case_audit import audit_case
 from tillit.concern.cases import get_case, open_case, require_not_closed
 from tillit.concern.register import read_analysis, write_analysis
 from tillit.concern.tables import ConcernCase, ConcernPassage
@@ -152,13 +152,12 @@ def keep_on_case(
     ``concern.case.<key>``. The view itself was audited when the case's text was read."""
     require_not_closed(case)  # closed while the model was answering
     write_analysis(box, case, {**read_analysis(box, case), key: result})
-    record(
+    audit_case(
         db,
         principal,
         f"concern.case.{key}",
-        object_type="concern_case",
-        object_id=case.case_number,
-        detail={"run_id": run.id, "decision": run.policy.get("decision")},
+        case.case_number,
+        {"run_id": run.id, "decision": run.policy.get("decision")},
     )
 
 

@@ -18,6 +18,7 @@ from tillit.audit.service import record
 from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
 from tillit.auth.tables import User
+from tillit.concern.case_audit import audit_case
 from tillit.concern.register import decrypt_json, erased_ref, read_analysis
 from tillit.concern.schemas import (
     CHANNELS,
@@ -76,7 +77,7 @@ def open_case(db: Session, principal: Principal, case_number: str) -> ConcernCas
     """A case for reading its content: permission checked and the view audited."""
     principal.require("cases:read")
     case = get_case(db, principal.tenant_id, case_number)
-    record(db, principal, "concern.case.view", object_type="concern_case", object_id=case_number)
+    audit_case(db, principal, "concern.case.view", case_number)
     return case
 
 
@@ -207,13 +208,8 @@ def set_status(db: Session, principal: Principal, case: ConcernCase, status: str
         case.decision = status
     if status in CLOSED_STATUSES and case.closed_at is None:
         case.closed_at = datetime.now(UTC)
-    record(
-        db,
-        principal,
-        "concern.case.status",
-        object_type="concern_case",
-        object_id=case.case_number,
-        detail={"from": previous, "to": status},
+    audit_case(
+        db, principal, "concern.case.status", case.case_number, {"from": previous, "to": status}
     )
 
 
@@ -221,13 +217,7 @@ def mark_protective_assessment(db: Session, principal: Principal, case: ConcernC
     """The same-day protective assessment (skyddsbedömning) is done."""
     principal.require("cases:write")
     case.protective_done_at = datetime.now(UTC)
-    record(
-        db,
-        principal,
-        "concern.case.protective_assessment",
-        object_type="concern_case",
-        object_id=case.case_number,
-    )
+    audit_case(db, principal, "concern.case.protective_assessment", case.case_number)
 
 
 def assign(db: Session, principal: Principal, case: ConcernCase, user_id: int | None) -> None:
@@ -237,14 +227,7 @@ def assign(db: Session, principal: Principal, case: ConcernCase, user_id: int | 
         if user is None or user.tenant_id != principal.tenant_id or "caseworker" not in user.roles:
             raise InvalidInput("Ärenden kan bara tilldelas handläggare.", code="invalid_assignee")
     case.assigned_to_id = user_id
-    record(
-        db,
-        principal,
-        "concern.case.assign",
-        object_type="concern_case",
-        object_id=case.case_number,
-        detail={"user_id": user_id},
-    )
+    audit_case(db, principal, "concern.case.assign", case.case_number, {"user_id": user_id})
 
 
 def history(db: Session, case: ConcernCase) -> list[ConcernCase]:
@@ -267,13 +250,12 @@ def shown_history(db: Session, principal: Principal, case: ConcernCase) -> list[
     read too (its status, dates, child and signs), so each is audited under its own number."""
     found = history(db, case)
     for other in found:
-        record(
+        audit_case(
             db,
             principal,
             "concern.case.history",
-            object_type="concern_case",
-            object_id=other.case_number,
-            detail={"shown_with": case.case_number},
+            other.case_number,
+            {"shown_with": case.case_number},
         )
     return found
 

@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tillit.audit.service import record
 from tillit.auth.roles import Principal
 from tillit.auth.tables import Tenant, User
+from tillit.concern.case_audit import audit_case
 from tillit.concern.cases import open_case, settings_for
 from tillit.concern.letters import (
     LETTER_KINDS,
@@ -290,6 +290,4 @@ def _audit(
     extra: dict[str, Any] | None = None,
 ) -> None:
     detail = {"letter_id": letter.id, "kind": letter.kind, **(extra or {})}
-    record(
-        db, principal, action, object_type="concern_case", object_id=case.case_number, detail=detail
-    )
+    audit_case(db, principal, action, case.case_number, detail)

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tillit.audit.service import record
 from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
+from tillit.concern.case_audit import audit_case
 from tillit.concern.schemas import Child, ReportIn
 from tillit.concern.tables import ConcernCase
 from tillit.errors import Conflict, InvalidInput
@@ -120,13 +120,12 @@ def register_report(
         if existing.text_key not in same_text:  # the same reference, taken for another text
             _other_report_same_ref(report, existing, "api", text_key)  # raises Conflict
         return Registered(existing, created=False)
-    record(
+    audit_case(
         db,
         principal,
         "concern.case.register",
-        object_type="concern_case",
-        object_id=case.case_number,
-        detail={"channel": channel, "duplicate": case.duplicate_of_id is not None},
+        case.case_number,
+        {"channel": channel, "duplicate": case.duplicate_of_id is not None},
     )
     return Registered(case, created=True, warnings=warnings)
 
