@@ -20,6 +20,7 @@ from tillit.errors import InvalidInput, NotAuthenticated, TillitError
 from tillit.gateway.service import Call, authorize, finish
 from tillit.platform import Platform
 from tillit.privacy.policy import ALLOW_HEADER
+from tillit.validation_text import has_unpaired_surrogate
 from tillit.web.errors import error_body
 
 router = APIRouter(tags=["gateway"])
@@ -58,7 +59,7 @@ async def read_json(request: Request) -> dict[str, Any]:
         raise InvalidInput("Anropet är för djupt nästlat.", code="invalid_json") from None
     if not isinstance(body, dict):
         raise InvalidInput("Anropet måste vara ett JSON-objekt.", code="invalid_json")
-    if _SURROGATE_ESCAPE.search(raw) and not _encodable(body):
+    if _SURROGATE_ESCAPE.search(raw) and has_unpaired_surrogate(body):
         raise InvalidInput(
             "Anropet innehåller ogiltiga Unicode-tecken (ensamma surrogattecken).",
             code="invalid_json",
@@ -71,14 +72,6 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 def _not_json(name: str) -> Any:
     raise InvalidInput(f"Anropet innehåller {name}, som inte är giltig JSON.", code="invalid_json")
-
-
-def _encodable(body: dict[str, Any]) -> bool:
-    try:
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
-    except (UnicodeEncodeError, RecursionError):
-        return False
-    return True
 
 
 def _model_name(body: dict[str, Any]) -> str:
