@@ -29,6 +29,8 @@ class LineError(Exception):
 def map_jsonl(
     source: Path, target: Path, handle: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> None:
+    if target.exists() and target.resolve() == source.resolve():
+        fail(f"{target}: utfilen får inte vara samma fil som infilen (den skulle skrivas över).")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     count = 0
@@ -63,7 +65,7 @@ def _rows(reader: BinaryIO) -> Iterator[dict[str, Any]]:
 
 def _parse(number: int, raw: bytes) -> dict[str, Any]:
     try:
-        row = json.loads(raw.decode("utf-8"))
+        row = json.loads(raw.decode("utf-8-sig"))  # a BOM (Notepad, Excel) is not an error
     except UnicodeDecodeError:
         raise LineError(number, "inte UTF-8") from None
     except json.JSONDecodeError as exc:

@@ -113,3 +113,18 @@ def test_an_oversized_line_is_refused(tmp_path: Path, monkeypatch: pytest.Monkey
     assert result.exit_code == 1
     assert "rad 2: raden är större än" in result.output
     assert not target.exists()
+
+
+def test_a_utf8_bom_is_read_and_output_may_not_overwrite_input(tmp_path: Path) -> None:
+    """Notepad and Excel write a BOM; --output naming the input file would replace the input."""
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\xef\xbb\xbf" + json.dumps(ROWS[0]).encode() + b"\r\n")
+    target = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["detect", "--input", str(source), "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert read_jsonl(target)[0]["id"] == "A-1"
+    before = source.read_bytes()
+    result = runner.invoke(app, ["detect", "--input", str(source), "--output", str(source)])
+    assert result.exit_code == 1
+    assert "samma fil som infilen" in result.output
+    assert source.read_bytes() == before

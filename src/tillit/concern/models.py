@@ -193,7 +193,7 @@ def load_active(platform: Platform, tenant_id: int) -> tuple[ClassifierVersion, 
         if version is None:
             raise NotFound(
                 "Ingen klassificerare är tränad ännu: träna en med 'tillit concern train' "
-                "eller på sidan Modell.",
+                "eller på sidan Klassificerare (/klassificerare).",
                 code="classifier_missing",
             )
         db.expunge(version)

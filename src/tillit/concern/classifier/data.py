@@ -31,7 +31,7 @@ def load_jsonl(path: str | Path) -> list[LabelledReport]:
     with Path(path).open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
-                line = raw.decode("utf-8")
+                line = raw.decode("utf-8-sig")  # a BOM (Notepad, Excel) is not an error
             except UnicodeDecodeError:
                 raise ValueError(f"rad {number}: texten är inte UTF-8") from None
             if not line.strip():

@@ -111,7 +111,7 @@ def parse_line(raw: bytes) -> ImportLine:
     if len(raw) > MAX_LINE_BYTES:
         raise ValueError(f"raden är större än {MAX_LINE_BYTES // 2**20} MiB")
     try:
-        row = json.loads(raw.decode("utf-8"))
+        row = json.loads(raw.decode("utf-8-sig"))  # a BOM (Notepad, Excel) is not an error
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ValueError("ogiltig JSON eller inte UTF-8") from None
     if not isinstance(row, dict):
