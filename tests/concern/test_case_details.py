@@ -120,7 +120,9 @@ def test_a_case_is_assigned_to_a_caseworker_only(
     number = _case(client, caseworker)
     url = f"/api/concern/cases/{number}/assign"
     given = client.post(url, headers=caseworker, json={"user": "anna"})
-    assert given.status_code == 200 and given.json()["assigned_to"] is not None
+    assert given.status_code == 200 and given.json()["assigned_to"] == "anna"  # as it was given
+    [listed] = client.get("/api/concern/cases", headers=caseworker).json()
+    assert listed["assigned_to"] == "anna"
     refused = client.post(url, headers=caseworker, json={"user": "ivar"})
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_assignee"
     cleared = client.post(url, headers=caseworker, json={"user": None})

@@ -57,8 +57,12 @@ def test_the_protective_assessment_is_overdue_from_the_next_swedish_day(
     _, _, case_id = _register(platform, ReportIn(text=REPORT, received_at=received))
     with platform.session() as db:
         case = db.get(ConcernCase, case_id)
-        late_evening = summary_dict(platform.box, case, datetime(2026, 3, 2, 22, 30, tzinfo=UTC))
-        after_midnight = summary_dict(platform.box, case, datetime(2026, 3, 2, 23, 30, tzinfo=UTC))
+        late_evening = summary_dict(
+            db, platform.box, case, datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
+        )
+        after_midnight = summary_dict(
+            db, platform.box, case, datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
+        )
     assert (
         late_evening["protective_assessment_due"]
         and not late_evening["protective_assessment_overdue"]
@@ -73,8 +77,8 @@ def test_the_deadline_counts_from_the_swedish_day_a_late_report_came_in(
     _, _, case_id = _register(platform, ReportIn(text=REPORT, received_at=received))
     with platform.session() as db:
         case = db.get(ConcernCase, case_id)
-        on_the_day = summary_dict(platform.box, case, datetime(2025, 12, 9, 12, 0, tzinfo=UTC))
-        next_day = summary_dict(platform.box, case, datetime(2025, 12, 9, 23, 30, tzinfo=UTC))
+        on_the_day = summary_dict(db, platform.box, case, datetime(2025, 12, 9, 12, 0, tzinfo=UTC))
+        next_day = summary_dict(db, platform.box, case, datetime(2025, 12, 9, 23, 30, tzinfo=UTC))
     assert on_the_day["assessment_deadline"] == "2025-12-09"
     assert not on_the_day["overdue"] and next_day["overdue"]  # 00.30 on 10 December
 

@@ -58,6 +58,8 @@ def test_the_same_text_again_names_the_case_it_may_duplicate(
     second = client.post("/api/concern/cases", headers=caseworker, json=REPORT).json()
     assert first["duplicate_of"] is None and second["duplicate_of"] == first["case_number"]
     assert second["case_number"] != first["case_number"]
+    listed = client.get("/api/concern/cases", headers=caseworker).json()
+    assert {row["duplicate_of"] for row in listed} == {None, first["case_number"]}
 
 
 def test_resending_the_same_source_ref_gives_the_same_case(

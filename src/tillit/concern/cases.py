@@ -139,8 +139,11 @@ def _matcher(box: SecretBox, query: str) -> Callable[[ConcernCase], bool]:
     return matches
 
 
-def summary_dict(box: SecretBox, case: ConcernCase, now: datetime | None = None) -> dict[str, Any]:
-    """What the register's list shows (the caller audited the search)."""
+def summary_dict(
+    db: Session, box: SecretBox, case: ConcernCase, now: datetime | None = None
+) -> dict[str, Any]:
+    """What the register's list shows (the caller audited the search). Other cases are named
+    by case number and people by user name, as the API takes them, never by database id."""
     now = now or datetime.now(UTC)
     child = decrypt_json(box, case.child_enc)
     due = case.protective_done_at is None and case.status not in CLOSED_STATUSES
@@ -162,8 +165,8 @@ def summary_dict(box: SecretBox, case: ConcernCase, now: datetime | None = None)
         "protective_assessment_due": due,
         "protective_assessment_overdue": due and _local_date(case.received_at) < _local_date(now),
         "child_name": child.get("name"),
-        "assigned_to": case.assigned_to_id,
-        "duplicate_of": case.duplicate_of_id,
+        "assigned_to": _username_of(db, case.assigned_to_id),
+        "duplicate_of": case_number_of(db, case.duplicate_of_id),
         "analysed": case.analysed_at is not None,
         "purged": case.purged_at is not None,
     }
@@ -176,7 +179,7 @@ def _local_date(moment: datetime) -> date:
 
 def detail_dict(db: Session, box: SecretBox, case: ConcernCase) -> dict[str, Any]:
     """Everything about one case (the caller opened it with ``open_case``)."""
-    data = summary_dict(box, case)
+    data = summary_dict(db, box, case)
     data.update(
         text=box.decrypt(case.text_enc) if case.text_enc else None,
         reporter=decrypt_json(box, case.reporter_enc) or None,
@@ -184,9 +187,14 @@ def detail_dict(db: Session, box: SecretBox, case: ConcernCase) -> dict[str, Any
         child=decrypt_json(box, case.child_enc),
         protective_done_at=case.protective_done_at.isoformat() if case.protective_done_at else None,
         warnings=read_analysis(box, case).get("warnings", []),
-        duplicate_of=case_number_of(db, case.duplicate_of_id),
     )
     return data
+
+
+def _username_of(db: Session, user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    return db.scalar(select(User.username).where(User.id == user_id))
 
 
 def case_number_of(db: Session, case_id: int | None) -> str | None:

@@ -108,8 +108,8 @@ def cases_page(
         found = list_cases(
             db, platform.box, ctx.principal, status=status or None, query=q, assigned_to=mine
         )
-        rows = [summary_dict(platform.box, case) for case in found]
-        names = {w["id"]: w["name"] for w in caseworkers(db, ctx.principal.tenant_id)}
+        rows = [summary_dict(db, platform.box, case) for case in found]
+        names = {w["username"]: w["name"] for w in caseworkers(db, ctx.principal.tenant_id)}
     return render(
         request,
         "concern_cases.html",
@@ -153,7 +153,7 @@ def _office_contact(db: Any, tenant_id: int) -> bool:
 def _history_row(platform: Platform, db: Any, case: ConcernCase) -> dict[str, Any]:
     """One other report about the child, with its signs per label: how many passages the
     caseworker confirmed, and how many are still only the tool's suggestion."""
-    row = summary_dict(platform.box, case)
+    row = summary_dict(db, platform.box, case)
     signs: dict[str, dict[str, int]] = {}
     for passage in case_passages(db, case):
         reviewed = passage["reviewed"] is not None

@@ -64,7 +64,7 @@ def cases(
 ) -> list[dict[str, Any]]:
     with platform.session() as db:
         found = list_cases(db, platform.box, principal, status=status, query=q)
-        return [summary_dict(platform.box, case) for case in found]
+        return [summary_dict(db, platform.box, case) for case in found]
 
 
 @router.get("/cases/{case_number}")
@@ -76,7 +76,7 @@ def case(case_number: str, platform: PlatformDep, principal: PrincipalDep) -> di
         data["analysis"] = {k: v for k, v in analysis.items() if k != "warnings"}
         data["passages"] = case_passages(db, found)
         earlier = shown_history(db, principal, found)
-        data["history"] = [summary_dict(platform.box, c) for c in earlier]
+        data["history"] = [summary_dict(db, platform.box, c) for c in earlier]
         return data
 
 
@@ -87,7 +87,7 @@ def change_status(
     with platform.session() as db:
         found = open_case(db, principal, case_number)
         set_status(db, principal, found, change.status)
-        return summary_dict(platform.box, found)
+        return summary_dict(db, platform.box, found)
 
 
 class AssignIn(BaseModel):
@@ -112,7 +112,7 @@ def assign_to(
 ) -> dict[str, Any]:
     with platform.session() as db:
         found = assign_case(db, principal, case_number, choice.user)
-        return summary_dict(platform.box, found)
+        return summary_dict(db, platform.box, found)
 
 
 @router.post("/cases/{case_number}/protective-assessment")
@@ -122,7 +122,7 @@ def protective_assessment(
     with platform.session() as db:
         found = open_case(db, principal, case_number)
         mark_protective_assessment(db, principal, found)
-        return summary_dict(platform.box, found)
+        return summary_dict(db, platform.box, found)
 
 
 @router.post("/cases/{case_number}/analyse")
