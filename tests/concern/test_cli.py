@@ -143,3 +143,11 @@ def test_retention_can_be_told_to_erase_annotations_too(cli, platform) -> None: 
     with platform.session() as db:
         event = db.scalar(select(AuditEvent).where(AuditEvent.action == "concern.settings"))
     assert event.detail == {"fields": ["erase_annotations"], "erase_annotations": True}
+
+
+def test_the_office_email_must_be_an_address(cli) -> None:  # type: ignore[no-untyped-def]
+    """It is printed on every letter: a typo is refused, not sent out."""
+    refused = cli("concern", "office", "--email", "inte-en-adress")
+    assert refused.exit_code == 1 and "ingen e-postadress" in refused.output
+    kept = cli("concern", "office", "--email", "barn.unga@kommun.example")
+    assert kept.exit_code == 0 and json.loads(kept.stdout)["email"] == "barn.unga@kommun.example"

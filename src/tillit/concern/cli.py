@@ -31,6 +31,7 @@ from tillit.concern.annotation import import_annotated
 from tillit.concern.case_analysis import record_batch_run
 from tillit.concern.cases import apply_retention, settings_for
 from tillit.concern.intake.file_import import import_file
+from tillit.concern.intake.form import EMAIL
 from tillit.concern.intake.mail import MailboxSettings, log_id
 from tillit.concern.intake.mail_intake import poll
 from tillit.concern.models import (
@@ -376,6 +377,8 @@ def office_command(
     data_dir: DataDirOption = None,
 ) -> None:
     """Kontorsuppgifterna som breven får (brevhuvud och sidfot); utan flaggor: visa dem."""
+    if email and not EMAIL.fullmatch(email.strip()):
+        fail(f"'{email}' är ingen e-postadress; den skulle skrivas på varje brev.")
     changes = {"municipality": municipality, "unit": unit, "phone": phone, "email": email}
     changes = {k: v for k, v in changes.items() if v is not None}
     if address:
