@@ -15,10 +15,9 @@ from tillit.apps.service import list_apps, manifest_for_use, manifest_of
 from tillit.auth.roles import Principal
 from tillit.auth.service import get_tenant
 from tillit.errors import InvalidInput, NotFound, TillitError
-from tillit.knowledge.service import get_collection, list_documents
+from tillit.knowledge.service import classed_above, get_collection, list_documents
 from tillit.knowledge.tables import Collection
 from tillit.platform import Platform
-from tillit.policy import SecurityClass
 from tillit.privacy.detect import detect
 from tillit.web.deps import FormDep, PageDep, PlatformDep
 from tillit.web.errors import wants_html
@@ -215,7 +214,7 @@ def public_about(
 def _listable_documents(db: Session, collection: Collection, manifest: AssistantManifest) -> list:
     """A collection classed above the app (raised after the app was applied) keeps its
     document titles to itself; the app refuses to answer from it until its class is raised."""
-    if SecurityClass(collection.security_class).level > manifest.security_class.level:
+    if classed_above(collection, manifest.security_class):
         return []
     return list_documents(db, collection.id)
 

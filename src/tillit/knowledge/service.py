@@ -79,10 +79,10 @@ def classify_collection(
         )
         collection.security_class = klass.value
         db.flush()
-    return _apps_below(db, collection, klass)
+    return _apps_below(db, collection)
 
 
-def _apps_below(db: Session, collection: Collection, klass: SecurityClass) -> list[str]:
+def _apps_below(db: Session, collection: Collection) -> list[str]:
     from tillit.apps.tables import App
 
     apps = db.scalars(select(App).where(App.tenant_id == collection.tenant_id)).all()
@@ -90,15 +90,20 @@ def _apps_below(db: Session, collection: Collection, klass: SecurityClass) -> li
         app.name
         for app in apps
         if collection.name in (app.manifest.get("collections") or [])
-        and SecurityClass(app.manifest.get("security_class") or "K0").level < klass.level
+        and classed_above(collection, SecurityClass(app.manifest.get("security_class") or "K0"))
     )
+
+
+def classed_above(collection: Collection, app_class: SecurityClass) -> bool:
+    """The one rule: an app may not answer from, or list, a collection classed above it."""
+    return SecurityClass(collection.security_class).level > app_class.level
 
 
 def check_collection_classes(collections: list[Collection], app_class: SecurityClass) -> None:
     """An app may only answer from collections at or below its own class: the app's class is
     what decides which models may read the passages and who may read the answer."""
     for collection in collections:
-        if SecurityClass(collection.security_class).level > app_class.level:
+        if classed_above(collection, app_class):
             raise PolicyViolation(
                 f"Samlingen '{collection.name}' har informationsklass "
                 f"{collection.security_class}, men appen har {app_class}. Höj appens "
