@@ -1,8 +1,10 @@
 """JSONL in, JSONL out, one line at a time, for the batch commands (privacy, concern).
 
-Input lines: ``{"id": …, "text": "…"}``. A malformed line stops the run with its line number and
-exit code 1; the output is written to a temporary file and renamed only on success, so no partial
-output is left behind. Messages name line numbers and ids, never the text.
+Input lines: ``{"id": …, "text": "…"}``. The whole input is checked before any line is handled:
+malformed lines stop the run with exit code 1, each named by its line number (the first
+``MAX_REPORTED``), so that one run shows everything to mend and no analysis is wasted on a file
+that will be refused. The output is written to a temporary file and renamed only on success, so
+no partial output is left behind. Messages name line numbers and ids, never the text.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import typer
 from tillit.cli_support import fail
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
+MAX_REPORTED = 20
+"""Malformed lines named in the error; more are counted."""
 
 
 class LineError(Exception):
@@ -31,6 +35,9 @@ def map_jsonl(
 ) -> None:
     if target.exists() and target.resolve() == source.resolve():
         fail(f"{target}: utfilen får inte vara samma fil som infilen (den skulle skrivas över).")
+    bad_lines = _malformed_lines(source)
+    if bad_lines:
+        fail(_malformed_message(bad_lines))
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     count = 0
@@ -50,7 +57,34 @@ def map_jsonl(
     typer.echo(f"{written} till {target}", err=True)
 
 
+def _malformed_lines(source: Path) -> list[LineError]:
+    """Every malformed line of ``source`` (reading it once, keeping no rows)."""
+    errors = []
+    with source.open("rb") as reader:
+        for number, raw in _raw_lines(reader):
+            try:
+                _parse(number, raw)
+            except LineError as exc:
+                errors.append(exc)
+    return errors
+
+
+def _malformed_message(errors: list[LineError]) -> str:
+    named = "\n".join(f"  {e}" for e in errors[:MAX_REPORTED])
+    more = len(errors) - MAX_REPORTED
+    rest = f"\n  … och {more} till" if more > 0 else ""
+    count = "1 felaktig rad" if len(errors) == 1 else f"{len(errors)} felaktiga rader"
+    return f"{count}, ingen utfil skrevs:\n{named}{rest}"
+
+
 def _rows(reader: BinaryIO) -> Iterator[dict[str, Any]]:
+    for number, raw in _raw_lines(reader):
+        yield _parse(number, raw)
+
+
+def _raw_lines(reader: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
+    """Non-blank lines with their numbers (from 1); None for a line over ``MAX_LINE_BYTES``,
+    which is skipped without being read whole."""
     number = 0
     while True:
         raw = reader.readline(MAX_LINE_BYTES + 1)
@@ -58,12 +92,21 @@ def _rows(reader: BinaryIO) -> Iterator[dict[str, Any]]:
             return
         number += 1
         if len(raw) > MAX_LINE_BYTES:
-            raise LineError(number, f"raden är större än {MAX_LINE_BYTES // 2**20} MiB")
-        if raw.strip():
-            yield _parse(number, raw)
+            if not raw.endswith(b"\n"):
+                _skip_rest_of_line(reader)
+            yield number, None
+        elif raw.strip():
+            yield number, raw
 
 
-def _parse(number: int, raw: bytes) -> dict[str, Any]:
+def _skip_rest_of_line(reader: BinaryIO) -> None:
+    while (chunk := reader.readline(MAX_LINE_BYTES)) and not chunk.endswith(b"\n"):
+        pass
+
+
+def _parse(number: int, raw: bytes | None) -> dict[str, Any]:
+    if raw is None:
+        raise LineError(number, f"raden är större än {MAX_LINE_BYTES // 2**20} MiB")
     try:
         row = json.loads(raw.decode("utf-8-sig"))  # a BOM (Notepad, Excel) is not an error
     except UnicodeDecodeError:

@@ -16,6 +16,9 @@ SUGGESTION_NOTICE = (
     "Förslag från Tillit, inte en bedömning: handläggaren bekräftar eller avvisar varje markering."
 )
 QUOTE_CHARS = 160
+MAX_REFS = 10
+"""Passage numbers cited per label in the summary; more are counted (a 300 KB text can have
+thousands of marked passages, and the summary is meant to be read)."""
 
 
 class Prediction(Protocol):
@@ -85,14 +88,25 @@ def summarise(text: str, passages: list[Prediction]) -> str:
         cited = [(i, p) for i, p in enumerate(passages, start=1) if label in p.labels]
         if not cited:
             continue
-        refs = ", ".join(f"[{i}]" for i, _ in cited)
         _, best = max(cited, key=lambda item: item[1].scores.get(label, 0.0))
         quote = _quote(text[best.start : best.end])
         noun = "stycke" if len(cited) == 1 else "stycken"
-        lines.append(f"{name}: {len(cited)} {noun} {refs}, t.ex. ”{quote}”")
+        refs = _refs([i for i, _ in cited])
+        lines.append(f"{name}: {_count(len(cited))} {noun} {refs}, t.ex. ”{quote}”")
     if not lines:
         return f"Inga tecken på våld eller konflikt markerades. {SUGGESTION_NOTICE}"
     return "\n".join([*lines, SUGGESTION_NOTICE])
+
+
+def _refs(numbers: list[int]) -> str:
+    shown = ", ".join(f"[{i}]" for i in numbers[:MAX_REFS])
+    more = len(numbers) - MAX_REFS
+    return f"{shown} och {_count(more)} till" if more > 0 else shown
+
+
+def _count(n: int) -> str:
+    """Swedish digit grouping: 5 556 (a no-break space)."""
+    return f"{n:,}".replace(",", "\u00a0")
 
 
 def _quote(passage: str) -> str:
