@@ -128,7 +128,7 @@ def test_an_external_model_cleared_for_k3_is_registered_with_a_warning(
     cli: Cli, upstream: str
 ) -> None:
     external = ok(add_model(cli, "moln", upstream, "--max-class", "K3"))
-    assert "Varning: en extern tjänst får nu ta emot K3-uppgifter" in external.stderr
+    assert "Varning: en extern tjänst får ta emot K3-uppgifter" in external.stderr
     own = ok(add_model(cli, "egen", upstream, "--max-class", "K3", "--hosting", "own"))
     assert own.stderr == ""
 

@@ -67,3 +67,15 @@ def test_a_disabled_model_can_be_turned_on_again(client, platform, upstream) -> 
     assert "Avstängd" in off.text and "Slå på modellen igen" in off.text
     on = client.post(f"/models/{model_id}/enable", data={"csrf_token": csrf})
     assert "<dd>Aktiv</dd>" in on.text and "Stäng av modellen" in on.text
+
+
+def test_the_page_of_an_external_model_cleared_for_k3_warns(client, platform, upstream) -> None:  # type: ignore[no-untyped-def]
+    make_user(platform, "dev", ["developer"])
+    csrf = login(client, "dev")
+    form = {"csrf_token": csrf, "provider": "openai-compatible", "base_url": upstream}
+    form |= {"remote_model": "echo-1", "capabilities": ["chat"], "max_class": "K3"}
+    external = client.post("/models", data=form | {"name": "moln", "hosting": "external"})
+    own = client.post("/models", data=form | {"name": "egen", "hosting": "own"})
+    assert "Modellen är registrerad" in external.text and "Modellen är registrerad" in own.text
+    assert "utan pseudonymisering" in external.text
+    assert "utan pseudonymisering" not in own.text

@@ -194,6 +194,27 @@ def test_patch_changes_fields_and_replaces_api_key(
     assert stored_api_key_column(platform, model_id) is None
 
 
+def test_an_external_service_cleared_for_k3_carries_a_warning(
+    client: TestClient, admin: str, upstream: str
+) -> None:
+    """The policy allows it, so it is not refused; the administrator is told what it means."""
+    own = create(client, admin, full_model(upstream, max_class="K3")).json()
+    assert own["warnings"] == []
+    external = create(client, admin, full_model(upstream, name="moln", hosting="external")).json()
+    assert external["warnings"] == []  # K2: pseudonymised before it leaves
+    raised = client.patch(
+        f"/api/models/{external['id']}", headers=auth(admin), json={"max_class": "K3"}
+    ).json()
+    assert raised["warnings"] and "utan pseudonymisering" in raised["warnings"][0]
+    listed = client.get("/api/models", headers=auth(admin)).json()
+    assert {
+        m["name"]: bool(m["warnings"]) for m in listed if m["name"] in ("kommun-llm", "moln")
+    } == {
+        "kommun-llm": False,
+        "moln": True,
+    }
+
+
 def test_patch_rejects_unknown_fields_and_bad_class(
     client: TestClient, admin: str, upstream: str
 ) -> None:

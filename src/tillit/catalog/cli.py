@@ -92,15 +92,8 @@ def add(
         print_json(out.model_dump(mode="json"))
     else:
         typer.echo(f"Registrerade modellen {out.name} (id {out.id}, högst {out.max_class}).")
-    if data.max_class == "K3" and data.hosting == "external":
-        typer.echo(EXTERNAL_K3_WARNING, err=True)
-
-
-EXTERNAL_K3_WARNING = (
-    "Varning: en extern tjänst får nu ta emot K3-uppgifter (till exempel orosanmälningar) "
-    "utan pseudonymisering. Gör det bara om avtal och informationsklassning tillåter det; "
-    "annars registrera modellen med --max-class K2, så pseudonymiseras texten."
-)
+    for warning in out.warnings:
+        typer.echo(warning, err=True)
 
 
 @app.command("list")

@@ -123,3 +123,4 @@ class ModelOut(BaseModel):
     health_checked_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    warnings: list[str] = []  # e.g. K3 allowed to an external service (the policy permits it)

@@ -104,6 +104,20 @@ def set_enabled(db: Session, tenant_id: int, model_id: int, enabled: bool) -> Ca
     return model
 
 
+EXTERNAL_K3_WARNING = (
+    "Varning: en extern tjänst får ta emot K3-uppgifter (till exempel orosanmälningar) utan "
+    "pseudonymisering. Gör det bara om avtal och informationsklassning tillåter det; annars ge "
+    "modellen högst K2, så pseudonymiseras texten."
+)
+
+
+def model_warnings(model: CatalogModel) -> list[str]:
+    """What an administrator should know about a registration that the policy allows."""
+    if model.max_class == "K3" and model.hosting == "external":
+        return [EXTERNAL_K3_WARNING]
+    return []
+
+
 def to_out(model: CatalogModel, tenant_slugs: dict[int, str]) -> ModelOut:
     return ModelOut(
         id=model.id,
@@ -130,6 +144,7 @@ def to_out(model: CatalogModel, tenant_slugs: dict[int, str]) -> ModelOut:
         health_checked_at=model.health_checked_at,
         created_at=model.created_at,
         updated_at=model.updated_at,
+        warnings=model_warnings(model),
     )
 
 
