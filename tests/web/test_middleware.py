@@ -50,3 +50,20 @@ def test_case_pages_and_personal_data_are_never_cached(client) -> None:  # type:
     assert "cache-control" not in client.get("/insyn").headers
     form = client.post("/t/default/orosanmalan", data={"text": "Oro för barnet Elsa Berg."})
     assert form.headers["cache-control"] == "no-store"  # what the reporter wrote comes back
+
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+def test_an_oversize_form_from_a_browser_gets_a_swedish_page(client) -> None:  # type: ignore[no-untyped-def]
+    """A resident whose report is too large must not be shown the API's JSON."""
+    big = {"text": "Oro för barnet. " * 300_000}  # about 4.8 MB
+    response = client.post("/t/default/orosanmalan", data=big, headers=BROWSER)
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<html lang="sv">' in response.text and "högst 4 MB" in response.text
+    assert response.headers["cache-control"] == "no-store"
+    api = client.post("/t/default/orosanmalan", data=big)  # no text/html in Accept: JSON
+    assert api.status_code == 413 and api.json()["error"]["code"] == "body_too_large"
+    as_json = client.post("/api/privacy/detect", content=b"x" * (5 * 2**20), headers=BROWSER)
+    assert as_json.json()["error"]["code"] == "body_too_large"  # not a form: JSON as before

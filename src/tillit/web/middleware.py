@@ -38,7 +38,7 @@ class BodySizeLimit:
         declared = _content_length(scope)
         if declared is not None:
             if declared > self.max_bytes:
-                await _too_large(send, self.max_bytes)
+                await _too_large(send, scope, self.max_bytes)
                 return
             await self.app(scope, receive, send)
             return
@@ -47,7 +47,7 @@ class BodySizeLimit:
             return
         buffered = await _read_limited(receive, self.max_bytes)
         if buffered is None:
-            await _too_large(send, self.max_bytes)
+            await _too_large(send, scope, self.max_bytes)
             return
         await self.app(scope, _replay(buffered, receive), send)
 
@@ -116,8 +116,46 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _too_large(send: Send, limit: int) -> None:
+async def _too_large(send: Send, scope: Scope, limit: int) -> None:
+    if _is_browser_form(scope):
+        await _too_large_page(send, limit)
+        return
     await _error(send, 413, "body_too_large", f"Anropet är större än gränsen på {limit} byte.")
+
+
+FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
+
+
+def _is_browser_form(scope: Scope) -> bool:
+    """A form posted by a browser (a resident's report, an upload page): it gets a page, not
+    the API's JSON error."""
+    headers = dict(scope.get("headers", []))
+    posted_form = headers.get(b"content-type", b"").lower().startswith(FORM_TYPES)
+    return posted_form and b"text/html" in headers.get(b"accept", b"")
+
+
+TOO_LARGE_PAGE = """<!doctype html>
+<html lang="sv">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Det du skickade är för stort – Tillit</title></head>
+<body><main>
+<h1>Det du skickade är för stort</h1>
+<p>Formuläret skickades inte: det får vara högst {size}. Gå tillbaka i webbläsaren (det du
+skrivit finns oftast kvar), korta texten eller ta bort en bifogad fil, och skicka igen.</p>
+</main></body>
+</html>
+"""
+
+
+async def _too_large_page(send: Send, limit: int) -> None:
+    size = f"{limit / 2**20:.0f} MB" if limit >= 2**20 else f"{limit // 1024} kB"
+    raw = TOO_LARGE_PAGE.format(size=size).encode()
+    headers = [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"content-length", str(len(raw)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": raw})
 
 
 async def _error(send: Send, status: int, code: str, message: str) -> None:
