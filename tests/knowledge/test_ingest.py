@@ -7,9 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from tests.knowledge.fixtures import HIDDEN_FROM_READERS, VISIBLE_TO_READERS, hidden_text_page
 from tillit.cli import app
+from tillit.knowledge.tables import Chunk
 
 STATUTES = Path(__file__).resolve().parents[3] / "shared" / "data" / "statutes"
 
@@ -56,6 +59,29 @@ def test_ingest_search_and_ask_from_the_cli(run, folder: Path) -> None:  # type:
     )
     assert answer["run_id"] and answer["citations"][0]["document"] == "bygglov"
     assert "ingen språkmodell" in answer["answer"]
+
+
+def test_text_hidden_on_a_web_page_is_never_indexed_retrieved_or_cited(
+    run, platform, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A page can hide instructions for the model; a resident must never be shown a passage
+    they cannot see on the page."""
+    (tmp_path / "sidor").mkdir()
+    (tmp_path / "sidor" / "bygglov.html").write_bytes(hidden_text_page())
+    summary = json.loads(run("ingest", "--collection", "webb", str(tmp_path / "sidor"), "--json"))
+    assert summary["added"] == 1, summary
+    with platform.session() as db:
+        indexed = "\n".join(db.scalars(select(Chunk.text)))
+    assert [name for name, (_, words) in HIDDEN_FROM_READERS.items() if words in indexed] == []
+    assert all(words in indexed for _, words in VISIBLE_TO_READERS.values())
+    question = " ".join(words for _, words in HIDDEN_FROM_READERS.values())
+    found = json.loads(run("search", "--collection", "webb", question, "--json"))
+    asked = json.loads(run("ask", "--collection", "webb", f"{question}?", "--json"))
+    shown = "\n".join(
+        [asked["answer"], *(c["text"] for c in asked["citations"])]
+        + [r["text"] for r in found["results"]]
+    )
+    assert [name for name, (_, words) in HIDDEN_FROM_READERS.items() if words in shown] == []
 
 
 def test_skipped_documents_are_listed_with_their_reasons(run, folder: Path, settings) -> None:  # type: ignore[no-untyped-def]

@@ -1,9 +1,22 @@
 """HTML → blocks with lxml: the page's main content, without navigation and site chrome.
 
 The content root is ``<main>`` (or ``role="main"``, or the page's only ``<article>``), else
-``<body>`` without its ``<header>`` and ``<footer>``. Scripts, styles, navigation, asides, forms'
-controls and hidden elements are dropped. h1–h6 become headings, p paragraphs, li list items,
-table rows "cell | cell", pre preformatted text; loose text in containers becomes paragraphs.
+``<body>`` without its ``<header>`` and ``<footer>``. Scripts, styles, navigation, asides and
+forms' controls are dropped, and so is all text a browser would not render: it could be an
+instruction hidden from readers for the model (prompt injection), and a citation must quote what
+a resident can find on the page. h1–h6 become headings, p paragraphs, li list items, table rows
+"cell | cell", pre preformatted text; loose text in containers becomes paragraphs.
+
+Not rendered, so dropped: elements the browser's own style sheet hides (``template``,
+``noscript`` — scripting is on in a resident's browser —, ``title``, ``datalist``, ``rp`` …),
+the ``hidden`` attribute (any value, ``until-found`` too), and an inline ``style`` with
+``display: none``, ``content-visibility: hidden`` or ``visibility: hidden|collapse``. The style is
+read declaration by declaration (any case and spacing, comments, ``!important``, CSS escapes);
+one hiding declaration is enough, whatever follows it (a browser would skip a later invalid one,
+and we do not judge validity). ``visibility`` is inherited and a descendant may set it back to
+``visible``, so it blanks the element's own text, not its subtree. Kept: ``aria-hidden`` (it
+hides from screen readers, not from the eye) and ``<details>`` (its reader can open it). Style
+sheets and classes are not evaluated.
 """
 
 from __future__ import annotations
@@ -18,10 +31,11 @@ from tillit.knowledge.formats import EMPTY, Extracted, ExtractError, clean
 from tillit.knowledge.formats.text import decode_text
 
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
-_DROP = (
+_DROP = frozenset((
     "script", "style", "noscript", "template", "svg", "math", "nav", "aside", "iframe", "object",
     "embed", "canvas", "button", "select", "textarea", "input", "dialog", "menu",
-)  # fmt: skip
+    "title", "datalist", "noembed", "noframes", "rp",  # display: none in a browser's own sheet
+))  # fmt: skip
 _DROP_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menubar"}
 _CONTAINERS = {
     "body", "div", "section", "article", "main", "header", "footer", "blockquote", "form",
@@ -37,6 +51,12 @@ took 1.9 GB and 37 s), so they are counted before parsing, as for DOCX."""
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _PARSER = lxml_html.HTMLParser(huge_tree=True)  # nesting up to 2048 levels; input is size-capped
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(.))", re.DOTALL)
+_IMPORTANT = re.compile(r"!\s*important\s*$")
+_HIDING = {("display", "none"), ("content-visibility", "hidden")}
+_INVISIBLE = {"hidden", "collapse"}
+_VISIBLE = {"visible", "initial"}
 _LEGACY = {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "iso8859-1"}
 
 
@@ -118,25 +138,75 @@ def _metadata(tree: lxml_html.HtmlElement) -> dict[str, str]:
 
 
 def _remove_noise(tree: lxml_html.HtmlElement) -> None:
-    doomed = list(tree.iter(etree.Comment, etree.ProcessingInstruction, *_DROP))
-    for element in tree.iter(tag=etree.Element):
-        if _hidden(element):
+    """Drop chrome and everything not rendered, in one walk (linear in the page's elements)."""
+    doomed = list(tree.iter(etree.Comment, etree.ProcessingInstruction))
+    invisible = [False]  # the inherited visibility, one entry per open element
+    walk = etree.iterwalk(tree, events=("start", "end"))
+    for event, element in walk:
+        if event == "end":
+            invisible.pop()
+            continue
+        style = _declarations(element.get("style"))
+        if element.tag in _DROP or _not_rendered(element, style):
             doomed.append(element)
+            walk.skip_subtree()  # still ends: its entry is popped
+        invisible.append(_invisible(style, invisible[-1]))
+        if invisible[-1]:
+            element.text = None
+            for child in element:
+                child.tail = None  # text between the children is the element's own
     for element in doomed:
         if element.getparent() is not None:
             element.drop_tree()
+        elif element is tree:  # the root itself is hidden: nothing of it is shown
+            tree.clear(keep_tail=True)
 
 
-def _hidden(element: lxml_html.HtmlElement) -> bool:
+def _not_rendered(element: lxml_html.HtmlElement, style: list[tuple[str, str]]) -> bool:
     attrib = element.attrib
     if not attrib:
         return False
-    if "hidden" in attrib or attrib.get("aria-hidden") == "true":
+    if "hidden" in attrib or attrib.get("role") in _DROP_ROLES:
         return True
-    if attrib.get("role") in _DROP_ROLES:
+    return any(declaration in _HIDING for declaration in style)
+
+
+def _invisible(style: list[tuple[str, str]], inherited: bool) -> bool:
+    """Whether an element's own text is invisible: ``visibility`` is inherited, and an element
+    may make its text visible again inside an invisible one."""
+    if not style:
+        return inherited
+    values = {value for name, value in style if name == "visibility"}
+    if values & _INVISIBLE:
         return True
-    style = attrib.get("style")
-    return bool(style) and "display:none" in style.replace(" ", "").lower()
+    return False if values & _VISIBLE else inherited
+
+
+def _declarations(style: str | None) -> list[tuple[str, str]]:
+    """An inline style's declarations as (property, value), lower case, without comments,
+    escapes and ``!important``."""
+    if not style:
+        return []
+    found = []
+    for declaration in _CSS_COMMENT.sub(" ", style).split(";"):
+        name, colon, value = declaration.partition(":")
+        if colon:
+            value = _IMPORTANT.sub("", _css_unescape(value).strip().lower())
+            found.append((_css_unescape(name).strip().lower(), value.strip()))
+    return found
+
+
+def _css_unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    return _CSS_ESCAPE.sub(_css_character, text)
+
+
+def _css_character(match: re.Match[str]) -> str:
+    if match.group(1) is None:
+        return match.group(2)
+    code = int(match.group(1), 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
 
 
 def _content_root(body: lxml_html.HtmlElement) -> tuple[lxml_html.HtmlElement, bool]:
