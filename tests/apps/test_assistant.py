@@ -5,11 +5,13 @@ treated as data, and a Run for every answer."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from tests.support.factories import auth, make_key, register_upstream_model
+from tests.support.factories import auth, make_key, make_user, register_upstream_model
+from tests.support.pages import login
 from tillit.apps.assistant import EXTRACTIVE_NOTE, NOT_COVERED, ask
 from tillit.apps.manifest import AssistantManifest, dump_manifest, parse_manifest
 from tillit.apps.service import apply_manifest, get_app, manifest_of
@@ -17,7 +19,7 @@ from tillit.auth.service import create_tenant
 from tillit.cli_support import system_principal
 from tillit.errors import NotFound, PolicyViolation
 from tillit.knowledge.documents import Block, SourceDocument
-from tillit.knowledge.ingest import ingest_items, start_job
+from tillit.knowledge.ingest import ingest_items, run_ingest, start_job
 from tillit.knowledge.service import backend_for, get_or_create_collection
 from tillit.platform import Platform
 from tillit.runs.tables import Run
@@ -158,6 +160,57 @@ def test_streaming_answer_over_the_api(client, platform, upstream) -> None:  # t
     assert text.startswith("Svar: Källor:") and "Fråga: Vad kostar boendeparkering?" in text
     [run] = runs(platform)
     assert run.id == events[-1]["run_id"] and run.completion_tokens and run.status == "ok"
+
+
+def test_citations_name_a_file_by_its_path_in_what_was_ingested_never_the_server_path(
+    client, platform, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The staff API showed /home/…/file.pdf as a citation's source: the server's file
+    system. A file is now named by its path inside the folder (or as the file) that was
+    ingested, a web page by its address, as the public pages do."""
+    folder = tmp_path / "serverkonto" / "sidor"
+    (folder / "bygga").mkdir(parents=True)
+    (folder / "bygga" / "altan.md").write_text(
+        "# Altan\n\nDu behöver bygglov för en altan högre än 1,2 meter.", encoding="utf-8"
+    )
+    single = tmp_path / "serverkonto" / "avfall.txt"
+    single.write_text("Sophämtning sker varannan vecka vid tomtgränsen.", encoding="utf-8")
+    load(platform)  # web pages in the same collection: https://kommun.example/<key>
+    with platform.session() as db:
+        collection_id = get_or_create_collection(db, 1, "kommun")[0].id
+    job = start_job(platform, 1, collection_id, [str(folder), str(single)])
+    run_ingest(platform, backend_for(platform), job, [str(folder), str(single)])
+    with platform.session() as db:
+        apply_manifest(db, 1, manifest())
+    headers = auth(make_key(platform))
+    cited: dict[str, str] = {}
+    for question in ("Behöver jag bygglov för altan?", "Hur ofta är sophämtning?"):
+        answer = client.post(
+            "/api/apps/kommunens-assistent/ask", headers=headers, json={"question": question}
+        ).json()
+        streamed = [e for e in stream(client, platform, question) if "citations" in e]
+        for citation in [*answer["citations"], *(c for e in streamed for c in e["citations"])]:
+            cited[citation["document"]] = citation["source"]
+    found = client.post(
+        "/api/search",
+        headers=headers,
+        json={"collections": ["kommun"], "query": "bygglov altan sophämtning", "limit": 10},
+    ).json()["results"]
+    listed = client.get("/api/collections/kommun/documents", headers=headers).json()
+    expected = {
+        "altan": "bygga/altan.md",
+        "avfall": "avfall.txt",
+        "bygglov": "https://kommun.example/bygglov",
+        "sophamtning": "https://kommun.example/sophamtning",
+        "elakt": "https://kommun.example/elakt",
+    }
+    assert {"altan", "avfall"} <= set(cited)
+    assert {k: expected[k] for k in cited} == cited
+    assert {r["document"]: r["source"] for r in found} == expected
+    assert {d["document"]: d["source"] for d in listed} == expected
+    login(client, make_user(platform, "redaktor", ["developer"]))
+    page = client.get("/collections/kommun").text
+    assert "bygga/altan.md" in page and "serverkonto" not in page
 
 
 def _load_note_about_a_child(platform: Platform) -> None:

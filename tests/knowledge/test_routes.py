@@ -61,6 +61,21 @@ def test_uploads_with_odd_or_repeated_names_keep_every_file(
     assert job["seen"] == 3, job
 
 
+def test_an_uploaded_file_is_cited_by_its_name_not_its_place_on_the_server(
+    client: TestClient, platform: Platform
+) -> None:
+    headers = auth(make_key(platform, role="developer"))
+    files = [("files", ("taxa.txt", "Bygglov för altan kostar 7 000 kronor.".encode()))]
+    started = client.post("/api/collections/upp/upload", headers=headers, files=files)
+    assert _finished_job(client, headers, started.json()["job_id"])["added"] == 1
+    found = client.post(
+        "/api/search", headers=headers, json={"collections": ["upp"], "query": "bygglov altan"}
+    ).json()
+    assert [r["source"] for r in found["results"]] == ["taxa.txt"]
+    listed = client.get("/api/collections/upp/documents", headers=headers).json()
+    assert [d["source"] for d in listed] == ["taxa.txt"]
+
+
 def test_uploads_with_names_too_long_for_the_disk_are_kept_under_a_shorter_name(
     client: TestClient, platform: Platform
 ) -> None:

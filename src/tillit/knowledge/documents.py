@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Literal, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 BlockKind = Literal["heading", "paragraph", "list_item", "table", "preformatted"]
 
@@ -63,3 +66,19 @@ class ChunkDraft:
     ordinal: int
     text: str
     heading_path: list[str]
+
+
+def shown_source(source: str, origin: str = "") -> str:
+    """A document's source as the API, pages and citations show it, never a path on the
+    server: a web address (without a user name or password), else the file's path inside what
+    was ingested (``origin``: the folder or file named to ``tillit ingest``, or an upload), which
+    for a single file or an upload is its name ("riktlinjer.pdf", "bygg/plan.md")."""
+    if source.startswith(("http://", "https://")):
+        parts = urlsplit(source)
+        if "@" not in parts.netloc:
+            return source
+        return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    path = PurePath(os.path.normpath(source)) if source else PurePath()
+    if origin and path.is_relative_to(origin) and path != PurePath(origin):
+        return path.relative_to(origin).as_posix()
+    return path.name or source

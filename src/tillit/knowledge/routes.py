@@ -93,7 +93,7 @@ def documents(name: str, platform: PlatformDep, principal: PrincipalDep) -> list
             {
                 "document": d.key,
                 "title": d.title,
-                "source": d.source,
+                "source": d.shown_source,
                 "owner": d.owner,
                 "version": d.version,
                 "status": d.status,

@@ -30,6 +30,8 @@ class Hit:
     document: str
     title: str
     source: str
+    """Where the passage comes from as anyone may see it (``Document.shown_source``): a web
+    address, or the file's path inside what was ingested; never a path on the server."""
     version: str | None
     heading_path: list[str]
     text: str
@@ -124,7 +126,7 @@ def _hit(
         names[chunk.collection_id],
         doc.key,
         doc.title,
-        doc.source,
+        doc.shown_source,
         doc.version,
         chunk.heading_path,
         chunk.text,

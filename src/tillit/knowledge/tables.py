@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tillit.db.base import Base, utcnow
+from tillit.knowledge.documents import shown_source
 
 
 class Collection(Base):
@@ -51,6 +52,11 @@ class Document(Base):
     metadata_: Mapped[dict] = mapped_column("metadata", default=dict)
 
     __table_args__ = (UniqueConstraint("collection_id", "key"),)
+
+    @property
+    def shown_source(self) -> str:
+        """``source`` as the API and pages show it: never a path on the server."""
+        return shown_source(self.source, self.origin)
 
 
 class Chunk(Base):
