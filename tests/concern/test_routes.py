@@ -15,6 +15,7 @@ from tests.support.factories import auth, make_key
 from tillit.audit.tables import AuditEvent
 from tillit.concern.annotation import withdraw
 from tillit.concern.cases import apply_retention, settings_for
+from tillit.concern.labels import LABEL_NAMES
 from tillit.concern.tables import Annotation, AnnotationItem, ConcernCase
 from tillit.platform import Platform
 from tillit.runs.tables import Run
@@ -123,6 +124,41 @@ def test_the_history_view_is_audited_under_each_case_it_shows(
         ("concern.case.view", second, {}),
         ("concern.case.history", first, {"shown_with": second}),
     ]
+
+
+def test_the_history_gives_each_earlier_reports_signs_per_label(
+    client: TestClient, caseworker: dict, installed: int
+) -> None:
+    """As the case page's history does: per label, how many passages a caseworker confirmed
+    and how many are still only the tool's suggestion; the summary's keys stay as they were."""
+    earlier = _register(client, caseworker)
+    later = _register(client, caseworker, text="Elias kom till skolan utan mat igen.")
+
+    def shown(number: str) -> dict:
+        (entry,) = client.get(f"/api/concern/cases/{number}", headers=caseworker).json()["history"]
+        return entry
+
+    assert shown(later)["signs"] == [] and shown(later)["analysed"] is False
+    client.post(f"/api/concern/cases/{earlier}/analyse", headers=caseworker)
+    passages = client.get(f"/api/concern/cases/{earlier}", headers=caseworker).json()["passages"]
+    (passage,) = passages  # one sentence: one passage, with signs the classifier suggests
+    assert passage["suggested"]
+    entry = shown(later)
+    assert entry["case_number"] == earlier and entry["status_label"] == "Förhandsbedömning"
+    assert entry["signs"] == [
+        {"label": label, "name": LABEL_NAMES[label], "confirmed": 0, "suggested": 1}
+        for label in passage["suggested"]
+    ]
+    review = f"/api/concern/cases/{earlier}/passages/{passage['position']}/review"
+    corrected = {"action": "set", "labels": ["forsummelse", "psykiskt_vald"]}
+    assert client.post(review, headers=caseworker, json=corrected).status_code == 200
+    assert shown(later)["signs"] == [
+        {"label": "psykiskt_vald", "name": "Psykiskt våld", "confirmed": 1, "suggested": 0},
+        {"label": "forsummelse", "name": "Försummelse", "confirmed": 1, "suggested": 0},
+    ]
+    assert client.post(review, headers=caseworker, json={"action": "reject"}).status_code == 200
+    assert shown(later)["signs"] == [] and shown(later)["analysed"] is True
+    assert shown(earlier)["signs"] == []  # the later report, never analysed
 
 
 def test_analysis_is_audited_once(

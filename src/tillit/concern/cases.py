@@ -19,6 +19,7 @@ from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
 from tillit.auth.tables import User
 from tillit.concern.case_audit import audit_case
+from tillit.concern.labels import LABEL_NAMES
 from tillit.concern.register import decrypt_json, erased_ref, read_analysis
 from tillit.concern.schemas import (
     CHANNELS,
@@ -266,6 +267,31 @@ def shown_history(db: Session, principal: Principal, case: ConcernCase) -> list[
             {"shown_with": case.case_number},
         )
     return found
+
+
+def history_dict(db: Session, box: SecretBox, case: ConcernCase) -> dict[str, Any]:
+    """One other report about the child, as a case's history shows it (on the page and in the
+    API; the caller audited it with ``shown_history``): the register's summary and its signs."""
+    data = summary_dict(db, box, case)
+    data["signs"] = signs_per_label(db, case)
+    return data
+
+
+def signs_per_label(db: Session, case: ConcernCase) -> list[dict[str, Any]]:
+    """The case's signs per label, in the order its passages first show them: how many
+    passages a caseworker confirmed with the label (their review's labels), and how many carry
+    it only as the tool's suggestion that nobody has reviewed. Empty before an analysis."""
+    statement = select(ConcernPassage).where(ConcernPassage.case_id == case.id)
+    signs: dict[str, dict[str, Any]] = {}
+    for passage in db.scalars(statement.order_by(ConcernPassage.position)):
+        reviewed = passage.reviewed is not None
+        for label in passage.reviewed if reviewed else passage.suggested:
+            name = LABEL_NAMES.get(label, label)
+            counts = signs.setdefault(
+                label, {"label": label, "name": name, "confirmed": 0, "suggested": 0}
+            )
+            counts["confirmed" if reviewed else "suggested"] += 1
+    return list(signs.values())
 
 
 # -- retention (gallring) ---------------------------------------------------------------------

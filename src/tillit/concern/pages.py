@@ -16,6 +16,7 @@ from tillit.concern.case_details import caseworkers
 from tillit.concern.cases import (
     TRANSITIONS,
     detail_dict,
+    history_dict,
     list_cases,
     mark_protective_assessment,
     open_case,
@@ -41,7 +42,6 @@ from tillit.concern.model_labels import label_case
 from tillit.concern.model_summary import summarise_case
 from tillit.concern.register import read_analysis
 from tillit.concern.schemas import REPORTER_TYPES, STATUSES, ReviewIn
-from tillit.concern.tables import ConcernCase
 from tillit.errors import (
     Conflict,
     InvalidInput,
@@ -130,13 +130,13 @@ def _case_view(platform: Platform, ctx: Any, case_number: str) -> dict[str, Any]
         case = open_case(db, ctx.principal, case_number)
         data = detail_dict(db, platform.box, case)
         passages = case_passages(db, case)
-        earlier = [_history_row(platform, db, c) for c in shown_history(db, ctx.principal, case)]
+        earlier = shown_history(db, ctx.principal, case)
         return {
             "case": data,
             "analysis": read_analysis(platform.box, case),
             "passages": passages,
             "marked": highlight_passages(data["text"] or "", passages),
-            "history": earlier,
+            "history": [history_dict(db, platform.box, c) for c in earlier],
             "letters": case_letters(platform, db, case),
             "office_contact": _office_contact(db, case.tenant_id),
             "caseworkers": caseworkers(db, case.tenant_id),
@@ -148,20 +148,6 @@ def _case_view(platform: Platform, ctx: Any, case_number: str) -> dict[str, Any]
 def _office_contact(db: Any, tenant_id: int) -> bool:
     office = settings_for(db, tenant_id).office
     return bool(office.get("phone") or office.get("email"))
-
-
-def _history_row(platform: Platform, db: Any, case: ConcernCase) -> dict[str, Any]:
-    """One other report about the child, with its signs per label: how many passages the
-    caseworker confirmed, and how many are still only the tool's suggestion."""
-    row = summary_dict(db, platform.box, case)
-    signs: dict[str, dict[str, int]] = {}
-    for passage in case_passages(db, case):
-        reviewed = passage["reviewed"] is not None
-        for label in passage["reviewed"] if reviewed else passage["suggested"]:
-            counts = signs.setdefault(LABEL_NAMES[label], {"confirmed": 0, "suggested": 0})
-            counts["confirmed" if reviewed else "suggested"] += 1
-    row["signs"] = signs
-    return row
 
 
 @router.get("/arenden/{case_number}")
