@@ -16,6 +16,7 @@ from tillit.audit.tables import AuditEvent
 from tillit.concern.annotation import withdraw
 from tillit.concern.cases import apply_retention, settings_for
 from tillit.concern.labels import LABEL_NAMES
+from tillit.concern.schemas import DUTY_TO_REPORT
 from tillit.concern.tables import Annotation, AnnotationItem, ConcernCase
 from tillit.platform import Platform
 from tillit.runs.tables import Run
@@ -508,6 +509,37 @@ def test_a_decision_letter_follows_the_decision_recorded_as_status(
         f"{base}/letters", headers=caseworker, json={"kind": "decision_not_open", **letter}
     )
     assert right.status_code == 201, right.text
+
+
+def test_an_anonymous_report_from_a_reporter_with_a_duty_to_report_is_kept_with_a_warning(
+    client: TestClient, platform: Platform, caseworker: dict
+) -> None:
+    """The public form asks such a reporter again; the API cannot ask, and a report about a
+    child must never be lost: it is registered, and the answer, the case and the audit say so."""
+    body = {**REPORT, "reporter_type": "forskola", "anonymous": True, "reporter": {}}
+    answer = client.post("/api/concern/cases", headers=caseworker, json=body)
+    assert answer.status_code == 201, answer.text
+    registered = answer.json()
+    assert registered["warning_codes"] == ["professional_anonymous"]
+    (warning,) = registered["warnings"]
+    assert warning.startswith(DUTY_TO_REPORT) and "”Förskola”" in warning
+    case = client.get(f"/api/concern/cases/{registered['case_number']}", headers=caseworker).json()
+    assert case["warnings"] == [warning] and case["anonymous"] is True
+    with platform.session() as db:
+        event = db.scalar(select(AuditEvent).where(AuditEvent.action == "concern.case.register"))
+    assert event.detail["warnings"] == ["professional_anonymous"]
+    again = client.post("/api/concern/cases", headers=caseworker, json={**body, "text": "Igen."})
+    neighbour = {**body, "text": "Barnet gråter ofta.", "reporter_type": "granne"}
+    quiet = client.post("/api/concern/cases", headers=caseworker, json=neighbour).json()
+    assert again.json()["warning_codes"] == ["professional_anonymous"]
+    assert quiet["warnings"] == [] and quiet["warning_codes"] == []
+
+
+def test_each_warning_of_a_registration_has_a_code(client: TestClient, caseworker: dict) -> None:
+    body = {"text": "Barnet 140621-2388 har blåmärken.", "reporter_type": "granne"}
+    registered = client.post("/api/concern/cases", headers=caseworker, json=body).json()
+    assert registered["warning_codes"] == ["child_pnr_invalid_in_text"]
+    assert "personnummer som inte är giltigt" in registered["warnings"][0]
 
 
 def test_a_report_without_contact_details_is_not_called_anonymous(

@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session
 from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
 from tillit.concern.case_audit import audit_case
-from tillit.concern.schemas import Child, ReportIn
+from tillit.concern.schemas import (
+    DUTY_TO_REPORT,
+    REPORTER_TYPES,
+    Child,
+    ReportIn,
+    anonymous_with_duty,
+)
 from tillit.concern.tables import ConcernCase
 from tillit.errors import Conflict, InvalidInput
 from tillit.privacy.detect import detect
@@ -38,6 +44,9 @@ MAX_SOURCE_REF = 200
 REF_WITH_TEXT = {"webbformular", "e-post"}  # a reused reference with a new text: its own case
 
 
+CodedWarning = tuple[str, str]  # a warning about a case: (code, Swedish message)
+
+
 class CaseNumberBusy(InvalidInput):
     """No free case number after a few tries (concurrent registrations): try again."""
 
@@ -46,9 +55,13 @@ class CaseNumberBusy(InvalidInput):
 
 @dataclass(frozen=True)
 class Registered:
+    """``warnings`` (Swedish, kept on the case) and their ``warning_codes``, one each in the
+    same order, are given only by the registration that made the case."""
+
     case: ConcernCase
     created: bool
     warnings: tuple[str, ...] = ()
+    warning_codes: tuple[str, ...] = ()
 
 
 def register_report(
@@ -83,8 +96,9 @@ def register_report(
         existing = _by_source(db, principal.tenant_id, channel, report.source_ref, box)
     if existing is not None:
         return Registered(existing, created=False)
-    child, warnings = _child_details(report, strict_identity)
-    warnings = (*warnings, *notes)
+    child, about_child = _child_details(report, strict_identity)
+    coded = (*about_child, *_reporter_warnings(report), *(("intake_note", n) for n in notes))
+    warnings = tuple(message for _, message in coded)
     received = _aware(report.received_at) or datetime.now(UTC)
     problem = received_problem(received) if report.received_at else None
     if problem:  # before 1900 or in the future: no case number or deadline can follow from it
@@ -125,9 +139,13 @@ def register_report(
         principal,
         "concern.case.register",
         case.case_number,
-        {"channel": channel, "duplicate": case.duplicate_of_id is not None},
+        {
+            "channel": channel,
+            "duplicate": case.duplicate_of_id is not None,
+            "warnings": [code for code, _ in coded],  # codes only, never a message
+        },
     )
-    return Registered(case, created=True, warnings=warnings)
+    return Registered(case, True, warnings, tuple(code for code, _ in coded))
 
 
 def received_problem(received: datetime, now: datetime | None = None) -> str | None:
@@ -176,12 +194,25 @@ def birth_date_of(identity: IdentityNumber) -> date | None:
 # -- the child --------------------------------------------------------------------------------
 
 
-def _child_details(report: ReportIn, strict: bool) -> tuple[Child, tuple[str, ...]]:
+def _reporter_warnings(report: ReportIn) -> tuple[CodedWarning, ...]:
+    """An anonymous report from a reporter with a duty to report: the form asks again, the
+    other channels register it (a report about a child is never lost) and say so."""
+    if not anonymous_with_duty(report.reporter_type, report.anonymous):
+        return ()
+    message = (
+        f"{DUTY_TO_REPORT} Den här anmälan kom ändå in som anonym, med anmälartypen "
+        f"”{REPORTER_TYPES[report.reporter_type]}”. Den är registrerad så att den inte går "
+        "förlorad; ta reda på vem som gjorde anmälan."
+    )
+    return (("professional_anonymous", message),)
+
+
+def _child_details(report: ReportIn, strict: bool) -> tuple[Child, tuple[CodedWarning, ...]]:
     child = report.child
     if not child.personnummer and not child.name:
         child, invalid_in_text = _child_from_text(report.text, _aware(report.received_at))
         if invalid_in_text and not child.personnummer:
-            return child, (INVALID_PNR_IN_TEXT,)
+            return child, (("child_pnr_invalid_in_text", INVALID_PNR_IN_TEXT),)
     if not child.personnummer:
         return child, ()
     identity = parse_identity(child.personnummer)
@@ -191,7 +222,7 @@ def _child_details(report: ReportIn, strict: bool) -> tuple[Child, tuple[str, ..
                 "Barnets personnummer är inte giltigt (fel kontrollsiffra eller datum).",
                 code="child_pnr_invalid",
             )
-        return child, ("Barnets personnummer i anmälan är inte giltigt.",)
+        return child, (("child_pnr_invalid", "Barnets personnummer i anmälan är inte giltigt."),)
     birth = child.birth_date or birth_date_of(identity)
     return child.model_copy(update={"personnummer": identity.normalised, "birth_date": birth}), ()
 

@@ -52,6 +52,7 @@ def register(report: ReportIn, platform: PlatformDep, principal: PrincipalDep) -
             "created": registered.created,
             "duplicate_of": case_number_of(db, registered.case.duplicate_of_id),
             "warnings": list(registered.warnings),
+            "warning_codes": list(registered.warning_codes),
         }
     return JSONResponse(body, status_code=201 if registered.created else 200)
 

@@ -23,6 +23,23 @@ REPORTER_TYPES: dict[str, str] = {
     "anonym": "Anonym",
     "annan": "Annan",
 }
+PROFESSIONAL_TYPES = frozenset(
+    {"skola", "forskola", "fritid", "halso_sjukvard", "bvc", "tandvard", "polis", "annan_myndighet"}
+)
+"""Reporters with a duty to report (SoL 14 kap. 1 §): they cannot be anonymous."""
+DUTY_TO_REPORT = (
+    "Den som anmäler i tjänsten (skola, förskola, vård, polis eller annan myndighet) har "
+    "anmälningsskyldighet och kan inte vara anonym."
+)
+
+
+def anonymous_with_duty(reporter_type: str, anonymous: bool) -> bool:
+    """An anonymous report from a reporter with a duty to report. The public form asks the
+    reporter again; a report that arrives otherwise is registered with a warning, since a
+    report about a child must never be lost (``register.register_report``)."""
+    return anonymous and reporter_type in PROFESSIONAL_TYPES
+
+
 CHANNELS: dict[str, str] = {
     "webbformular": "Webbformulär",
     "e-post": "E-post",

@@ -20,7 +20,14 @@ from starlette.datastructures import FormData
 from tillit.auth.roles import Principal
 from tillit.auth.service import get_tenant
 from tillit.concern.register import register_report
-from tillit.concern.schemas import REPORTER_TYPES, Child, Reporter, ReportIn
+from tillit.concern.schemas import (
+    DUTY_TO_REPORT,
+    REPORTER_TYPES,
+    Child,
+    Reporter,
+    ReportIn,
+    anonymous_with_duty,
+)
 from tillit.errors import InvalidInput
 from tillit.platform import Platform
 from tillit.swedish_time import in_sweden
@@ -117,22 +124,14 @@ def _values(form: FormData) -> dict[str, Any]:
     return values
 
 
-PROFESSIONAL_TYPES = frozenset(
-    {"skola", "forskola", "fritid", "halso_sjukvard", "bvc", "tandvard", "polis", "annan_myndighet"}
-)
-"""Reporters with a duty to report (SoL 14 kap. 1 §): they cannot be anonymous."""
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 CONTACT_FIELDS = ("reporter_name", "reporter_organisation", "reporter_email", "reporter_phone")
 
 
 def _check_reporter(v: dict[str, Any]) -> None:
     """Nothing the reporter wrote is dropped silently: contradictions are asked about."""
-    if v["anonymous"] and v["reporter_type"] in PROFESSIONAL_TYPES:
-        raise FieldError(
-            "anonymous",
-            "Du som anmäler i tjänsten (skola, förskola, vård, polis eller annan myndighet) har "
-            "anmälningsskyldighet och kan inte vara anonym. Ta bort krysset och skriv ditt namn.",
-        )
+    if anonymous_with_duty(v["reporter_type"], v["anonymous"]):
+        raise FieldError("anonymous", f"{DUTY_TO_REPORT} Ta bort krysset och skriv ditt namn.")
     if v["anonymous"] and any(v[name] for name in CONTACT_FIELDS):
         raise FieldError(
             "anonymous",
