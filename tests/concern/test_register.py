@@ -218,3 +218,35 @@ def test_the_same_report_by_form_and_by_mail_is_a_possible_duplicate(platform: P
     )
     with platform.session() as db:
         assert db.get(ConcernCase, mailed).duplicate_of_id == first_id
+
+
+def test_the_register_list_names_people_and_duplicates_in_two_queries(platform: Platform) -> None:
+    """The list shows user names and the duplicates' case numbers: one query each for the
+    whole list, not one per listed case."""
+    from sqlalchemy import event
+
+    from tests.support.factories import make_user
+    from tillit.auth.tables import User
+    from tillit.concern.cases import summary_dicts
+
+    make_user(platform, "anna", ["caseworker"])
+    texts = [f"{REPORT} Tillfälle {n}." for n in range(4)]
+    first = [_register(platform, ReportIn(text=t))[2] for t in texts]
+    again = [_register(platform, ReportIn(text=t), "e-post")[2] for t in texts]  # duplicates
+    with platform.session() as db:
+        anna = db.scalar(select(User).where(User.username == "anna"))
+        for case_id in first + again:
+            db.get(ConcernCase, case_id).assigned_to_id = anna.id
+    with platform.session() as db:
+        cases = [db.get(ConcernCase, case_id) for case_id in again]
+        statements: list[str] = []
+        listen = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(platform.engine, "before_cursor_execute", listen)
+        try:
+            rows = summary_dicts(db, platform.box, cases)
+        finally:
+            event.remove(platform.engine, "before_cursor_execute", listen)
+        numbers = {c.id: c.case_number for c in db.scalars(select(ConcernCase))}
+    assert [r["assigned_to"] for r in rows] == ["anna"] * 4
+    assert [r["duplicate_of"] for r in rows] == [numbers[i] for i in first]
+    assert len(statements) == 2, statements

@@ -145,7 +145,27 @@ def summary_dict(
 ) -> dict[str, Any]:
     """What the register's list shows (the caller audited the search). Other cases are named
     by case number and people by user name, as the API takes them, never by database id."""
+    return summary_dicts(db, box, [case], now)[0]
+
+
+def summary_dicts(
+    db: Session, box: SecretBox, cases: list[ConcernCase], now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """``summary_dict`` for a list: the user names and the duplicates' case numbers come in
+    one query each for the whole list, not per case."""
     now = now or datetime.now(UTC)
+    users = _usernames(db, {c.assigned_to_id for c in cases})
+    numbers = _case_numbers(db, {c.duplicate_of_id for c in cases})
+    return [_summary(box, c, users, numbers, now) for c in cases]
+
+
+def _summary(
+    box: SecretBox,
+    case: ConcernCase,
+    users: dict[int, str],
+    numbers: dict[int, str],
+    now: datetime,
+) -> dict[str, Any]:
     child = decrypt_json(box, case.child_enc)
     due = case.protective_done_at is None and case.status not in CLOSED_STATUSES
     return {
@@ -166,8 +186,8 @@ def summary_dict(
         "protective_assessment_due": due,
         "protective_assessment_overdue": due and _local_date(case.received_at) < _local_date(now),
         "child_name": child.get("name"),
-        "assigned_to": _username_of(db, case.assigned_to_id),
-        "duplicate_of": case_number_of(db, case.duplicate_of_id),
+        "assigned_to": users.get(case.assigned_to_id) if case.assigned_to_id else None,
+        "duplicate_of": numbers.get(case.duplicate_of_id) if case.duplicate_of_id else None,
         "analysed": case.analysed_at is not None,
         "purged": case.purged_at is not None,
     }
@@ -192,16 +212,24 @@ def detail_dict(db: Session, box: SecretBox, case: ConcernCase) -> dict[str, Any
     return data
 
 
-def _username_of(db: Session, user_id: int | None) -> str | None:
-    if user_id is None:
-        return None
-    return db.scalar(select(User.username).where(User.id == user_id))
+def _usernames(db: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = ids - {None}
+    if not wanted:
+        return {}
+    statement = select(User.id, User.username).where(User.id.in_(wanted))
+    return {user_id: name for user_id, name in db.execute(statement)}
+
+
+def _case_numbers(db: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = ids - {None}
+    if not wanted:
+        return {}
+    statement = select(ConcernCase.id, ConcernCase.case_number).where(ConcernCase.id.in_(wanted))
+    return {case_id: number for case_id, number in db.execute(statement)}
 
 
 def case_number_of(db: Session, case_id: int | None) -> str | None:
-    if case_id is None:
-        return None
-    return db.scalar(select(ConcernCase.case_number).where(ConcernCase.id == case_id))
+    return _case_numbers(db, {case_id}).get(case_id) if case_id is not None else None
 
 
 def set_status(db: Session, principal: Principal, case: ConcernCase, status: str) -> None:

@@ -23,7 +23,7 @@ from tillit.concern.cases import (
     set_status,
     settings_for,
     shown_history,
-    summary_dict,
+    summary_dicts,
 )
 from tillit.concern.highlight import highlight_passages
 from tillit.concern.labels import LABEL_NAMES
@@ -108,7 +108,7 @@ def cases_page(
         found = list_cases(
             db, platform.box, ctx.principal, status=status or None, query=q, assigned_to=mine
         )
-        rows = [summary_dict(db, platform.box, case) for case in found]
+        rows = summary_dicts(db, platform.box, found)
         names = {w["username"]: w["name"] for w in caseworkers(db, ctx.principal.tenant_id)}
     return render(
         request,

@@ -20,6 +20,7 @@ from tillit.concern.cases import (
     set_status,
     shown_history,
     summary_dict,
+    summary_dicts,
 )
 from tillit.concern.letter_service import (
     LetterIn,
@@ -66,7 +67,7 @@ def cases(
 ) -> list[dict[str, Any]]:
     with platform.session() as db:
         found = list_cases(db, platform.box, principal, status=status, query=q)
-        return [summary_dict(db, platform.box, case) for case in found]
+        return summary_dicts(db, platform.box, found)
 
 
 @router.get("/cases/{case_number}")

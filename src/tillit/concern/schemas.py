@@ -26,7 +26,7 @@ REPORTER_TYPES: dict[str, str] = {
 PROFESSIONAL_TYPES = frozenset(
     {"skola", "forskola", "fritid", "halso_sjukvard", "bvc", "tandvard", "polis", "annan_myndighet"}
 )
-"""Reporters with a duty to report (SoL 14 kap. 1 §): they cannot be anonymous."""
+"""Reporters with a duty to report under the Social Services Act: they cannot be anonymous."""
 DUTY_TO_REPORT = (
     "Den som anmäler i tjänsten (skola, förskola, vård, polis eller annan myndighet) har "
     "anmälningsskyldighet och kan inte vara anonym."
