@@ -11,6 +11,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from tillit.auth.first_admin import create_first_admin
 from tillit.auth.roles import Principal
 from tillit.auth.service import get_tenant
 from tillit.config import load_settings
@@ -44,17 +45,35 @@ def remember_data_dir(data_dir: Path | None) -> None:
 
 
 @contextmanager
-def open_platform(data_dir: Path | None = None) -> Iterator[Platform]:
-    """Open the platform; domain errors become a clear message and exit code 1."""
+def open_platform(data_dir: Path | None = None, *, first_admin: bool = True) -> Iterator[Platform]:
+    """Open the platform; domain errors become a clear message and exit code 1.
+
+    Whichever command creates the database makes the first administrator and shows its password
+    (``first_admin=False``: the command makes an administrator itself, which then is the first).
+    """
     remember_data_dir(data_dir)
     try:
         platform = Platform.open(load_settings(data_dir=_state["data_dir"]))
         try:
+            if platform.created_database and first_admin:
+                announce_first_admin(platform)
             yield platform
         finally:
             platform.engine.dispose()
     except TillitError as exc:
         fail(f"{exc.message} [{exc.code}]")
+
+
+def announce_first_admin(platform: Platform) -> None:
+    """Create the first administrator if the installation has no users, and print its login once.
+    On stderr: it is for the person at the terminal, and stays out of piped or JSON output."""
+    with platform.session() as db:
+        created = create_first_admin(db)
+    if created is None:
+        return
+    typer.echo("Första start: en administratör har skapats. Inloggningen visas bara nu:", err=True)
+    typer.echo(f"  användarnamn: {created.username}", err=True)
+    typer.echo(f"  lösenord:     {created.password}", err=True)
 
 
 def system_principal(platform: Platform, tenant_slug: str) -> Principal:

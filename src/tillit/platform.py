@@ -32,13 +32,18 @@ class Platform:
     providers: ProviderPool = field(default_factory=ProviderPool)
     search_backend: Any = None  # set by knowledge.service.backend_for on first use
     caches: dict[str, Any] = field(default_factory=dict)  # per-platform, e.g. loaded classifiers
+    created_database: bool = False  # this open created the schema: a fresh installation
 
     @classmethod
     def open(cls, settings: Settings) -> Platform:
         engine = make_engine(settings)
-        migrate.upgrade(engine)
+        created = migrate.upgrade(engine)
         platform = cls(
-            settings, engine, make_session_factory(engine), SecretBox.from_settings(settings)
+            settings,
+            engine,
+            make_session_factory(engine),
+            SecretBox.from_settings(settings),
+            created_database=created,
         )
         with platform.session() as db:
             ensure_default_tenant(db)

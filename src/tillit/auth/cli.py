@@ -111,7 +111,10 @@ def create_user(
     password = os.environ.get(password_env) if password_env else secrets.token_urlsafe(12)
     if password_env and not password:
         fail(f"Miljövariabeln {password_env} är tom eller saknas.")
-    with open_platform(data_dir) as platform:
+    roles = role or ["admin"]
+    # On a fresh installation an administrator made here is the first administrator: no
+    # second account named "admin" is made beside it. Any other role gets one made first.
+    with open_platform(data_dir, first_admin="admin" not in roles) as platform:
         principal = system_principal(platform, tenant)
         with platform.session() as db:
             user = service.create_user(
@@ -119,7 +122,7 @@ def create_user(
                 service.get_tenant(db, tenant),
                 username,
                 password,
-                role or ["admin"],
+                roles,
                 display_name=name.strip(),
             )
             audit(

@@ -20,13 +20,17 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def is_up_to_date(engine: Engine) -> bool:
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def current_revision(engine: Engine) -> str | None:
+    """The schema's Alembic revision; None for an empty database."""
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-    return current == head
+        return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> None:
-    if not is_up_to_date(engine):
+def upgrade(engine: Engine) -> bool:
+    """Bring the schema to the newest revision. True when this call created it: the database
+    was empty, so this is the installation's first start."""
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    current = current_revision(engine)
+    if current != head:
         command.upgrade(alembic_config(engine), "head")
+    return current is None

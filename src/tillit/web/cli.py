@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
-import secrets
 from typing import Annotated
 
 import typer
 import uvicorn
 
-from tillit.audit.service import record as audit
-from tillit.auth import service
-from tillit.cli_support import DataDirOption, open_platform, remember_data_dir
-
-FIRST_ADMIN = "admin"
+from tillit.cli_support import (
+    DataDirOption,
+    announce_first_admin,
+    open_platform,
+    remember_data_dir,
+)
 
 
 def serve_command(
@@ -26,7 +26,9 @@ def serve_command(
     """Starta webbsidor, JSON-API och gateway."""
     remember_data_dir(data_dir)
     with open_platform(data_dir) as platform:
-        _bootstrap_first_admin(platform)
+        # Also when another process created the database (e.g. the ASGI app run directly)
+        # and nobody has an account yet: as before, the first serve makes the administrator.
+        announce_first_admin(platform)
         resolved = platform.settings.data_dir.resolve()
     os.environ["TILLIT_DATA_DIR"] = str(resolved)
     typer.echo(f"Tillit startar på http://{host}:{port} (data: {resolved})")
@@ -40,26 +42,3 @@ def serve_command(
         log_level="info",
         timeout_graceful_shutdown=10,
     )
-
-
-def _bootstrap_first_admin(platform) -> None:  # type: ignore[no-untyped-def]
-    """On the very first start, create an administrator and print the password once."""
-    with platform.session() as db:
-        if service.has_users(db):
-            return
-        password = secrets.token_urlsafe(12)
-        tenant = service.ensure_default_tenant(db)
-        user = service.create_user(db, tenant, FIRST_ADMIN, password, ["admin"], "Administratör")
-        audit(
-            db,
-            None,
-            "user.create",
-            object_type="user",
-            object_id=user.id,
-            tenant_id=tenant.id,
-            actor="system:first-start",
-            detail={"roles": ["admin"]},
-        )
-    typer.echo("Första start: en administratör har skapats. Inloggningen visas bara nu:")
-    typer.echo(f"  användarnamn: {FIRST_ADMIN}")
-    typer.echo(f"  lösenord:     {password}")
