@@ -415,3 +415,46 @@ def test_cli_and_server_work_on_the_same_data_directory(settings: Settings, upst
         assert runs[0]["tenant_id"] == 1
         shown = json.loads(run_tillit(settings, "runs", "show", runs[0]["id"], "--json").stdout)
         assert shown["id"] == runs[0]["id"] and shown["status"] == "ok"
+
+
+# --- a reader that stops early: `tillit … | head` --------------------------------------------
+
+
+def tillit_process(settings: Settings, *args: str) -> subprocess.Popen[str]:
+    """This checkout's `tillit` as a process whose stdout is a real pipe that the test holds."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tillit", *args, "--data-dir", str(settings.data_dir)],
+        env={**os.environ, **database_env(settings)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_audit_export_piped_into_head_ends_quietly(settings: Settings, platform: Platform) -> None:
+    from tillit.audit.service import record
+
+    with platform.session() as db:  # far more than a pipe holds (64 KiB)
+        for number in range(3000):
+            record(db, None, "key.create", object_type="api_key", object_id=number)
+    process = tillit_process(settings, "audit", "export", "--format", "jsonl")
+    assert process.stdout is not None and process.stderr is not None
+    first = json.loads(process.stdout.readline())  # what `head -1` reads, then it goes away
+    process.stdout.close()
+    assert process.wait(timeout=60) == 141  # as a shell reports `cat big | head`: cut short
+    assert first["action"] == "key.create"
+    assert process.stderr.read() == ""  # no traceback, no message
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("audit", "export", "--format", "csv"), ("tenants", "list", "--json"), ("--help",)],
+)
+def test_any_command_whose_reader_is_gone_ends_quietly(
+    settings: Settings, platform: Platform, command: tuple[str, ...]
+) -> None:
+    process = tillit_process(settings, *command)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the command writes a byte
+    assert process.wait(timeout=60) == 141
+    assert process.stderr.read() == ""
