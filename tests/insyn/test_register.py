@@ -234,3 +234,20 @@ def test_applying_the_same_manifest_without_a_title_changes_nothing(platform, pu
     with platform.session() as db:
         after = db.scalar(select(App).where(App.name == public_app))
         assert (after.version, after.manifest) == (version, stored) and "title" not in stored
+
+
+def test_public_pages_never_show_a_web_sources_user_name_or_password(client, platform, public_app):  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from tillit.knowledge.tables import Document
+
+    promote(platform, public_app)
+    with platform.session() as db:
+        db.execute(update(Document).values(source="https://robot:hemligt@kommun.example/bygglov"))
+    about = client.get(f"/t/default/assistent/{public_app}/om")
+    source = client.get("/insyn/kallor/webb")
+    as_json = client.get("/insyn/kallor/webb", params={"format": "json"})
+    for page in (about.text, source.text, as_json.text):
+        assert "hemligt" not in page and "robot" not in page
+    assert 'href="https://kommun.example/bygglov"' in about.text
+    assert 'href="https://kommun.example/bygglov"' in source.text

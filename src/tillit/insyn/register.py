@@ -187,7 +187,7 @@ def _documents(db: Session, collection: Collection) -> list[dict[str, Any]]:
         {
             "title": doc.title or doc.key,
             "owner": doc.owner or collection.owner,
-            "url": doc.source if doc.source.startswith(("http://", "https://")) else None,
+            "url": doc.shown_source if doc.source.startswith(("http://", "https://")) else None,
             "version": doc.version,
             "last_indexed": doc.indexed_at.isoformat() if doc.indexed_at else None,
         }
