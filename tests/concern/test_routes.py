@@ -542,6 +542,28 @@ def test_each_warning_of_a_registration_has_a_code(client: TestClient, caseworke
     assert "personnummer som inte är giltigt" in registered["warnings"][0]
 
 
+def test_what_the_form_would_ask_again_is_registered_with_a_warning(
+    client: TestClient, caseworker: dict
+) -> None:
+    """Contact details with "anonymous", and an e-mail address that is not one: the form asks
+    the reporter again; the API registers the report and tells the caseworker."""
+    neighbour = {"text": "Barnet gråter ofta på nätterna.", "reporter_type": "granne"}
+    details = {"name": "Karin Ek", "email": "karin@exempel.se"}
+    anonymous = client.post(
+        "/api/concern/cases",
+        headers=caseworker,
+        json={**neighbour, "anonymous": True, "reporter": details},
+    ).json()
+    assert anonymous["warning_codes"] == ["anonymous_details_dropped"]
+    case = client.get(f"/api/concern/cases/{anonymous['case_number']}", headers=caseworker).json()
+    assert case["reporter"] is None and case["anonymous"] is True
+    typo = {**neighbour, "text": "Barnet är ofta hungrigt.", "reporter": {"email": "karin@exempel"}}
+    mistyped = client.post("/api/concern/cases", headers=caseworker, json=typo).json()
+    assert mistyped["warning_codes"] == ["reporter_email_invalid"]
+    case = client.get(f"/api/concern/cases/{mistyped['case_number']}", headers=caseworker).json()
+    assert case["reporter"]["email"] == "karin@exempel"  # kept, for the caseworker to correct
+
+
 def test_a_report_without_contact_details_is_not_called_anonymous(
     client: TestClient, caseworker: dict
 ) -> None:

@@ -31,7 +31,6 @@ from tillit.concern.annotation import import_annotated
 from tillit.concern.case_analysis import record_batch_run
 from tillit.concern.cases import apply_retention, settings_for
 from tillit.concern.intake.file_import import import_file
-from tillit.concern.intake.form import EMAIL
 from tillit.concern.intake.mail import MailboxSettings, log_id
 from tillit.concern.intake.mail_intake import poll
 from tillit.concern.models import (
@@ -42,6 +41,7 @@ from tillit.concern.models import (
     train_version,
     versions,
 )
+from tillit.concern.schemas import EMAIL
 from tillit.concern.tables import ConcernSettings
 from tillit.errors import InvalidInput
 

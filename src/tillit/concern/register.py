@@ -22,6 +22,7 @@ from tillit.auth.secretbox import SecretBox
 from tillit.concern.case_audit import audit_case
 from tillit.concern.schemas import (
     DUTY_TO_REPORT,
+    EMAIL,
     REPORTER_TYPES,
     Child,
     ReportIn,
@@ -195,16 +196,32 @@ def birth_date_of(identity: IdentityNumber) -> date | None:
 
 
 def _reporter_warnings(report: ReportIn) -> tuple[CodedWarning, ...]:
-    """An anonymous report from a reporter with a duty to report: the form asks again, the
-    other channels register it (a report about a child is never lost) and say so."""
-    if not anonymous_with_duty(report.reporter_type, report.anonymous):
-        return ()
-    message = (
-        f"{DUTY_TO_REPORT} Den här anmälan kom ändå in som anonym, med anmälartypen "
-        f"”{REPORTER_TYPES[report.reporter_type]}”. Den är registrerad så att den inte går "
-        "förlorad; ta reda på vem som gjorde anmälan."
-    )
-    return (("professional_anonymous", message),)
+    """What the form would have asked the reporter again, for a report that came another way:
+    it is registered (a report about a child is never lost) and the caseworker is told."""
+    found: list[CodedWarning] = []
+    if anonymous_with_duty(report.reporter_type, report.anonymous):
+        message = (
+            f"{DUTY_TO_REPORT} Den här anmälan kom ändå in som anonym, med anmälartypen "
+            f"”{REPORTER_TYPES[report.reporter_type]}”. Den är registrerad så att den inte går "
+            "förlorad; ta reda på vem som gjorde anmälan."
+        )
+        found.append(("professional_anonymous", message))
+    if report.anonymous and not report.reporter.is_empty:
+        found.append(("anonymous_details_dropped", ANONYMOUS_DETAILS_DROPPED))
+    email = report.reporter.email
+    if not report.anonymous and email and not EMAIL.fullmatch(email):
+        found.append(("reporter_email_invalid", REPORTER_EMAIL_INVALID))
+    return tuple(found)
+
+
+ANONYMOUS_DETAILS_DROPPED = (
+    "Anmälan kom in som anonym men med uppgifter om anmälaren. Uppgifterna sparades inte, "
+    "eftersom anmälaren valt att vara anonym."
+)
+REPORTER_EMAIL_INVALID = (
+    "Anmälarens e-postadress ser inte ut som en e-postadress. Ingen mottagningsbekräftelse "
+    "kan skickas dit; kontrollera adressen med anmälaren."
+)
 
 
 def _child_details(report: ReportIn, strict: bool) -> tuple[Child, tuple[CodedWarning, ...]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Literal
 
@@ -31,6 +32,10 @@ DUTY_TO_REPORT = (
     "Den som anmäler i tjänsten (skola, förskola, vård, polis eller annan myndighet) har "
     "anmälningsskyldighet och kan inte vara anonym."
 )
+
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+"""An e-mail address, loosely: something@domain.tld (the form, the API's warning, the CLI)."""
 
 
 def anonymous_with_duty(reporter_type: str, anonymous: bool) -> bool:

@@ -7,7 +7,6 @@ submission is shown again with everything the reporter wrote, and the reason nex
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,6 +21,7 @@ from tillit.auth.service import get_tenant
 from tillit.concern.register import register_report
 from tillit.concern.schemas import (
     DUTY_TO_REPORT,
+    EMAIL,
     REPORTER_TYPES,
     Child,
     Reporter,
@@ -124,7 +124,6 @@ def _values(form: FormData) -> dict[str, Any]:
     return values
 
 
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 CONTACT_FIELDS = ("reporter_name", "reporter_organisation", "reporter_email", "reporter_phone")
 
 
