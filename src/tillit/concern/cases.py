@@ -213,19 +213,20 @@ def detail_dict(db: Session, box: SecretBox, case: ConcernCase) -> dict[str, Any
 
 
 def _usernames(db: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = ids - {None}
-    if not wanted:
-        return {}
-    statement = select(User.id, User.username).where(User.id.in_(wanted))
-    return {user_id: name for user_id, name in db.execute(statement)}
+    return _names_by_id(db, User.id, User.username, ids)
 
 
 def _case_numbers(db: Session, ids: set[int | None]) -> dict[int, str]:
+    return _names_by_id(db, ConcernCase.id, ConcernCase.case_number, ids)
+
+
+def _names_by_id(db: Session, id_column: Any, name_column: Any, ids: set[int | None]) -> dict:
+    """One query for the name of each id (None left out); {} without a query when none."""
     wanted = ids - {None}
     if not wanted:
         return {}
-    statement = select(ConcernCase.id, ConcernCase.case_number).where(ConcernCase.id.in_(wanted))
-    return {case_id: number for case_id, number in db.execute(statement)}
+    statement = select(id_column, name_column).where(id_column.in_(wanted))
+    return {row_id: name for row_id, name in db.execute(statement)}
 
 
 def case_number_of(db: Session, case_id: int | None) -> str | None:
@@ -297,12 +298,13 @@ def shown_history(db: Session, principal: Principal, case: ConcernCase) -> list[
     return found
 
 
-def history_dict(db: Session, box: SecretBox, case: ConcernCase) -> dict[str, Any]:
-    """One other report about the child, as a case's history shows it (on the page and in the
-    API; the caller audited it with ``shown_history``): the register's summary and its signs."""
-    data = summary_dict(db, box, case)
-    data["signs"] = signs_per_label(db, case)
-    return data
+def history_dicts(db: Session, box: SecretBox, cases: list[ConcernCase]) -> list[dict[str, Any]]:
+    """Other reports about the child, as a case's history shows them (on the page and in the
+    API; the caller audited them with ``shown_history``): the register's summary and signs."""
+    rows = summary_dicts(db, box, cases)
+    for data, case in zip(rows, cases, strict=True):
+        data["signs"] = signs_per_label(db, case)
+    return rows
 
 
 def signs_per_label(db: Session, case: ConcernCase) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from tillit.concern.case_details import caseworkers
 from tillit.concern.cases import (
     TRANSITIONS,
     detail_dict,
-    history_dict,
+    history_dicts,
     list_cases,
     mark_protective_assessment,
     open_case,
@@ -136,7 +136,7 @@ def _case_view(platform: Platform, ctx: Any, case_number: str) -> dict[str, Any]
             "analysis": read_analysis(platform.box, case),
             "passages": passages,
             "marked": highlight_passages(data["text"] or "", passages),
-            "history": [history_dict(db, platform.box, c) for c in earlier],
+            "history": history_dicts(db, platform.box, earlier),
             "letters": case_letters(platform, db, case),
             "office_contact": _office_contact(db, case.tenant_id),
             "caseworkers": caseworkers(db, case.tenant_id),

@@ -100,6 +100,7 @@ def register_report(
     child, about_child = _child_details(report, strict_identity)
     coded = (*about_child, *_reporter_warnings(report), *(("intake_note", n) for n in notes))
     warnings = tuple(message for _, message in coded)
+    codes = tuple(code for code, _ in coded)
     received = _aware(report.received_at) or datetime.now(UTC)
     problem = received_problem(received) if report.received_at else None
     if problem:  # before 1900 or in the future: no case number or deadline can follow from it
@@ -143,10 +144,10 @@ def register_report(
         {
             "channel": channel,
             "duplicate": case.duplicate_of_id is not None,
-            "warnings": [code for code, _ in coded],  # codes only, never a message
+            "warnings": list(codes),  # codes only, never a message
         },
     )
-    return Registered(case, True, warnings, tuple(code for code, _ in coded))
+    return Registered(case, True, warnings, codes)
 
 
 def received_problem(received: datetime, now: datetime | None = None) -> str | None:

@@ -13,7 +13,7 @@ from tillit.concern.case_details import DetailsIn, assign_case, complete_case
 from tillit.concern.cases import (
     case_number_of,
     detail_dict,
-    history_dict,
+    history_dicts,
     list_cases,
     mark_protective_assessment,
     open_case,
@@ -79,7 +79,7 @@ def case(case_number: str, platform: PlatformDep, principal: PrincipalDep) -> di
         data["analysis"] = {k: v for k, v in analysis.items() if k != "warnings"}
         data["passages"] = case_passages(db, found)
         earlier = shown_history(db, principal, found)
-        data["history"] = [history_dict(db, platform.box, c) for c in earlier]
+        data["history"] = history_dicts(db, platform.box, earlier)
         return data
 
 

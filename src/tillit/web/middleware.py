@@ -149,18 +149,16 @@ skrivit finns oftast kvar), korta texten eller ta bort en bifogad fil, och skick
 
 async def _too_large_page(send: Send, limit: int) -> None:
     size = f"{limit / 2**20:.0f} MB" if limit >= 2**20 else f"{limit // 1024} kB"
-    raw = TOO_LARGE_PAGE.format(size=size).encode()
-    headers = [
-        (b"content-type", b"text/html; charset=utf-8"),
-        (b"content-length", str(len(raw)).encode()),
-    ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
-    await send({"type": "http.response.body", "body": raw})
+    page = TOO_LARGE_PAGE.format(size=size).encode()
+    await _respond(send, 413, b"text/html; charset=utf-8", page)
 
 
 async def _error(send: Send, status: int, code: str, message: str) -> None:
     body: dict[str, Any] = {"error": {"code": code, "message": message, "type": "error"}}
-    raw = json.dumps(body, ensure_ascii=False).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+    await _respond(send, status, b"application/json", json.dumps(body, ensure_ascii=False).encode())
+
+
+async def _respond(send: Send, status: int, content_type: bytes, raw: bytes) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(raw)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": raw})
