@@ -305,6 +305,7 @@ PAGES = [
     ("POST", "/arenden/{n}/stycken/0", {"action": "reject"}),
     ("POST", "/arenden/{n}/status", {"status": "forhandsbedomning"}),
     ("POST", "/arenden/{n}/skyddsbedomning", {}),
+    ("POST", "/arenden/{n}/aterkoppling", {"action": "begard"}),
     ("POST", "/arenden/{n}/brev", {"kind": "guardian_info", "recipient_name": "X"}),
     ("POST", "/arenden/{n}/brev/1/godkann", {}),
     ("POST", "/arenden/{n}/brev/1/kasta", {}),

@@ -389,6 +389,8 @@ CASE_ROUTES = [
     ("GET", "/api/concern/cases/{n}", None),
     ("POST", "/api/concern/cases/{n}/status", {"status": "forhandsbedomning"}),
     ("POST", "/api/concern/cases/{n}/protective-assessment", None),
+    ("POST", "/api/concern/cases/{n}/reporter-info/request", {}),
+    ("POST", "/api/concern/cases/{n}/reporter-info/given", {"method": "telefon"}),
     ("POST", "/api/concern/cases/{n}/analyse", None),
     ("POST", "/api/concern/cases/{n}/passages/0/review", {"action": "reject"}),
     ("POST", "/api/concern/cases/{n}/letters", {"kind": "guardian_info", "recipient_name": "X"}),

@@ -21,6 +21,7 @@ from tillit.auth.tables import User
 from tillit.concern.case_audit import audit_case
 from tillit.concern.labels import LABEL_NAMES
 from tillit.concern.register import decrypt_json, erased_ref, read_analysis
+from tillit.concern.reporter_info import reporter_info_dict
 from tillit.concern.schemas import (
     CHANNELS,
     CLOSED_STATUSES,
@@ -173,6 +174,7 @@ def _summary(
         "status": case.status,
         "status_label": STATUSES[case.status],
         "decision": case.decision,  # utredning_inleds / inleds_ej, kept when the case is closed
+        "decided_at": case.decided_at.isoformat() if case.decided_at else None,
         "channel": case.channel,
         "channel_label": CHANNELS.get(case.channel, case.channel),
         "reporter_type": case.reporter_type,
@@ -190,6 +192,7 @@ def _summary(
         "duplicate_of": numbers.get(case.duplicate_of_id) if case.duplicate_of_id else None,
         "analysed": case.analysed_at is not None,
         "purged": case.purged_at is not None,
+        "reporter_info": reporter_info_dict(case, now),
     }
 
 
@@ -243,7 +246,7 @@ def set_status(db: Session, principal: Principal, case: ConcernCase, status: str
         )
     previous, case.status = case.status, status
     if status in DECISIONS:
-        case.decision = status
+        case.decision, case.decided_at = status, datetime.now(UTC)
     if status in CLOSED_STATUSES and case.closed_at is None:
         case.closed_at = datetime.now(UTC)
     audit_case(
@@ -252,8 +255,11 @@ def set_status(db: Session, principal: Principal, case: ConcernCase, status: str
 
 
 def mark_protective_assessment(db: Session, principal: Principal, case: ConcernCase) -> None:
-    """The same-day protective assessment (skyddsbedömning) is done."""
+    """The same-day protective assessment (20 kap. 1 § SoL) is done. The first record stands:
+    marking it again (a second tab, a double click) changes nothing."""
     principal.require("cases:write")
+    if case.protective_done_at is not None:
+        return
     case.protective_done_at = datetime.now(UTC)
     audit_case(db, principal, "concern.case.protective_assessment", case.case_number)
 

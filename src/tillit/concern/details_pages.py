@@ -1,4 +1,5 @@
-"""The case page's forms for completing a case and assigning it (concern/case_details.py)."""
+"""The case page's forms for completing a case, assigning it (concern/case_details.py) and
+recording the information owed to the reporter (concern/reporter_info.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from tillit.concern.case_details import DetailsIn, assign_case, complete_case
+from tillit.concern.cases import open_case
 from tillit.concern.pages import back_to_case, render_case
+from tillit.concern.reporter_info import (
+    INFO_METHODS,
+    day_in_sweden,
+    mark_reporter_info_given,
+    request_reporter_info,
+)
 from tillit.errors import InvalidInput
 from tillit.platform import Platform
 from tillit.validation_text import describe
@@ -83,3 +91,36 @@ def assign_page(
     return _back(
         platform, case_number, f"Ärendet är tilldelat {user}." if user else "Ingen handläggare."
     )
+
+
+@router.post("/arenden/{case_number}/aterkoppling")
+def reporter_info_page(
+    case_number: str,
+    platform: PlatformDep,
+    ctx: FormDep,
+    action: Annotated[str, Form()] = "",
+    requested_on: Annotated[str, Form()] = "",
+    method: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """``action`` "begard" (the reporter asked, on ``requested_on``, default today) or "lamnad"
+    (the reporter was told, by ``method``)."""
+    try:
+        with platform.session() as db:
+            case = open_case(db, ctx.principal, case_number)
+            if action == "lamnad":
+                mark_reporter_info_given(db, ctx.principal, case, method)
+                done = f"Återkopplingen är registrerad ({INFO_METHODS[method].lower()})."
+            else:
+                day = _requested_day(requested_on)
+                request_reporter_info(db, ctx.principal, case, day_in_sweden(day) if day else None)
+                done = "Anmälarens begäran om återkoppling är registrerad."
+    except InvalidInput as exc:
+        return back_to_case(platform, case_number, exc.message, "#aterkoppling")
+    return back_to_case(platform, case_number, done, "#aterkoppling")
+
+
+def _requested_day(written: str) -> date | None:
+    try:
+        return date.fromisoformat(written.strip()) if written.strip() else None
+    except ValueError:
+        raise InvalidInput("Skriv datumet som ÅÅÅÅ-MM-DD.", code="requested_at") from None

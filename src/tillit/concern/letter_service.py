@@ -28,6 +28,7 @@ from tillit.concern.letters import (
     render_letter,
 )
 from tillit.concern.register import decrypt_json
+from tillit.concern.reporter_info import mark_reporter_info_given, require_reporter_info_applies
 from tillit.concern.schemas import STATUSES
 from tillit.concern.tables import ConcernCase, ConcernLetter
 from tillit.errors import Conflict, InvalidInput, NotFound
@@ -41,7 +42,7 @@ DEFAULT_UNIT = "Socialtjänsten, barn och unga"
 class LetterIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    kind: Literal["receipt", "decision_open", "decision_not_open", "guardian_info"]
+    kind: Literal["receipt", "decision_open", "decision_not_open", "guardian_info", "reporter_info"]
     recipient_name: str = Field(default="", max_length=200)
     recipient_address: list[str] = Field(default_factory=list, max_length=6)
     decision_text: str = Field(default="", max_length=10_000)
@@ -70,12 +71,24 @@ def draft_letter(
 
 
 DECISION_STATUS = {"decision_open": "utredning_inleds", "decision_not_open": "inleds_ej"}
+TO_REPORTER = frozenset({"receipt", "reporter_info"})
 
 
 def _require_the_decision(case: ConcernCase, kind: str) -> None:
     """A decision letter follows the decision recorded as the case's status: "Beslut att
     inleda utredning" needs "Utredning inleds", the other "Inleds ej" (for a closed case, the
-    decision it was closed after). So the two contradictory letters can never both be made."""
+    decision it was closed after). So the two contradictory letters can never both be made.
+    The reporter is told the decision, whichever it is, once it is made, and only a reporter
+    with a duty to report (19 kap. 6 § SoL)."""
+    if kind == "reporter_info":
+        require_reporter_info_applies(case)
+        if case.decision is None:
+            raise InvalidInput(
+                "Beskedet till anmälaren kan skrivas först när beslutet om att inleda eller inte "
+                "inleda utredning är fattat. Ändra status först.",
+                code="letter_does_not_match_decision",
+            )
+        return
     needed = DECISION_STATUS.get(kind)
     if needed is None or case.decision == needed:
         return
@@ -98,6 +111,7 @@ def _letter_data(
             "Anmälaren är anonym: ingen mottagningsbekräftelse kan skickas.",
             code="reporter_anonymous",
         )
+    to_reporter = letter.kind in TO_REPORTER
     if letter.kind == "receipt" and not any(reporter.values()):
         raise InvalidInput(
             "Anmälarens namn och kontaktuppgifter saknas: ingen mottagningsbekräftelse kan "
@@ -111,10 +125,10 @@ def _letter_data(
         )
     office = settings_for(db, case.tenant_id).office
     tenant = db.get(Tenant, case.tenant_id)
-    recipient = letter.recipient_name or (reporter.get("name") if letter.kind == "receipt" else "")
+    recipient = letter.recipient_name or (reporter.get("name") if to_reporter else "")
     address = tuple(letter.recipient_address)
-    if letter.kind == "receipt" and not address and reporter.get("email"):
-        address = (str(reporter["email"]),)  # the receipt goes to the address the reporter gave
+    if to_reporter and not address and reporter.get("email"):
+        address = (str(reporter["email"]),)  # to the address the reporter gave
     return LetterData(
         municipality=office.get("municipality") or (tenant.name if tenant else ""),
         unit=office.get("unit") or DEFAULT_UNIT,
@@ -131,8 +145,10 @@ def _letter_data(
         office_email=office.get("email", ""),
         decision_text=letter.decision_text,
         reasons=letter.reasons,
-        reporter_name=(reporter.get("name") or "") if letter.kind == "receipt" else "",
-        reporter_contact=_contact(reporter) if letter.kind != "receipt" else (),
+        reporter_name=(reporter.get("name") or "") if to_reporter else "",
+        reporter_contact=_contact(reporter) if not to_reporter else (),
+        decision=case.decision or "",
+        decision_date=in_sweden(case.decided_at).date() if case.decided_at else None,
     )
 
 
@@ -278,6 +294,8 @@ def dispatch_letter(
     letter.status, letter.dispatch_method = "skickat", method
     letter.dispatched_at = datetime.now(UTC)
     _audit(db, principal, "concern.letter.dispatch", case, letter, {"method": method})
+    if letter.kind == "reporter_info":
+        mark_reporter_info_given(db, principal, case, "e-post" if method == "e-post" else "brev")
     return letter
 
 

@@ -41,6 +41,7 @@ from tillit.concern.letters import LETTER_KINDS
 from tillit.concern.model_labels import label_case
 from tillit.concern.model_summary import summarise_case
 from tillit.concern.register import read_analysis
+from tillit.concern.reporter_info import INFO_METHODS
 from tillit.concern.schemas import REPORTER_TYPES, STATUSES, ReviewIn
 from tillit.errors import (
     Conflict,
@@ -184,6 +185,7 @@ def render_case(
         letter_kinds=LETTER_KINDS,
         writing_models=_writing_models(platform, ctx.principal.tenant_id),
         dispatch_methods=DISPATCH_METHODS,
+        info_methods=INFO_METHODS,
         **view,
         **extra,
     )

@@ -34,7 +34,7 @@ from tillit.privacy.detect import detect
 from tillit.privacy.identity import IdentityNumber, parse_identity
 from tillit.swedish_time import in_sweden
 
-ASSESSMENT_DAYS = 14  # förhandsbedömning within 14 days of receipt (socialtjänstlagen)
+ASSESSMENT_DAYS = 14  # förhandsbedömning within 14 days of receipt (20 kap. 2 § SoL, 2025:400)
 ADULT_AGE = 18
 EARLIEST_RECEIVED_YEAR = 1900
 INVALID_PNR_IN_TEXT = (

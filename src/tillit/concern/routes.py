@@ -35,6 +35,12 @@ from tillit.concern.letter_service import (
 from tillit.concern.model_labels import label_case
 from tillit.concern.model_summary import summarise_case
 from tillit.concern.register import read_analysis, register_report
+from tillit.concern.reporter_info import (
+    InfoGivenIn,
+    InfoRequestIn,
+    mark_reporter_info_given,
+    request_reporter_info,
+)
 from tillit.concern.schemas import ReportIn, ReviewIn, StatusIn
 from tillit.web.deps import PlatformDep, PrincipalDep
 
@@ -125,6 +131,29 @@ def protective_assessment(
     with platform.session() as db:
         found = open_case(db, principal, case_number)
         mark_protective_assessment(db, principal, found)
+        return summary_dict(db, platform.box, found)
+
+
+@router.post("/cases/{case_number}/reporter-info/request")
+def reporter_info_request(
+    case_number: str, body: InfoRequestIn, platform: PlatformDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """The reporter asked to be told the decision (19 kap. 6 § SoL): the answer is due a week
+    after the decision, or at once when the request came later."""
+    with platform.session() as db:
+        found = open_case(db, principal, case_number)
+        request_reporter_info(db, principal, found, body.requested_at)
+        return summary_dict(db, platform.box, found)
+
+
+@router.post("/cases/{case_number}/reporter-info/given")
+def reporter_info_given(
+    case_number: str, body: InfoGivenIn, platform: PlatformDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """The reporter was told the decision (``method``: telefon, brev, e-post or mote)."""
+    with platform.session() as db:
+        found = open_case(db, principal, case_number)
+        mark_reporter_info_given(db, principal, found, body.method)
         return summary_dict(db, platform.box, found)
 
 

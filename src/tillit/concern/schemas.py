@@ -27,7 +27,8 @@ REPORTER_TYPES: dict[str, str] = {
 PROFESSIONAL_TYPES = frozenset(
     {"skola", "forskola", "fritid", "halso_sjukvard", "bvc", "tandvard", "polis", "annan_myndighet"}
 )
-"""Reporters with a duty to report under the Social Services Act: they cannot be anonymous."""
+"""Reporters with a duty to report (19 kap. 1 § socialtjänstlagen, 2025:400): they cannot be
+anonymous, and they may ask to be told the decision (19 kap. 6 §, concern/reporter_info.py)."""
 DUTY_TO_REPORT = (
     "Den som anmäler i tjänsten (skola, förskola, vård, polis eller annan myndighet) har "
     "anmälningsskyldighet och kan inte vara anonym."

@@ -27,6 +27,10 @@ class ConcernCase(Base):
     received_at: Mapped[datetime]
     assessment_deadline: Mapped[datetime]
     protective_done_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]  # when ``decision`` was recorded
+    # a reporter's request to be told the decision (19 kap. 6 § SoL), and when it was answered
+    reporter_info_requested_at: Mapped[datetime | None]
+    reporter_info_given_at: Mapped[datetime | None]
     source_ref: Mapped[str | None] = mapped_column(String(200))
     text_key: Mapped[str] = mapped_column(String(64), index=True)
     child_pnr_key: Mapped[str | None] = mapped_column(String(64), index=True)

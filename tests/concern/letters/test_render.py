@@ -52,6 +52,7 @@ def make_data(**changes: object) -> LetterData:
         "reasons": "Familjen har redan stöd från förskolan.\n\nOron bedöms inte kräva utredning.",
         "reporter_name": REPORTER,
         "reporter_contact": (REPORTER_EMAIL,),
+        "decision": "inleds_ej",
     }
     values.update(changes)
     return LetterData(**values)  # type: ignore[arg-type]
@@ -123,7 +124,9 @@ def test_the_decision_texts_are_the_right_ones(rendered: dict) -> None:
     assert "ombud" in opened and "Renée Åkesson" in opened
     receipt = docx_text(rendered["receipt", "docx"])
     assert "begära att få veta om en utredning" in receipt
-    assert "enligt socialtjänstlagen" in receipt
+    assert "senast en vecka efter beslutet (19 kap. 6 § socialtjänstlagen)" in receipt
+    told = docx_text(rendered["reporter_info", "docx"])
+    assert "beslutat att inte inleda en utredning" in told and "beslutat att inleda" not in told
 
 
 @pytest.mark.parametrize("kind", sorted(GUARDIAN_KINDS))

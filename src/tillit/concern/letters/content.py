@@ -7,8 +7,9 @@ never read as a template); ``build_templates`` turns the same blocks into docxtp
 shipped DOCX templates say exactly what the PDF says. A municipality's own DOCX templates get the
 same context.
 
-Legal wording is kept general on purpose (the Social Services Act was replaced by a new
-socialtjänstlag, 2025:400, from 1 July 2025): no chapter or section numbers.
+Legal references are to the socialtjänstlag (2025:400) as amended by 2025:1501 (in force 15
+January 2026): 19 kap. 6 § (information to a reporter with a duty to report) and 20 kap. 3 §
+(an investigation is finished within four months).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ LETTER_KINDS: Mapping[LetterKind, str] = MappingProxyType(
         "decision_open": "Beslut att inleda utredning",
         "decision_not_open": "Beslut att inte inleda utredning",
         "guardian_info": "Information till vårdnadshavare om orosanmälan",
+        "reporter_info": "Återkoppling till anmälaren",
     }
 )
 # Letters to guardians: the reporter's identity never reaches their context.
@@ -116,9 +118,10 @@ SPECS: Mapping[LetterKind, LetterSpec] = MappingProxyType(
                 ),
                 Block(
                     "Om du har gjort anmälan i din yrkesroll och omfattas av "
-                    "anmälningsskyldigheten enligt socialtjänstlagen kan du begära att få veta om "
-                    "en utredning har inletts, inte har inletts eller redan pågår. Kontakta oss i "
-                    "så fall och ange ärendenumret."
+                    "anmälningsskyldigheten kan du begära att få veta om en utredning har "
+                    "inletts, inte har inletts eller redan pågår. Du får då besked senast en "
+                    "vecka efter beslutet (19 kap. 6 § socialtjänstlagen). Kontakta oss i så "
+                    "fall och ange ärendenumret."
                 ),
                 Block(
                     "Får du veta något nytt om barnets situation kan du göra en ny anmälan. Om du "
@@ -146,8 +149,10 @@ SPECS: Mapping[LetterKind, LetterSpec] = MappingProxyType(
                     "skola eller hälso- och sjukvård."
                 ),
                 Block(
-                    "En utredning ska bedrivas skyndsamt. Innan utredningen avslutas har ni som "
-                    "regel rätt att ta del av det som har kommit fram och att lämna synpunkter."
+                    "En utredning ska bedrivas skyndsamt och vara klar inom fyra månader, om det "
+                    "inte finns särskilda skäl att förlänga den (20 kap. 3 § socialtjänstlagen). "
+                    "Innan utredningen avslutas har ni som regel rätt att ta del av det som har "
+                    "kommit fram och att lämna synpunkter."
                 ),
                 Block(
                     "Ni har rätt att anlita ett ombud eller biträde i ärendet. Ni kan också ta med "
@@ -207,6 +212,36 @@ SPECS: Mapping[LetterKind, LetterSpec] = MappingProxyType(
                 _QUESTIONS_NO_CONTACT,
             ),
         ),
+        "reporter_info": LetterSpec(
+            "reporter_info",
+            "Återkoppling på din anmälan om oro för ett barn",
+            (
+                Block(
+                    "Du gjorde den {received_date} en anmälan till socialtjänsten i "
+                    "{municipality} om oro för {child_name}, född {child_birth_date}. Ärendet har "
+                    "ärendenummer {case_number}."
+                ),
+                Block(
+                    "Socialtjänsten har den {decision_date} beslutat att inleda en utredning.",
+                    when="decision_opened",
+                ),
+                Block(
+                    "Socialtjänsten har den {decision_date} beslutat att inte inleda en utredning.",
+                    when="decision_not_opened",
+                ),
+                Block(
+                    "Du får det här beskedet eftersom du har gjort anmälan i din yrkesroll "
+                    "(19 kap. 6 § socialtjänstlagen). Uppgifter om barnet och familjen omfattas "
+                    "av sekretess, så vi kan inte berätta mer om ärendet."
+                ),
+                Block(
+                    "Får du veta något nytt om barnets situation gäller din anmälningsskyldighet "
+                    "även det. Är ett barn i akut fara, ring 112."
+                ),
+                _QUESTIONS,
+                _QUESTIONS_NO_CONTACT,
+            ),
+        ),
     }
 )
 
@@ -251,6 +286,8 @@ def letter_context(kind: LetterKind, data: LetterData) -> Context:
         "contact_missing": "" if _contact_given(data) else "ja",
         "decision_text_lines": text_lines(data.decision_text),
         "reasons_lines": text_lines(data.reasons),
+        "decision_opened": "ja" if data.decision == "utredning_inleds" else "",
+        "decision_not_opened": "ja" if data.decision == "inleds_ej" else "",
     }
     if kind in GUARDIAN_KINDS:
         _refuse_reporter_identity(data, context)
@@ -334,6 +371,10 @@ def _check_kind_requirements(kind: LetterKind, data: LetterData) -> None:
         raise LetterDataError(
             "En mottagningsbekräftelse skickas bara när anmälaren har lämnat kontaktuppgifter."
         )
+    if kind == "reporter_info" and data.decision not in ("utredning_inleds", "inleds_ej"):
+        raise LetterDataError("Beskedet till anmälaren kan skrivas först när beslutet är fattat.")
+    if kind == "reporter_info" and not _lines(data.recipient_address):
+        raise LetterDataError("Beskedet till anmälaren behöver anmälarens adress.")
     if kind == "decision_not_open" and not text_lines(data.reasons):
         raise LetterDataError("Ett beslut att inte inleda utredning ska innehålla skälen.")
 

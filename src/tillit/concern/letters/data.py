@@ -16,7 +16,9 @@ from typing import Literal
 from tillit.errors import InvalidInput
 from tillit.privacy.identity import INTERIM_LETTERS, is_plausible_date_form, parse_identity
 
-LetterKind = Literal["receipt", "decision_open", "decision_not_open", "guardian_info"]
+LetterKind = Literal[
+    "receipt", "decision_open", "decision_not_open", "guardian_info", "reporter_info"
+]
 LetterFormat = Literal["docx", "pdf"]
 
 MONTHS_SV = (
@@ -108,7 +110,8 @@ class LetterData:
     decision_date: date | None = None  # defaults to the letter date
     decision_text: str = ""  # what was decided, in the caseworker's words (optional)
     reasons: str = ""  # the reasons for the decision (required for decision_not_open)
-    reporter_name: str = ""  # used only in the receipt; never reaches a guardian letter
+    reporter_name: str = ""  # used only in letters to the reporter; never reaches a guardian
+    decision: str = ""  # the case's decision (utredning_inleds / inleds_ej), for reporter_info
     reporter_contact: tuple[str, ...] = ()  # never printed; used to check guardian letters
 
     def __post_init__(self) -> None:
