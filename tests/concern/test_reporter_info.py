@@ -16,6 +16,7 @@ from tillit.audit.tables import AuditEvent
 from tillit.concern.reporter_info import day_in_sweden, reporter_info_due
 from tillit.concern.tables import ConcernCase
 from tillit.platform import Platform
+from tillit.swedish_time import in_sweden
 
 REPORTER = {"name": "Annika Lindqvist", "organisation": "Myrbergsskolan", "email": "a@skola.se"}
 
@@ -221,3 +222,54 @@ def test_the_case_page_records_the_request_and_the_answer(
     )
     assert "Återkopplingen är registrerad (telefon)." in told.text
     assert "Återkoppling lämnad" in told.text
+
+
+def test_an_investigation_already_under_way_about_the_child_is_shown_and_can_be_told_at_once(
+    app: FastAPI,
+    platform: Platform,
+    client: TestClient,
+    caseworker: dict,  # noqa: F811
+) -> None:
+    first = _register(client, caseworker)
+    _decide(client, caseworker, first, "utredning_inleds")
+    later = _register(
+        client, caseworker, reporter=REPORTER, source_ref="ny", text="Elias kom utan mat i dag."
+    )
+    other_child = _register(
+        client,
+        caseworker,
+        reporter=REPORTER,
+        source_ref="annan",
+        text="Ett annat barn.",
+        child={"name": "Lo Berg", "personnummer": "121212-1212"},
+    )
+    cases = "/api/concern/cases"
+    shown = client.get(f"{cases}/{later}", headers=caseworker).json()
+    assert shown["ongoing_investigation"] == first and shown["decision"] is None
+    listed = {c["case_number"]: c for c in client.get(cases, headers=caseworker).json()}
+    assert listed[later]["ongoing_investigation"] == first
+    assert listed[first]["ongoing_investigation"] is None  # not its own
+    assert listed[other_child]["ongoing_investigation"] is None
+    make_user(platform, "handlaggare", ["caseworker"])
+    browser = TestClient(app)
+    login(browser, "handlaggare")
+    page = browser.get(f"/arenden/{later}").text
+    assert f'pågår redan i ärende <a href="/arenden/{first}">' in page
+    assert "Registrera återkoppling" in page  # no decision needed first
+    asked = client.post(f"{cases}/{later}/reporter-info/request", headers=caseworker, json={})
+    info = asked.json()["reporter_info"]
+    requested = datetime.fromisoformat(info["requested_at"])
+    assert info["due"] == in_sweden(requested).date().isoformat()  # at once
+    letter = client.post(
+        f"{cases}/{later}/letters", headers=caseworker, json={"kind": "reporter_info"}
+    ).json()
+    assert "En utredning om barnet pågår redan" in letter["text"]
+    assert "beslutat" not in letter["text"]
+    told = client.post(
+        f"{cases}/{later}/reporter-info/given", headers=caseworker, json={"method": "telefon"}
+    )
+    assert told.status_code == 200 and told.json()["reporter_info"]["given_at"]
+    refused = client.post(
+        f"{cases}/{other_child}/reporter-info/given", headers=caseworker, json={"method": "brev"}
+    )
+    assert refused.json()["error"]["code"] == "no_decision_yet"

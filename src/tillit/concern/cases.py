@@ -20,6 +20,7 @@ from tillit.auth.secretbox import SecretBox
 from tillit.auth.tables import User
 from tillit.concern.case_audit import audit_case
 from tillit.concern.labels import LABEL_NAMES
+from tillit.concern.ongoing import ongoing_investigations
 from tillit.concern.register import decrypt_json, erased_ref, read_analysis
 from tillit.concern.reporter_info import reporter_info_dict
 from tillit.concern.schemas import (
@@ -157,7 +158,8 @@ def summary_dicts(
     now = now or datetime.now(UTC)
     users = _usernames(db, {c.assigned_to_id for c in cases})
     numbers = _case_numbers(db, {c.duplicate_of_id for c in cases})
-    return [_summary(box, c, users, numbers, now) for c in cases]
+    ongoing = ongoing_investigations(db, cases)
+    return [_summary(box, c, users, numbers, ongoing.get(c.id), now) for c in cases]
 
 
 def _summary(
@@ -165,6 +167,7 @@ def _summary(
     case: ConcernCase,
     users: dict[int, str],
     numbers: dict[int, str],
+    ongoing: str | None,
     now: datetime,
 ) -> dict[str, Any]:
     child = decrypt_json(box, case.child_enc)
@@ -192,7 +195,8 @@ def _summary(
         "duplicate_of": numbers.get(case.duplicate_of_id) if case.duplicate_of_id else None,
         "analysed": case.analysed_at is not None,
         "purged": case.purged_at is not None,
-        "reporter_info": reporter_info_dict(case, now),
+        "ongoing_investigation": ongoing,  # another case about the child, under investigation
+        "reporter_info": reporter_info_dict(case, now, ongoing),
     }
 
 

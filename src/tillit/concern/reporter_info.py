@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from tillit.auth.roles import Principal
 from tillit.concern.case_audit import audit_case
+from tillit.concern.ongoing import ongoing_investigation
 from tillit.concern.schemas import PROFESSIONAL_TYPES
 from tillit.concern.tables import ConcernCase
 from tillit.errors import InvalidInput
@@ -58,18 +59,32 @@ def require_reporter_info_applies(case: ConcernCase) -> None:
         raise InvalidInput(NOT_APPLICABLE, code="reporter_info_not_applicable")
 
 
-def reporter_info_due(case: ConcernCase) -> date | None:
+def require_something_to_tell(db: Session, case: ConcernCase) -> None:
+    """A decision on this case, or an investigation about the child already under way."""
+    if case.decision is None and ongoing_investigation(db, case) is None:
+        raise InvalidInput(
+            "Återkoppling kan lämnas först när beslutet om att inleda eller inte inleda "
+            "utredning är fattat, eller när en utredning om barnet redan pågår.",
+            code="no_decision_yet",
+        )
+
+
+def reporter_info_due(case: ConcernCase, ongoing: str | None = None) -> date | None:
     """The Swedish calendar day the answer is due: a week after the decision, or the day of
-    the request when it came later. None while nothing is requested or decided."""
-    if case.reporter_info_requested_at is None or case.decided_at is None:
+    the request when it came later; at once when an investigation about the child is already
+    under way (``ongoing``, its case number) and this case has no decision of its own. None
+    while nothing is requested, or nothing is decided or under way."""
+    if case.reporter_info_requested_at is None:
         return None
-    week_after = in_sweden(case.decided_at).date() + timedelta(days=INFO_DAYS)
-    return max(week_after, in_sweden(case.reporter_info_requested_at).date())
+    requested = in_sweden(case.reporter_info_requested_at).date()
+    if case.decided_at is not None:
+        return max(in_sweden(case.decided_at).date() + timedelta(days=INFO_DAYS), requested)
+    return requested if ongoing else None
 
 
-def reporter_info_dict(case: ConcernCase, now: datetime) -> dict[str, Any]:
+def reporter_info_dict(case: ConcernCase, now: datetime, ongoing: str | None) -> dict[str, Any]:
     """The state the register shows; ``due`` is an ISO date, the times ISO timestamps."""
-    due = reporter_info_due(case)
+    due = reporter_info_due(case, ongoing)
     given = case.reporter_info_given_at
     requested = case.reporter_info_requested_at
     return {
@@ -119,12 +134,7 @@ def mark_reporter_info_given(
     require_reporter_info_applies(case)
     if method not in INFO_METHODS:
         raise InvalidInput("Okänt sätt att lämna återkoppling.", code="reporter_info_method")
-    if case.decision is None:
-        raise InvalidInput(
-            "Återkoppling kan lämnas först när beslutet om att inleda eller inte inleda "
-            "utredning är fattat.",
-            code="no_decision_yet",
-        )
+    require_something_to_tell(db, case)
     if case.reporter_info_given_at is not None:
         return
     case.reporter_info_given_at = datetime.now(UTC)

@@ -230,6 +230,11 @@ SPECS: Mapping[LetterKind, LetterSpec] = MappingProxyType(
                     when="decision_not_opened",
                 ),
                 Block(
+                    "En utredning om barnet pågår redan hos socialtjänsten. Din anmälan tas med "
+                    "i den.",
+                    when="investigation_ongoing",
+                ),
+                Block(
                     "Du får det här beskedet eftersom du har gjort anmälan i din yrkesroll "
                     "(19 kap. 6 § socialtjänstlagen). Uppgifter om barnet och familjen omfattas "
                     "av sekretess, så vi kan inte berätta mer om ärendet."
@@ -288,6 +293,7 @@ def letter_context(kind: LetterKind, data: LetterData) -> Context:
         "reasons_lines": text_lines(data.reasons),
         "decision_opened": "ja" if data.decision == "utredning_inleds" else "",
         "decision_not_opened": "ja" if data.decision == "inleds_ej" else "",
+        "investigation_ongoing": "ja" if data.decision == "pagar" else "",
     }
     if kind in GUARDIAN_KINDS:
         _refuse_reporter_identity(data, context)
@@ -371,7 +377,7 @@ def _check_kind_requirements(kind: LetterKind, data: LetterData) -> None:
         raise LetterDataError(
             "En mottagningsbekräftelse skickas bara när anmälaren har lämnat kontaktuppgifter."
         )
-    if kind == "reporter_info" and data.decision not in ("utredning_inleds", "inleds_ej"):
+    if kind == "reporter_info" and data.decision not in ("utredning_inleds", "inleds_ej", "pagar"):
         raise LetterDataError("Beskedet till anmälaren kan skrivas först när beslutet är fattat.")
     if kind == "reporter_info" and not _lines(data.recipient_address):
         raise LetterDataError("Beskedet till anmälaren behöver anmälarens adress.")

@@ -111,7 +111,7 @@ class LetterData:
     decision_text: str = ""  # what was decided, in the caseworker's words (optional)
     reasons: str = ""  # the reasons for the decision (required for decision_not_open)
     reporter_name: str = ""  # used only in letters to the reporter; never reaches a guardian
-    decision: str = ""  # the case's decision (utredning_inleds / inleds_ej), for reporter_info
+    decision: str = ""  # utredning_inleds / inleds_ej, or pagar (already under way): reporter_info
     reporter_contact: tuple[str, ...] = ()  # never printed; used to check guardian letters
 
     def __post_init__(self) -> None:
