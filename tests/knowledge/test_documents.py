@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tillit.knowledge.documents import shown_source
+from tillit.knowledge.documents import is_web_address, shown_source
 
 
 @pytest.mark.parametrize(
@@ -25,3 +25,18 @@ def test_a_source_is_shown_without_the_servers_paths_or_credentials(
 ) -> None:
     expected = shown or source.replace("anna:hemligt@", "")
     assert shown_source(source, origin) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "web"),
+    [
+        ("https://kommun.example/bygglov", True),
+        ("http://intra.example/sida", True),
+        ("/srv/kommun/http://inte-en-adress.md", False),
+        ("httpdokument.md", False),
+        ("ftp://kommun.example/fil.txt", False),
+        ("", False),
+    ],
+)
+def test_only_http_and_https_sources_are_web_addresses(source: str, web: bool) -> None:
+    assert is_web_address(source) is web

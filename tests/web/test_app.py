@@ -39,3 +39,14 @@ def test_who_did_something_reads_as_a_name() -> None:
 
     assert actor_sv("user:anna") == "anna" and actor_sv("system:cli") == "systemet (kommandoraden)"
     assert actor_sv("key:e-tjansten") == "API-nyckeln e-tjansten" and actor_sv(None) == ""
+
+
+def test_templates_link_a_source_only_when_it_is_a_web_address() -> None:
+    """The pages decide with the same function as the register and provenance pages."""
+    from tillit.web.app import make_templates
+
+    page = make_templates().env.from_string(
+        '{% for s in sources %}{{ "länk" if s is web_address else "namn" }} {% endfor %}'
+    )
+    sources = ["https://kommun.example/taxa", "taxa.pdf", "ftp://kommun.example/x"]
+    assert page.render(sources=sources) == "länk namn namn "

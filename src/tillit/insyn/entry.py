@@ -32,6 +32,7 @@ from tillit.governance.record import (
     RecordData,
 )
 from tillit.governance.service import Current, current
+from tillit.knowledge.documents import is_web_address
 from tillit.knowledge.tables import Collection, Document
 from tillit.policy import CLASS_LABELS_SV, SecurityClass
 from tillit.runs.tables import Run
@@ -155,10 +156,6 @@ def shorten(text: str | None, limit: int) -> str | None:
     return head + "…"
 
 
-def _is_web(address: str) -> bool:
-    return address.startswith(("http://", "https://"))
-
-
 def _site(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
@@ -201,7 +198,7 @@ def _web_addresses(db: Session, collection: Collection, column: Any) -> list[str
             column.like("http%"),
         )
     )
-    return [a for a in rows if _is_web(a)]
+    return [a for a in rows if is_web_address(a)]
 
 
 def web_origin(db: Session, collection: Collection) -> str | None:
@@ -454,7 +451,7 @@ def with_base_url(entry: dict[str, Any], base_url: str | None) -> dict[str, Any]
     """The entry as served: ``public_page_url`` absolute when public_base_url is configured.
     Stored versions keep the path, so a new address does not make a new version."""
     url = entry.get("public_page_url")
-    if not base_url or not url or _is_web(url):
+    if not base_url or not url or is_web_address(url):
         return entry
     return {**entry, "public_page_url": base_url.rstrip("/") + url}
 

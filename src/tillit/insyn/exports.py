@@ -43,6 +43,7 @@ from typing import Any
 from tillit.governance.lifecycle import STATES
 from tillit.governance.record import PERSONAL_DATA_LABELS_SV
 from tillit.insyn.entry import model_suppliers, shorten
+from tillit.knowledge.documents import is_web_address
 
 ALGORITMEREGISTER = {
     "standard": "Algoritmeregister publicatiestandaard",
@@ -109,7 +110,7 @@ ASSESSMENT_TITLES_NL = {
 def _absolute(url: str | None, base_url: str | None) -> str | None:
     if not url:
         return None
-    if url.startswith(("http://", "https://")):
+    if is_web_address(url):
         return url
     return base_url.rstrip("/") + url if base_url else None
 

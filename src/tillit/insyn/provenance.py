@@ -33,6 +33,7 @@ from tillit.insyn.entry import (
     register_path,
 )
 from tillit.insyn.tables import AnswerProvenance, RegisterVersion
+from tillit.knowledge.documents import is_web_address
 from tillit.knowledge.search import Hit
 from tillit.knowledge.tables import Chunk, Collection, Document
 from tillit.runs.tables import Run
@@ -79,7 +80,7 @@ def _documents(db: Session, hits: list[Hit]) -> dict[int, tuple[Document, Collec
 
 def _passage(n: int, hit: Hit, found: tuple[Document, Collection] | None) -> dict[str, Any]:
     doc, col = found if found else (None, None)
-    url = hit.source if hit.source.startswith(("http://", "https://")) else None
+    url = hit.source if is_web_address(hit.source) else None
     return {
         "n": n,
         "title": hit.title,

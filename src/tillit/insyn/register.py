@@ -26,6 +26,7 @@ from tillit.insyn.entry import (
 )
 from tillit.insyn.publish import live_entry
 from tillit.insyn.tables import RegisterVersion
+from tillit.knowledge.documents import is_web_address
 from tillit.knowledge.tables import Collection, Document
 from tillit.policy import SecurityClass
 
@@ -187,7 +188,7 @@ def _documents(db: Session, collection: Collection) -> list[dict[str, Any]]:
         {
             "title": doc.title or doc.key,
             "owner": doc.owner or collection.owner,
-            "url": doc.shown_source if doc.source.startswith(("http://", "https://")) else None,
+            "url": doc.shown_source if is_web_address(doc.source) else None,
             "version": doc.version,
             "last_indexed": doc.indexed_at.isoformat() if doc.indexed_at else None,
         }

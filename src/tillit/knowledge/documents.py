@@ -68,12 +68,21 @@ class ChunkDraft:
     heading_path: list[str]
 
 
+WEB_SCHEMES = ("http://", "https://")
+
+
+def is_web_address(source: str) -> bool:
+    """Whether a source (a document's, an ingest's, a hit's) is a web address rather than a
+    path: it starts with "http://" or "https://", in lower case, as connectors store them."""
+    return source.startswith(WEB_SCHEMES)
+
+
 def shown_source(source: str, origin: str = "") -> str:
     """A document's source as the API, pages and citations show it, never a path on the
     server: a web address (without a user name or password), else the file's path inside what
     was ingested (``origin``: the folder or file named to ``tillit ingest``, or an upload), which
     for a single file or an upload is its name ("riktlinjer.pdf", "bygg/plan.md")."""
-    if source.startswith(("http://", "https://")):
+    if is_web_address(source):
         parts = urlsplit(source)
         if "@" not in parts.netloc:
             return source

@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session
 
 from tillit.db.base import utcnow
 from tillit.errors import InvalidInput, TillitError
-from tillit.knowledge.documents import ChunkDraft, Connector, Skipped, SourceDocument
+from tillit.knowledge.documents import (
+    ChunkDraft,
+    Connector,
+    Skipped,
+    SourceDocument,
+    is_web_address,
+)
 from tillit.knowledge.embedding import embed_passages
 from tillit.knowledge.index.base import BulkLoad, NewChunk, SearchBackend
 from tillit.knowledge.tables import Chunk, Collection, Document, IngestJob
@@ -56,7 +62,7 @@ def connector_for(
             "ange en fil, en mapp eller en http(s)-adress.",
             code="unsupported_source",
         )
-    if source.startswith(("http://", "https://")):
+    if is_web_address(source):
         from tillit.knowledge.connectors.web import WebConnector
 
         return WebConnector(source, public_only=public_only)

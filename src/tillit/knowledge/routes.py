@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from tillit.audit.service import record as audit
 from tillit.errors import InvalidInput, NotFound
 from tillit.jobs import submit
+from tillit.knowledge.documents import is_web_address
 from tillit.knowledge.ingest import run_ingest, start_job
 from tillit.knowledge.retrieval import hit_dict, search_collections
 from tillit.knowledge.server_jobs import this_server, uploads_dir
@@ -141,7 +142,7 @@ def _start(
 def ingest_urls(name: str, data: IngestIn, platform: PlatformDep, principal: PrincipalDep) -> dict:
     """Web sites or REST sources. Server paths can only be ingested from the CLI."""
     principal.require("models:write")
-    if not all(u.startswith(("http://", "https://")) for u in data.urls):
+    if not all(is_web_address(u) for u in data.urls):
         raise InvalidInput("Bara http(s)-adresser; filer laddas upp.", code="invalid_source")
     return _start(platform, principal, name, data.urls)
 

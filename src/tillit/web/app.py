@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from tillit import __version__
 from tillit.config import Settings
+from tillit.knowledge.documents import is_web_address
 from tillit.platform import Platform
 from tillit.policy import CLASS_LABELS_SV
 from tillit.swedish_time import in_sweden
@@ -38,6 +39,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["decimal_sv"] = decimal_sv
     templates.env.filters["cite_links"] = cite_links
     templates.env.filters["actor"] = actor_sv
+    templates.env.tests["web_address"] = is_web_address  # {% if d.source is web_address %}
     return templates
 
 

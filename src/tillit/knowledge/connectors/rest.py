@@ -22,7 +22,7 @@ import httpx
 
 from tillit.knowledge.connectors.base import SourceUnavailable
 from tillit.knowledge.connectors.web_fetch import read_at_most
-from tillit.knowledge.documents import Skipped, SourceDocument
+from tillit.knowledge.documents import Skipped, SourceDocument, is_web_address
 from tillit.knowledge.extract import DEFAULT_MAX_BYTES, EMPTY, check_size
 from tillit.knowledge.formats import ExtractError
 from tillit.knowledge.formats.html import fragment_blocks
@@ -60,7 +60,7 @@ class RestConnector:
 
     @property
     def is_remote(self) -> bool:
-        return self.url.startswith(("http://", "https://"))
+        return is_web_address(self.url)
 
     def documents(self) -> Iterator[SourceDocument | Skipped]:
         seen: set[str] = set()
