@@ -11,10 +11,13 @@ import pytest
 from tests.knowledge.fixtures import (
     CP1252_TEXT,
     HIDDEN_FROM_READERS,
+    HIDDEN_IN_WORD,
+    VISIBLE_IN_WORD,
     VISIBLE_TO_READERS,
     corrupt_pdf,
     docx_bytes,
     encrypted_pdf,
+    hidden_text_docx,
     hidden_text_page,
     pdf_bytes,
 )
@@ -302,6 +305,13 @@ def test_docx_headings_lists_and_tables() -> None:
         ("table", 0, "Zon | Pris\nInom kommunen | 40 kr\nTill grannkommun | 80 kr"),
         ("paragraph", 0, "Avgiften betalas till föraren."),
     ]
+
+
+def test_docx_text_word_does_not_show_is_dropped() -> None:
+    """Hidden runs could instruct a model, or be quoted to a resident who cannot see them."""
+    text = "\n".join(block.text for block in extract(hidden_text_docx(), filename="a.docx").blocks)
+    assert [words for words in HIDDEN_IN_WORD if words in text] == []
+    assert [words for words in VISIBLE_IN_WORD if words not in text] == []
 
 
 def test_docx_broken_and_encrypted() -> None:

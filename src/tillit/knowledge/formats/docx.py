@@ -5,6 +5,11 @@ Encrypted Word files (an OLE container, not a ZIP), ZIPs that would expand to fa
 the size limit (zip bombs) and XML with more elements than a long real document has are refused
 before python-docx sees them; a document with more paragraphs than that is refused before they
 are read. (1.2 million one-letter paragraphs in a 155 KB file took 47 s and 860 MB.)
+
+Text Word does not show is dropped before any is read: runs formatted hidden ("Dold",
+``w:vanish``) or hidden in web view (``w:webHidden``), by their own formatting, their character
+style or their paragraph's style (styles through the ones they are based on). Like hidden HTML,
+it could instruct a model, and a citation must quote what a reader can find in the document.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from typing import Any
 
 from tillit.knowledge.documents import Block
 from tillit.knowledge.formats import Extracted, ExtractError, clean
@@ -27,6 +33,9 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HEADING_STYLE = re.compile(r"^(?:heading|rubrik)\s*(\d)$", re.IGNORECASE)
 _TITLE_STYLES = {"title", "rubrik", "titel"}
 _LIST_STYLE = re.compile(r"^(list|liststycke|punktlista|numrerad lista)", re.IGNORECASE)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_HIDING = (f"{_W}vanish", f"{_W}webHidden")
+_OFF = {"0", "false", "off"}
 
 
 def extract_docx(data: bytes, _charset: str | None = None) -> Extracted:
@@ -38,6 +47,7 @@ def extract_docx(data: bytes, _charset: str | None = None) -> Extracted:
 
         document = docx.Document(io.BytesIO(data))
         _check_paragraphs(document)
+        _drop_hidden_runs(document)
         blocks, title = _blocks(document)
         metadata = _metadata(document)
     except ExtractError:
@@ -114,6 +124,85 @@ def _check_paragraphs(document: object) -> None:
         raise ExtractError(
             f"för stor: {_number(paragraphs)} stycken (gränsen är {_number(MAX_PARAGRAPHS)})"
         )
+
+
+def _drop_hidden_runs(document: object) -> None:
+    """Removes the runs Word does not show from the body, table cells and hyperlinks included,
+    so every text read afterwards (paragraphs, cells, headings) is only what a reader sees."""
+    styles = _style_hiding(document)
+    body = document.element.body  # type: ignore[attr-defined]
+    if any(styles.values()):
+        runs = body.iter(f"{_W}r")
+    else:  # no style hides text: only runs with their own hiding formatting can be hidden
+        runs = body.xpath(".//w:r[w:rPr/w:vanish|w:rPr/w:webHidden]")
+    for run in [run for run in runs if _run_hidden(run, styles)]:
+        run.getparent().remove(run)
+
+
+def _run_hidden(run: Any, styles: dict[str | None, bool]) -> bool:
+    """A run's own formatting decides; without one, its character style, then its paragraph's
+    style (or the default paragraph style, key None)."""
+    properties = run.find(f"{_W}rPr")
+    own = _hides(properties)
+    if own is not None:
+        return own
+    character = _value(properties.find(f"{_W}rStyle")) if properties is not None else None
+    if character is not None and character in styles:
+        return styles[character]
+    paragraph = next(run.iterancestors(f"{_W}p"), None)
+    if paragraph is None:
+        return False
+    return styles.get(_value(paragraph.find(f"{_W}pPr/{_W}pStyle")), False)
+
+
+def _hides(properties: Any) -> bool | None:
+    """Whether run properties (``w:rPr``) hide text: True, False, or None when they do not say."""
+    if properties is None:
+        return None
+    toggles = [element for element in properties if element.tag in _HIDING]
+    if not toggles:
+        return None
+    return any((_value(element) or "1").lower() not in _OFF for element in toggles)
+
+
+def _value(element: Any) -> str | None:
+    return element.get(f"{_W}val") if element is not None else None
+
+
+def _style_hiding(document: object) -> dict[str | None, bool]:
+    """Style id → whether its text is hidden, for the styles that say so themselves or through
+    a style they are based on; key None: the default paragraph style's."""
+    own: dict[str | None, bool | None] = {}
+    based_on: dict[str | None, str | None] = {}
+    default = None
+    for style in document.styles.element.iter(f"{_W}style"):  # type: ignore[attr-defined]
+        style_id = style.get(f"{_W}styleId")
+        if style_id is None:  # no paragraph or run can name it
+            continue
+        own[style_id] = _hides(style.find(f"{_W}rPr"))
+        based_on[style_id] = _value(style.find(f"{_W}basedOn"))
+        if style.get(f"{_W}type") == "paragraph" and style.get(f"{_W}default") in ("1", "true"):
+            default = style_id
+    decided = {style_id: _inherited(style_id, own, based_on) for style_id in own}
+    hiding = {style_id: value for style_id, value in decided.items() if value is not None}
+    if default in hiding:
+        hiding[None] = hiding[default]
+    return hiding
+
+
+def _inherited(
+    style_id: str | None, own: dict[str | None, bool | None], based_on: dict[str | None, str | None]
+) -> bool | None:
+    """The first say along the ``basedOn`` chain (at most as many steps as there are styles, so
+    a cycle ends)."""
+    current = style_id
+    for _ in range(len(own)):
+        if current not in own:
+            return None
+        if own[current] is not None:
+            return own[current]
+        current = based_on[current]
+    return None
 
 
 def _number(value: int) -> str:

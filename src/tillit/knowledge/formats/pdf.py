@@ -1,7 +1,8 @@
 """PDF → paragraphs with pypdf. Headings cannot be known from a PDF's text layer.
 
 Encrypted PDFs that open with the empty password are read; others are skipped, as are corrupt
-files and PDFs without a text layer (scans).
+files and PDFs without a text layer (scans). Invisible text (render mode 3) is read: it is the
+text layer OCR tools (Tesseract, OCRmyPDF, Acrobat) lay over a scanned page.
 
 Each document has a budget (``_Budget``): page content read, text shown and wall time. A small
 file can make pypdf parse the same huge stream for every page or every form XObject use (a
