@@ -103,7 +103,7 @@ def test_an_ingest_that_could_read_nothing_exits_1(settings, tmp_path: Path) -> 
     args = ["ingest", "--collection", "kommun", missing, ftp, "--data-dir", str(settings.data_dir)]
     result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 1
-    assert f"{missing}: kunde inte läsas färdigt" in result.stderr
+    assert "saknas.md: kunde inte läsas färdigt (Finns inte: saknas.md)" in result.stderr
     assert f"{ftp}: kunde inte läsas färdigt (Adresser som börjar med ftp://" in result.stderr
 
 

@@ -7,16 +7,18 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.factories import auth, make_key
 from tillit.config import Settings
-from tillit.knowledge.ingest import _update_job, ingest_items, start_job
+from tillit.knowledge.ingest import _update_job, ingest_items, run_ingest, start_job
 from tillit.knowledge.server_jobs import UPLOADS, this_server, uploads_dir
-from tillit.knowledge.service import get_or_create_collection
+from tillit.knowledge.service import backend_for, get_or_create_collection
 from tillit.knowledge.tables import IngestJob
 from tillit.platform import Platform
 from tillit.web.app import create_app
@@ -110,6 +112,24 @@ def test_an_upload_leaves_nothing_behind_once_its_job_is_done(
     started = client.post("/api/collections/upp/upload", headers=headers, files=files)
     assert _finished_job(client, headers, started.json()["job_id"])["status"] == "done"
     assert list((platform.settings.data_dir / UPLOADS).iterdir()) == []
+
+
+def test_a_failed_upload_is_named_in_its_jobs_message_not_by_its_folder_on_the_server(
+    client: TestClient, platform: Platform
+) -> None:
+    """An upload whose folder is gone when its job reads it (a restart's clean-up, a disk
+    error): the API said "/<data dir>/uploads/tmp…: kunde inte läsas färdigt (Finns inte: …)"."""
+    headers = auth(make_key(platform, role="developer"))
+    with platform.session() as db:
+        collection_id = get_or_create_collection(db, 1, "upp")[0].id
+    folder = Path(tempfile.mkdtemp(dir=uploads_dir(platform)))  # as the upload route makes it
+    folder.rmdir()
+    job_id = start_job(platform, 1, collection_id, [str(folder)], this_server())
+    run_ingest(platform, backend_for(platform), job_id, [str(folder)], public_only=True)
+    message = client.get(f"/api/ingest-jobs/{job_id}", headers=headers).json()["message"]
+    assert message.startswith("uppladdningen: kunde inte läsas färdigt"), message
+    data_dir = platform.settings.data_dir
+    assert [p for p in (str(data_dir), str(data_dir.resolve()), folder.name) if p in message] == []
 
 
 def _stopped_process() -> int:

@@ -26,9 +26,11 @@ from tillit.knowledge.documents import (
     Skipped,
     SourceDocument,
     is_web_address,
+    shown_source,
 )
 from tillit.knowledge.embedding import embed_passages
 from tillit.knowledge.index.base import BulkLoad, NewChunk, SearchBackend
+from tillit.knowledge.server_jobs import UPLOADS
 from tillit.knowledge.tables import Chunk, Collection, Document, IngestJob
 from tillit.knowledge.terms import lexical_terms
 from tillit.platform import Platform
@@ -47,6 +49,8 @@ class SourceResult:
     complete: bool = True
 
 
+UPLOAD_NAME = "uppladdningen"
+"""How a job's message names an upload: its folder on the server is never shown."""
 URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
@@ -140,8 +144,8 @@ def ingest_items(
         finally:
             load.finish()
     except Exception as exc:  # the job must not stay "running" when the run itself fails
-        reason = exc.message if isinstance(exc, TillitError) else type(exc).__name__
-        failed = f"Inläsningen avbröts av ett fel ({reason.rstrip('.')})."
+        reason = _reason(platform, exc, [origin for origin, _ in origins])
+        failed = f"Inläsningen avbröts av ett fel ({reason})."
         message = f"{job.message}\n{failed}" if job.message else failed
         _update_job(
             platform, job_id, status="failed", finished_at=utcnow(), message=message, **_counts(job)
@@ -203,11 +207,41 @@ def _ingest_origin(
         result.complete = bool(getattr(items, "complete", True))
     except Exception as exc:  # one failing source must not stop the others
         result.complete = False
-        reason = exc.message if isinstance(exc, TillitError) else type(exc).__name__
-        failed = f"{origin}: kunde inte läsas färdigt ({reason.rstrip('.')}). Inget togs bort."
+        reason = _reason(platform, exc, [origin])
+        failed = f"{shown_origin(platform, origin)}: kunde inte läsas färdigt ({reason}). "
+        failed += "Inget togs bort."
         job.message = f"{job.message}\n{failed}" if job.message else failed
         _update_job(platform, job.id, message=job.message)
     return result
+
+
+def shown_origin(platform: Platform, origin: str) -> str:
+    """What an ingest read, as a job's message names it (the API and pages show it), never by
+    its path on the server: an upload as "uppladdningen", a folder or file by its name, a web
+    address without user name or password (another scheme, refused unread, as given)."""
+    if URL_SCHEME.match(origin):
+        return shown_source(origin) if is_web_address(origin) else origin
+    if Path(origin).parent in _upload_folders(platform):
+        return UPLOAD_NAME
+    return shown_source(origin)
+
+
+def _reason(platform: Platform, exc: Exception, origins: list[str]) -> str:
+    """Why reading stopped, for a job's message: each origin in it named as ``shown_origin``
+    names it, and any path inside the uploads folder (as the connector wrote it, the data
+    directory's links unresolved) as "uppladdningen"."""
+    reason = exc.message if isinstance(exc, TillitError) else type(exc).__name__
+    for origin in sorted(origins, key=len, reverse=True):
+        reason = reason.replace(origin, shown_origin(platform, origin))
+    for folder in _upload_folders(platform):
+        reason = re.sub(re.escape(str(folder)) + r"/[^/\s,;:()]+", UPLOAD_NAME, reason)
+    return reason.rstrip(".")
+
+
+def _upload_folders(platform: Platform) -> set[Path]:
+    """The folder uploads wait in, as the settings name it and with its links resolved."""
+    folder = platform.settings.data_dir / UPLOADS
+    return {folder.absolute(), folder.resolve()}
 
 
 def _store_or_skip(
