@@ -21,6 +21,7 @@ from tests.knowledge.fixtures import (
     hidden_text_page,
     pdf_bytes,
 )
+from tillit.knowledge.documents import Block
 from tillit.knowledge.extract import ExtractError, extract, media_type_for
 
 
@@ -257,6 +258,14 @@ def test_deeply_nested_html_does_not_crash() -> None:
         extract(hostile, "text/html")
     except ExtractError as exc:  # the parser gives up on absurd nesting: skipped, no crash
         assert exc.reason.startswith("tom")
+
+
+def test_deeply_nested_lists_keep_their_text() -> None:
+    """Nested lists had no depth limit: 500 levels exhausted Python's stack (RecursionError)
+    and the whole page was lost. Below the walk's depth limit a list is one paragraph."""
+    html = ("<ul><li>punkt" * 600 + "Djupast." + "</li></ul>" * 600).encode()
+    blocks = extract(html, "text/html").blocks
+    assert blocks[0] == Block("list_item", "- punkt") and "punktDjupast." in blocks[-1].text
 
 
 def test_cyrillic_legacy_encoding_is_guessed() -> None:

@@ -44,6 +44,8 @@ _CONTAINERS = {
 }  # fmt: skip
 _BLOCK_TAGS = _CONTAINERS | set(_HEADINGS) | {"p", "ul", "ol", "table", "pre", "hr", "caption"}
 _MAX_DEPTH = 200
+"""Nesting the walk follows (containers, lists, tables); deeper, an element is one paragraph.
+Nested lists had no limit: 500 levels exhausted Python's stack (RecursionError, page lost)."""
 MAX_ELEMENTS = 1_000_000
 """Start tags in one page. A long real page (a whole statute) has about 100,000; lxml and the
 walk take ~400 bytes of memory an element however short it is written (19 MB of "<li>a"
@@ -268,17 +270,17 @@ class _Walker:
             self._add("heading", element_text(element), _HEADINGS[tag])
         elif tag in ("p", "caption"):
             self._add("paragraph", element_text(element))
-        elif tag in ("ul", "ol"):
-            self._list(element, depth)
-        elif tag == "table":
-            self._table(element, depth)
         elif tag == "pre":
             text = "\n".join(line.rstrip() for line in element.text_content().splitlines())
             self._add("preformatted", text.strip("\n"))
         elif tag == "hr":
             return
-        elif depth >= _MAX_DEPTH:
+        elif depth >= _MAX_DEPTH:  # lists and tables too: each level is a Python call
             self._add("paragraph", element_text(element))
+        elif tag in ("ul", "ol"):
+            self._list(element, depth)
+        elif tag == "table":
+            self._table(element, depth)
         else:
             self.walk(element, depth + 1)
 
