@@ -220,9 +220,11 @@ def test_the_same_report_by_form_and_by_mail_is_a_possible_duplicate(platform: P
         assert db.get(ConcernCase, mailed).duplicate_of_id == first_id
 
 
-def test_the_register_list_names_people_and_duplicates_in_two_queries(platform: Platform) -> None:
-    """The list shows user names and the duplicates' case numbers: one query each for the
-    whole list, not one per listed case."""
+def test_the_register_list_names_people_and_duplicates_in_three_queries(
+    platform: Platform,
+) -> None:
+    """The list shows user names, the duplicates' case numbers and ongoing investigations
+    about the same child: one query each for the whole list, not one per listed case."""
     from sqlalchemy import event
 
     from tests.support.factories import make_user
@@ -249,4 +251,5 @@ def test_the_register_list_names_people_and_duplicates_in_two_queries(platform: 
         numbers = {c.id: c.case_number for c in db.scalars(select(ConcernCase))}
     assert [r["assigned_to"] for r in rows] == ["anna"] * 4
     assert [r["duplicate_of"] for r in rows] == [numbers[i] for i in first]
-    assert len(statements) == 2, statements
+    assert len(statements) == 3, statements
+    assert [r["ongoing_investigation"] for r in rows] == [None] * 4
