@@ -273,3 +273,25 @@ def test_an_investigation_already_under_way_about_the_child_is_shown_and_can_be_
         f"{cases}/{other_child}/reporter-info/given", headers=caseworker, json={"method": "brev"}
     )
     assert refused.json()["error"]["code"] == "no_decision_yet"
+
+
+def test_a_drafted_answer_can_be_sent_after_the_case_changed(
+    client: TestClient,
+    caseworker: dict,  # noqa: F811
+) -> None:
+    """The letter was checked when drafted; marking it sent never fails on a later change."""
+    number = _register(client, caseworker, reporter=REPORTER)
+    _decide(client, caseworker, number)
+    letters = f"/api/concern/cases/{number}/letters"
+    letter = client.post(letters, headers=caseworker, json={"kind": "reporter_info"}).json()
+    client.post(f"{letters}/{letter['id']}/approve", headers=caseworker)
+    changed = client.post(
+        f"/api/concern/cases/{number}/details", headers=caseworker, json={"reporter_type": "granne"}
+    )
+    assert changed.status_code == 200, changed.text
+    sent = client.post(
+        f"{letters}/{letter['id']}/dispatch", headers=caseworker, json={"method": "post"}
+    )
+    assert sent.status_code == 200, sent.text
+    shown = client.get(f"/api/concern/cases/{number}", headers=caseworker).json()
+    assert shown["reporter_info"]["given_at"] and not shown["reporter_info"]["applies"]

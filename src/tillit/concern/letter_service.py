@@ -30,7 +30,7 @@ from tillit.concern.letters import (
 from tillit.concern.ongoing import ongoing_investigation
 from tillit.concern.register import decrypt_json
 from tillit.concern.reporter_info import (
-    mark_reporter_info_given,
+    record_reporter_info_given,
     require_reporter_info_applies,
     require_something_to_tell,
 )
@@ -299,7 +299,7 @@ def dispatch_letter(
     letter.dispatched_at = datetime.now(UTC)
     _audit(db, principal, "concern.letter.dispatch", case, letter, {"method": method})
     if letter.kind == "reporter_info":
-        mark_reporter_info_given(db, principal, case, "e-post" if method == "e-post" else "brev")
+        record_reporter_info_given(db, principal, case, "e-post" if method == "e-post" else "brev")
     return letter
 
 

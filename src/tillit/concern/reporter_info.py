@@ -135,6 +135,14 @@ def mark_reporter_info_given(
     if method not in INFO_METHODS:
         raise InvalidInput("Okänt sätt att lämna återkoppling.", code="reporter_info_method")
     require_something_to_tell(db, case)
+    record_reporter_info_given(db, principal, case, method)
+
+
+def record_reporter_info_given(
+    db: Session, principal: Principal, case: ConcernCase, method: str
+) -> None:
+    """The record itself, once: also made when a ``reporter_info`` letter is marked sent, which
+    its drafting checked (the case may have changed since; the letter went out all the same)."""
     if case.reporter_info_given_at is not None:
         return
     case.reporter_info_given_at = datetime.now(UTC)
