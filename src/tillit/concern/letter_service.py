@@ -27,12 +27,11 @@ from tillit.concern.letters import (
     letter_text,
     render_letter,
 )
-from tillit.concern.ongoing import ongoing_investigation
 from tillit.concern.register import decrypt_json
 from tillit.concern.reporter_info import (
     record_reporter_info_given,
     require_reporter_info_applies,
-    require_something_to_tell,
+    what_to_tell,
 )
 from tillit.concern.schemas import STATUSES
 from tillit.concern.tables import ConcernCase, ConcernLetter
@@ -59,8 +58,8 @@ def draft_letter(
 ) -> ConcernLetter:
     principal.require("cases:write")
     case = open_case(db, principal, case_number)
-    _require_the_decision(db, case, letter.kind)
-    data = _letter_data(platform, db, principal, case, letter)
+    told = _require_the_decision(db, case, letter.kind)
+    data = _letter_data(platform, db, principal, case, letter, told)
     letter_text(letter.kind, data)  # a letter that cannot be made is refused now, not stored
     draft = ConcernLetter(
         case_id=case.id,
@@ -79,23 +78,22 @@ DECISION_STATUS = {"decision_open": "utredning_inleds", "decision_not_open": "in
 TO_REPORTER = frozenset({"receipt", "reporter_info"})
 
 
-def _require_the_decision(db: Session, case: ConcernCase, kind: str) -> None:
+def _require_the_decision(db: Session, case: ConcernCase, kind: str) -> str:
     """A decision letter follows the decision recorded as the case's status: "Beslut att
     inleda utredning" needs "Utredning inleds", the other "Inleds ej" (for a closed case, the
     decision it was closed after). So the two contradictory letters can never both be made.
     The reporter is told the decision, whichever it is, once it is made (or that an
     investigation about the child is under way), and only a reporter with a duty to report
-    (19 kap. 6 § SoL)."""
+    (19 kap. 6 § SoL). Returns the decision the letter states."""
     if kind == "reporter_info":
         require_reporter_info_applies(case)
         try:
-            require_something_to_tell(db, case)
+            return what_to_tell(db, case)
         except InvalidInput as exc:
             raise InvalidInput(exc.message, code="letter_does_not_match_decision") from None
-        return
     needed = DECISION_STATUS.get(kind)
     if needed is None or case.decision == needed:
-        return
+        return case.decision or ""
     raise InvalidInput(
         f"{LETTER_KINDS[kind]} kan bara skrivas när ärendets status är "  # type: ignore[index]
         f"'{STATUSES[needed]}'. Ändra status först, när beslutet är fattat.",
@@ -104,7 +102,12 @@ def _require_the_decision(db: Session, case: ConcernCase, kind: str) -> None:
 
 
 def _letter_data(
-    platform: Platform, db: Session, principal: Principal, case: ConcernCase, letter: LetterIn
+    platform: Platform,
+    db: Session,
+    principal: Principal,
+    case: ConcernCase,
+    letter: LetterIn,
+    decision: str,
 ) -> LetterData:
     if case.text_enc is None:
         raise InvalidInput("Ärendets innehåll är gallrat.", code="case_purged")
@@ -151,7 +154,7 @@ def _letter_data(
         reasons=letter.reasons,
         reporter_name=(reporter.get("name") or "") if to_reporter else "",
         reporter_contact=_contact(reporter) if not to_reporter else (),
-        decision=case.decision or ("pagar" if ongoing_investigation(db, case) else ""),
+        decision=decision,
         decision_date=in_sweden(case.decided_at).date() if case.decided_at else None,
     )
 

@@ -59,14 +59,18 @@ def require_reporter_info_applies(case: ConcernCase) -> None:
         raise InvalidInput(NOT_APPLICABLE, code="reporter_info_not_applicable")
 
 
-def require_something_to_tell(db: Session, case: ConcernCase) -> None:
-    """A decision on this case, or an investigation about the child already under way."""
-    if case.decision is None and ongoing_investigation(db, case) is None:
-        raise InvalidInput(
-            "Återkoppling kan lämnas först när beslutet om att inleda eller inte inleda "
-            "utredning är fattat, eller när en utredning om barnet redan pågår.",
-            code="no_decision_yet",
-        )
+def what_to_tell(db: Session, case: ConcernCase) -> str:
+    """What the reporter can be told: this case's decision (``utredning_inleds`` /
+    ``inleds_ej``), or ``pagar`` when an investigation about the child is already under way."""
+    if case.decision is not None:
+        return case.decision
+    if ongoing_investigation(db, case) is not None:
+        return "pagar"
+    raise InvalidInput(
+        "Återkoppling kan lämnas först när beslutet om att inleda eller inte inleda "
+        "utredning är fattat, eller när en utredning om barnet redan pågår.",
+        code="no_decision_yet",
+    )
 
 
 def reporter_info_due(case: ConcernCase, ongoing: str | None = None) -> date | None:
@@ -134,7 +138,7 @@ def mark_reporter_info_given(
     require_reporter_info_applies(case)
     if method not in INFO_METHODS:
         raise InvalidInput("Okänt sätt att lämna återkoppling.", code="reporter_info_method")
-    require_something_to_tell(db, case)
+    what_to_tell(db, case)
     record_reporter_info_given(db, principal, case, method)
 
 
