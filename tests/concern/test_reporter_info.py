@@ -83,7 +83,8 @@ def test_a_request_is_recorded_and_the_register_shows_the_deadline_and_when_it_i
     _decide(client, caseworker, number)
     shown = client.get(f"/api/concern/cases/{number}", headers=caseworker).json()
     decided = datetime.fromisoformat(shown["decided_at"])
-    assert shown["reporter_info"]["due"] == (decided.date() + timedelta(days=7)).isoformat()
+    decided_day = in_sweden(decided).date()  # the Swedish day, not UTC: 23.30 UTC is tomorrow
+    assert shown["reporter_info"]["due"] == (decided_day + timedelta(days=7)).isoformat()
     assert shown["reporter_info"]["overdue"] is False
     ten_days_ago = datetime.now(UTC) - timedelta(days=10)
     moments = ("received_at", "decided_at", "reporter_info_requested_at")
