@@ -281,6 +281,16 @@ def test_rest_connector_failing_page_raises_after_the_good_ones(site: str) -> No
     assert seen == ["1", "2"]
 
 
+def test_a_failing_later_page_is_named_without_the_user_name_and_password(site: str) -> None:
+    """The next page's address is joined to the first, user name and password included; the
+    message (shown in the job, the API and the CLI) must not carry them."""
+    with_login = site.replace("http://", "http://tillit:hemligt-losen@")
+    with pytest.raises(SourceUnavailable) as failed:
+        list(RestConnector(f"{with_login}/api/trasig", next_field="next").documents())
+    assert "HTTP 500" in failed.value.message and "/api/trasig?page=2" in failed.value.message
+    assert "hemligt" not in failed.value.message and "tillit:" not in failed.value.message
+
+
 def test_rest_connector_reads_local_json_and_jsonl(tmp_path: Path) -> None:
     items = [{"id": "a", "title": "A", "text": "Text A."}, {"id": "b", "body": "<p>Text B.</p>"}]
     listing = tmp_path / "faq.json"

@@ -22,7 +22,7 @@ import httpx
 
 from tillit.knowledge.connectors.base import SourceUnavailable
 from tillit.knowledge.connectors.web_fetch import read_at_most
-from tillit.knowledge.documents import Skipped, SourceDocument, is_web_address
+from tillit.knowledge.documents import Skipped, SourceDocument, is_web_address, shown_source
 from tillit.knowledge.extract import DEFAULT_MAX_BYTES, EMPTY, check_size
 from tillit.knowledge.formats import ExtractError
 from tillit.knowledge.formats.html import fragment_blocks
@@ -86,19 +86,20 @@ class RestConnector:
     def _get(self, client: httpx.Client, url: str) -> tuple[Any, httpx.Response]:
         """The page's JSON. The body is read as it comes and refused once it passes
         MAX_RESPONSE_BYTES, so an answer that never ends cannot fill the memory."""
+        shown = shown_source(url)  # a later page keeps the first address's user name and password
         try:
             with client.stream("GET", url) as response:
                 if response.status_code >= 400:
-                    raise SourceUnavailable(f"{url} svarade HTTP {response.status_code}")
+                    raise SourceUnavailable(f"{shown} svarade HTTP {response.status_code}")
                 body, longer = read_at_most(response, MAX_RESPONSE_BYTES)
                 if longer:
-                    raise SourceUnavailable(f"{url}: svaret är för stort")
+                    raise SourceUnavailable(f"{shown}: svaret är för stort")
         except httpx.HTTPError as exc:
-            raise SourceUnavailable(f"{url} kunde inte nås: {type(exc).__name__}") from exc
+            raise SourceUnavailable(f"{shown} kunde inte nås: {type(exc).__name__}") from exc
         try:
             return json.loads(body), response
         except ValueError as exc:
-            raise SourceUnavailable(f"{url} svarade inte med JSON") from exc
+            raise SourceUnavailable(f"{shown} svarade inte med JSON") from exc
 
     def _next(self, payload: Any, response: httpx.Response, url: str) -> str | None:
         target = field(payload, self.next_field) if self.next_field else None
@@ -111,7 +112,8 @@ class RestConnector:
             return payload
         items = field(payload, self.items_path) if self.items_path else None
         if not isinstance(items, list):
-            raise SourceUnavailable(f"{source}: svaret saknar listan '{self.items_path}'")
+            where = shown_source(source)
+            raise SourceUnavailable(f"{where}: svaret saknar listan '{self.items_path}'")
         return items
 
     def _file_items(self, path: Path) -> Iterator[Any]:
