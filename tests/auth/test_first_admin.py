@@ -41,7 +41,9 @@ def fresh(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     yield tmp_path / "tillit-data", env
 
 
-def tillit(data_dir: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def tillit(
+    data_dir: Path, env: dict[str, str], *args: str, code: int = 0
+) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [sys.executable, "-m", "tillit", *args, "--data-dir", str(data_dir)],
         env={**os.environ, **env},
@@ -50,7 +52,7 @@ def tillit(data_dir: Path, env: dict[str, str], *args: str) -> subprocess.Comple
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == code, done.stderr
     return done
 
 
@@ -89,6 +91,17 @@ def test_create_user_of_another_role_first_still_gives_an_administrator(fresh) -
     served = serve_output_and_login(data_dir, env, "admin", password)
     assert FIRST_START not in served and "lösenord:" not in served
     assert usernames(data_dir, env) == ["admin", "kalle"]
+
+
+def test_a_first_user_named_admin_of_another_role_is_told_the_name_went_to_the_administrator(
+    fresh,
+) -> None:  # type: ignore[no-untyped-def]
+    data_dir, env = fresh
+    first = tillit(data_dir, env, "admin", "create-user", "admin", "--role", "caseworker", code=1)
+    assert shown_password(first.stderr)  # the administrator's login, shown once
+    assert "gick nyss till installationens första administratör" in first.stderr
+    assert "finns redan" not in first.stderr
+    assert usernames(data_dir, env) == ["admin"]
 
 
 def test_an_administrator_created_first_is_the_administrator(fresh) -> None:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ import typer
 from tillit.audit.service import record as audit
 from tillit.auth import keys as key_service
 from tillit.auth import service
+from tillit.auth.first_admin import FIRST_ADMIN
 from tillit.auth.schemas import KeyOut
 from tillit.cli_support import (
     DataDirOption,
@@ -115,6 +116,11 @@ def create_user(
     # On a fresh installation an administrator made here is the first administrator: no
     # second account named "admin" is made beside it. Any other role gets one made first.
     with open_platform(data_dir, first_admin="admin" not in roles) as platform:
+        if platform.created_database and username == FIRST_ADMIN and "admin" not in roles:
+            fail(
+                f"Användarnamnet {FIRST_ADMIN} gick nyss till installationens första "
+                "administratör (se ovan). Välj ett annat namn för den nya användaren."
+            )
         principal = system_principal(platform, tenant)
         with platform.session() as db:
             user = service.create_user(
