@@ -306,6 +306,7 @@ PAGES = [
     ("POST", "/arenden/{n}/status", {"status": "forhandsbedomning"}),
     ("POST", "/arenden/{n}/skyddsbedomning", {}),
     ("POST", "/arenden/{n}/aterkoppling", {"action": "begard"}),
+    ("POST", "/arenden/{n}/forlangning", {"until": "2099-01-01", "reason": "x"}),
     ("POST", "/arenden/{n}/brev", {"kind": "guardian_info", "recipient_name": "X"}),
     ("POST", "/arenden/{n}/brev/1/godkann", {}),
     ("POST", "/arenden/{n}/brev/1/kasta", {}),

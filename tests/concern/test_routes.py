@@ -389,6 +389,7 @@ CASE_ROUTES = [
     ("GET", "/api/concern/cases/{n}", None),
     ("POST", "/api/concern/cases/{n}/status", {"status": "forhandsbedomning"}),
     ("POST", "/api/concern/cases/{n}/protective-assessment", None),
+    ("POST", "/api/concern/cases/{n}/assessment-extension", {"until": "2099-01-01", "reason": "x"}),
     ("POST", "/api/concern/cases/{n}/reporter-info/request", {}),
     ("POST", "/api/concern/cases/{n}/reporter-info/given", {"method": "telefon"}),
     ("POST", "/api/concern/cases/{n}/analyse", None),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from tillit.audit.service import record
@@ -19,8 +19,9 @@ from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
 from tillit.auth.tables import User
 from tillit.concern.case_audit import audit_case
+from tillit.concern.extension import extension_detail, extension_summary
 from tillit.concern.labels import LABEL_NAMES
-from tillit.concern.ongoing import ongoing_investigations
+from tillit.concern.ongoing import ongoing_investigations, same_child_as
 from tillit.concern.register import decrypt_json, erased_ref, read_analysis
 from tillit.concern.reporter_info import reporter_info_dict
 from tillit.concern.schemas import (
@@ -185,6 +186,7 @@ def _summary(
         "received_at": case.received_at.isoformat(),
         # the deadline is a Swedish calendar day: 14 days after the day in Sweden it came in
         "assessment_deadline": _local_date(case.assessment_deadline).isoformat(),
+        "assessment_extension": extension_summary(case),  # None unless prolonged (20 kap. 2 §)
         "overdue": case.status in ("ny", "forhandsbedomning")
         and _local_date(case.assessment_deadline) < _local_date(now),
         "protective_assessment_done": case.protective_done_at is not None,
@@ -214,6 +216,7 @@ def detail_dict(db: Session, box: SecretBox, case: ConcernCase) -> dict[str, Any
         anonymous=case.anonymous,
         child=decrypt_json(box, case.child_enc),
         protective_done_at=case.protective_done_at.isoformat() if case.protective_done_at else None,
+        assessment_extension=extension_detail(box, case),
         warnings=read_analysis(box, case).get("warnings", []),
     )
     return data
@@ -280,15 +283,11 @@ def assign(db: Session, principal: Principal, case: ConcernCase, user_id: int | 
 
 def history(db: Session, case: ConcernCase) -> list[ConcernCase]:
     """Other reports about the same child: same personnummer, or same name and birth date."""
-    keys = []
-    if case.child_pnr_key:
-        keys.append(ConcernCase.child_pnr_key == case.child_pnr_key)
-    if case.child_name_key:
-        keys.append(ConcernCase.child_name_key == case.child_name_key)
-    if not keys:
+    about_the_child = same_child_as([case])
+    if about_the_child is None:
         return []
     statement = select(ConcernCase).where(
-        ConcernCase.tenant_id == case.tenant_id, ConcernCase.id != case.id, or_(*keys)
+        ConcernCase.tenant_id == case.tenant_id, ConcernCase.id != case.id, about_the_child
     )
     return list(db.scalars(statement.order_by(ConcernCase.received_at)))
 
@@ -397,7 +396,7 @@ def _erase(
         case.source_ref = erased_ref(box, case.source_ref)
     db.execute(update(ConcernLetter).where(ConcernLetter.case_id == case.id).values(data_enc=""))
     case.text_enc = case.reporter_enc = case.child_enc = None
-    case.notes_enc = case.mapping_enc = None
+    case.notes_enc = case.mapping_enc = case.assessment_extension_enc = None
     case.child_pnr_key = case.child_name_key = None
     case.analysis = {}
     case.purged_at = now

@@ -1,5 +1,6 @@
-"""The case page's forms for completing a case, assigning it (concern/case_details.py) and
-recording the information owed to the reporter (concern/reporter_info.py)."""
+"""The case page's forms for completing a case, assigning it (concern/case_details.py),
+prolonging its initial assessment (concern/extension.py) and recording the information owed
+to the reporter (concern/reporter_info.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 
 from tillit.concern.case_details import DetailsIn, assign_case, complete_case
 from tillit.concern.cases import open_case
+from tillit.concern.extension import extend_assessment
 from tillit.concern.pages import back_to_case, render_case
 from tillit.concern.reporter_info import (
     INFO_METHODS,
@@ -91,6 +93,45 @@ def assign_page(
     return _back(
         platform, case_number, f"Ärendet är tilldelat {user}." if user else "Ingen handläggare."
     )
+
+
+@router.post("/arenden/{case_number}/forlangning", response_model=None)
+def extension_page(
+    request: Request,
+    case_number: str,
+    platform: PlatformDep,
+    ctx: FormDep,
+    until: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> RedirectResponse | HTMLResponse:
+    """Prolong the initial assessment to ``until`` for ``reason`` (20 kap. 2 § SoL). A refusal
+    shows the page again with what was typed, so the reasons are not lost."""
+    try:
+        with platform.session() as db:
+            case = open_case(db, ctx.principal, case_number)
+            extend_assessment(db, ctx.principal, platform.box, case, _until(until), reason)
+    except InvalidInput as exc:
+        typed = {"until": until, "reason": reason}
+        return render_case(
+            request,
+            platform,
+            ctx,
+            case_number,
+            400,
+            extension_form=typed,
+            extension_error=exc.message,
+        )
+    done = f"Tiden för förhandsbedömningen är förlängd till {until.strip()}."
+    return back_to_case(platform, case_number, done, "#forlangning")
+
+
+def _until(written: str) -> date:
+    try:
+        return date.fromisoformat(written.strip())
+    except ValueError:
+        raise InvalidInput(
+            "Skriv den nya sista dagen som ÅÅÅÅ-MM-DD.", code="extension_until"
+        ) from None
 
 
 @router.post("/arenden/{case_number}/aterkoppling")

@@ -8,7 +8,7 @@ and birth date (keyed hashes).
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from tillit.concern.tables import ConcernCase
@@ -19,18 +19,13 @@ UNDER_WAY = "utredning_inleds"
 def ongoing_investigations(db: Session, cases: list[ConcernCase]) -> dict[int, str]:
     """For each of ``cases`` (by id) with another case about the same child whose
     investigation is under way: that case's number. One query for the whole list."""
-    pnr_keys = {c.child_pnr_key for c in cases if c.child_pnr_key}
-    name_keys = {c.child_name_key for c in cases if c.child_name_key}
-    if not pnr_keys and not name_keys:
+    about_them = same_child_as(cases)
+    if about_them is None:
         return {}
     tenants = {c.tenant_id for c in cases}
     under_way = db.scalars(
         select(ConcernCase)
-        .where(
-            ConcernCase.tenant_id.in_(tenants),
-            ConcernCase.status == UNDER_WAY,
-            or_(ConcernCase.child_pnr_key.in_(pnr_keys), ConcernCase.child_name_key.in_(name_keys)),
-        )
+        .where(ConcernCase.tenant_id.in_(tenants), ConcernCase.status == UNDER_WAY, about_them)
         .order_by(ConcernCase.received_at)
     ).all()
     found: dict[int, str] = {}
@@ -44,6 +39,17 @@ def ongoing_investigations(db: Session, cases: list[ConcernCase]) -> dict[int, s
 
 def ongoing_investigation(db: Session, case: ConcernCase) -> str | None:
     return ongoing_investigations(db, [case]).get(case.id)
+
+
+def same_child_as(cases: list[ConcernCase]) -> ColumnElement[bool] | None:
+    """The condition for a case about a child of ``cases``: the same personnummer, or the same
+    name and birth date (keyed hashes). None when none of them has either key. The caller
+    limits it to the tenant; ``_same_child`` tells which of ``cases`` a match belongs to."""
+    pnr_keys = {c.child_pnr_key for c in cases if c.child_pnr_key}
+    name_keys = {c.child_name_key for c in cases if c.child_name_key}
+    if not pnr_keys and not name_keys:
+        return None
+    return or_(ConcernCase.child_pnr_key.in_(pnr_keys), ConcernCase.child_name_key.in_(name_keys))
 
 
 def _same_child(case: ConcernCase, other: ConcernCase) -> bool:

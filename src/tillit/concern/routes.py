@@ -22,6 +22,7 @@ from tillit.concern.cases import (
     summary_dict,
     summary_dicts,
 )
+from tillit.concern.extension import ExtensionIn, extend_assessment
 from tillit.concern.letter_service import (
     LetterIn,
     approve_letter,
@@ -132,6 +133,18 @@ def protective_assessment(
         found = open_case(db, principal, case_number)
         mark_protective_assessment(db, principal, found)
         return summary_dict(db, platform.box, found)
+
+
+@router.post("/cases/{case_number}/assessment-extension")
+def assessment_extension(
+    case_number: str, body: ExtensionIn, platform: PlatformDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Prolong the initial assessment for exceptional reasons (20 kap. 2 § SoL): ``until`` the
+    new last day, ``reason`` the reasons. The case's details with ``assessment_extension``."""
+    with platform.session() as db:
+        found = open_case(db, principal, case_number)
+        extend_assessment(db, principal, platform.box, found, body.until, body.reason)
+        return detail_dict(db, platform.box, found)
 
 
 @router.post("/cases/{case_number}/reporter-info/request")

@@ -27,6 +27,10 @@ class ConcernCase(Base):
     received_at: Mapped[datetime]
     assessment_deadline: Mapped[datetime]
     protective_done_at: Mapped[datetime | None]
+    # the initial assessment prolonged for exceptional reasons (20 kap. 2 § SoL): when it last
+    # was; the reasons and earlier extensions are encrypted (``assessment_deadline`` moves)
+    assessment_extended_at: Mapped[datetime | None]
+    assessment_extension_enc: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None]  # when ``decision`` was recorded
     # a reporter's request to be told the decision (19 kap. 6 § SoL), and when it was answered
     reporter_info_requested_at: Mapped[datetime | None]
