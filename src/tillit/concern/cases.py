@@ -1,8 +1,8 @@
 """The case register: reading, searching, status, assignment, history and retention.
 
-Cases are K3. Every read of a case's content, every search and every export is audited
-(``concern.case.view`` / ``.search`` / ``.export``): the audit record names the case number and
-the actor, never the content.
+Cases are K3. Every read of a case's content and every search is audited
+(``concern.case.view`` / ``.search``; a letter leaving as a file is ``concern.letter.print``,
+letter_service.py): the audit record names the case number and the actor, never the content.
 """
 
 from __future__ import annotations
