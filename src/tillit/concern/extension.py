@@ -55,8 +55,8 @@ def extend_assessment(
     previous = in_sweden(case.assessment_deadline).date()
     now = datetime.now(UTC)
     history = extension_history(box, case)
-    history.append({"until": until.isoformat(), "reason": reason, "by": principal.name})
-    history[-1]["at"] = now.isoformat()
+    entry = {"until": until.isoformat(), "reason": reason, "by": principal.name}
+    history.append({**entry, "at": now.isoformat()})
     case.assessment_extension_enc = encrypt_json(box, {"history": history})
     case.assessment_extended_at = now
     case.assessment_deadline = datetime.combine(until, time(12), tzinfo=SWEDEN).astimezone(UTC)
