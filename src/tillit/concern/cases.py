@@ -30,6 +30,7 @@ from tillit.concern.schemas import (
     DECISIONS,
     REPORTER_TYPES,
     STATUSES,
+    UNDECIDED_STATUSES,
 )
 from tillit.concern.tables import (
     Annotation,
@@ -187,7 +188,7 @@ def _summary(
         # the deadline is a Swedish calendar day: 14 days after the day in Sweden it came in
         "assessment_deadline": _local_date(case.assessment_deadline).isoformat(),
         "assessment_extension": extension_summary(case),  # None unless prolonged (20 kap. 2 §)
-        "overdue": case.status in ("ny", "forhandsbedomning")
+        "overdue": case.status in UNDECIDED_STATUSES
         and _local_date(case.assessment_deadline) < _local_date(now),
         "protective_assessment_done": case.protective_done_at is not None,
         "protective_assessment_due": due,

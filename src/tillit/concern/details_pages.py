@@ -54,7 +54,9 @@ def details_page(
         details = DetailsIn(
             child_name=child_name,
             child_personnummer=child_personnummer,
-            child_birth_date=_date(child_birth_date),
+            child_birth_date=_optional_form_day(
+                child_birth_date, "födelsedatumet", "child_birth_date_invalid"
+            ),
             reporter_type=reporter_type or None,
         )
         with platform.session() as db:
@@ -67,15 +69,17 @@ def details_page(
     return _back(platform, case_number, "Ärendets uppgifter är sparade.")
 
 
-def _date(written: str) -> date | None:
-    if not written.strip():
-        return None
+def _form_day(written: str, what: str, code: str) -> date:
+    """A day typed in a form field as ÅÅÅÅ-MM-DD, or a refusal that names the field."""
     try:
         return date.fromisoformat(written.strip())
     except ValueError:
-        raise InvalidInput(
-            "Skriv födelsedatumet som ÅÅÅÅ-MM-DD.", code="child_birth_date_invalid"
-        ) from None
+        raise InvalidInput(f"Skriv {what} som ÅÅÅÅ-MM-DD.", code=code) from None
+
+
+def _optional_form_day(written: str, what: str, code: str) -> date | None:
+    """``_form_day``, or None when the field was left empty."""
+    return _form_day(written, what, code) if written.strip() else None
 
 
 @router.post("/arenden/{case_number}/tilldela")
@@ -109,7 +113,8 @@ def extension_page(
     try:
         with platform.session() as db:
             case = open_case(db, ctx.principal, case_number)
-            extend_assessment(db, ctx.principal, platform.box, case, _until(until), reason)
+            day = _form_day(until, "den nya sista dagen", "extension_until")
+            extend_assessment(db, ctx.principal, platform.box, case, day, reason)
     except InvalidInput as exc:
         typed = {"until": until, "reason": reason}
         return render_case(
@@ -123,15 +128,6 @@ def extension_page(
         )
     done = f"Tiden för förhandsbedömningen är förlängd till {until.strip()}."
     return back_to_case(platform, case_number, done, "#forlangning")
-
-
-def _until(written: str) -> date:
-    try:
-        return date.fromisoformat(written.strip())
-    except ValueError:
-        raise InvalidInput(
-            "Skriv den nya sista dagen som ÅÅÅÅ-MM-DD.", code="extension_until"
-        ) from None
 
 
 @router.post("/arenden/{case_number}/aterkoppling")
@@ -152,16 +148,9 @@ def reporter_info_page(
                 mark_reporter_info_given(db, ctx.principal, case, method)
                 done = f"Återkopplingen är registrerad ({INFO_METHODS[method].lower()})."
             else:
-                day = _requested_day(requested_on)
+                day = _optional_form_day(requested_on, "datumet", "requested_at")
                 request_reporter_info(db, ctx.principal, case, day_in_sweden(day) if day else None)
                 done = "Anmälarens begäran om återkoppling är registrerad."
     except InvalidInput as exc:
         return back_to_case(platform, case_number, exc.message, "#aterkoppling")
     return back_to_case(platform, case_number, done, "#aterkoppling")
-
-
-def _requested_day(written: str) -> date | None:
-    try:
-        return date.fromisoformat(written.strip()) if written.strip() else None
-    except ValueError:
-        raise InvalidInput("Skriv datumet som ÅÅÅÅ-MM-DD.", code="requested_at") from None

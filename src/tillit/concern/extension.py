@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
 from tillit.concern.case_audit import audit_case
-from tillit.concern.register import ASSESSMENT_DAYS, decrypt_json, encrypt_json
+from tillit.concern.register import assessment_deadline_after, decrypt_json, encrypt_json
+from tillit.concern.schemas import UNDECIDED_STATUSES
 from tillit.concern.tables import ConcernCase
 from tillit.errors import InvalidInput
 from tillit.swedish_time import SWEDEN, in_sweden
 
-UNDECIDED = ("ny", "forhandsbedomning")
 LATEST_DAY = 90  # a typo guard: the new day lies at most 90 days after the report came in
 MAX_REASON = 2000
 
@@ -41,7 +41,7 @@ class ExtensionIn(BaseModel):
 
 def statutory_deadline(case: ConcernCase) -> date:
     """The fourteenth day after the Swedish day the report came in."""
-    return in_sweden(case.received_at + timedelta(days=ASSESSMENT_DAYS)).date()
+    return in_sweden(assessment_deadline_after(case.received_at)).date()
 
 
 def extend_assessment(
@@ -65,7 +65,7 @@ def extend_assessment(
 
 
 def _check(case: ConcernCase, until: date, reason: str) -> None:
-    if case.status not in UNDECIDED or case.purged_at is not None:
+    if case.status not in UNDECIDED_STATUSES or case.purged_at is not None:
         raise InvalidInput(
             "Tiden kan bara förlängas medan förhandsbedömningen pågår.", code="assessment_decided"
         )

@@ -42,7 +42,7 @@ from tillit.concern.model_labels import label_case
 from tillit.concern.model_summary import summarise_case
 from tillit.concern.register import read_analysis
 from tillit.concern.reporter_info import INFO_METHODS
-from tillit.concern.schemas import REPORTER_TYPES, STATUSES, ReviewIn
+from tillit.concern.schemas import REPORTER_TYPES, STATUSES, UNDECIDED_STATUSES, ReviewIn
 from tillit.errors import (
     Conflict,
     InvalidInput,
@@ -182,6 +182,7 @@ def render_case(
         active=ACTIVE,
         labels=LABEL_NAMES,
         statuses=STATUSES,
+        undecided_statuses=UNDECIDED_STATUSES,
         letter_kinds=LETTER_KINDS,
         writing_models=_writing_models(platform, ctx.principal.tenant_id),
         dispatch_methods=DISPATCH_METHODS,

@@ -105,7 +105,7 @@ def register_report(
     problem = received_problem(received) if report.received_at else None
     if problem:  # before 1900 or in the future: no case number or deadline can follow from it
         raise InvalidInput(f"Anmälan kan inte registreras: {problem}.", code="received_invalid")
-    deadline = _deadline(received)
+    deadline = assessment_deadline_after(received)
     case = ConcernCase(
         tenant_id=principal.tenant_id,
         status="ny",
@@ -418,7 +418,8 @@ def _normalised_text(text: str) -> str:
     return " ".join(_SUBJECT_LINE.sub("", text).casefold().split())
 
 
-def _deadline(received: datetime) -> datetime:
+def assessment_deadline_after(received: datetime) -> datetime:
+    """The statutory last day of the initial assessment for a report received then."""
     try:
         return received + timedelta(days=ASSESSMENT_DAYS)
     except OverflowError:  # year 9999: no deadline can be counted from it

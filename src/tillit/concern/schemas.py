@@ -63,6 +63,7 @@ STATUSES: dict[str, str] = {
     "avslutad": "Avslutad",
 }
 CLOSED_STATUSES = frozenset({"inleds_ej", "avslutad"})
+UNDECIDED_STATUSES = frozenset({"ny", "forhandsbedomning"})  # the initial assessment runs
 DECISIONS = frozenset({"utredning_inleds", "inleds_ej"})  # the outcome of the initial assessment
 MAX_REPORT_CHARS = 200_000
 
