@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from tillit.apps.manifest import AssistantManifest
-from tillit.apps.service import apply_manifest, get_app
+from tillit.apps.service import apply_manifest
 from tillit.auth.service import get_tenant
 from tillit.governance.record import RecordData
 from tillit.governance.service import classify_ai_act, save_record, transition
 from tillit.governance.signoffs import sign_off
+from tillit.governance.state import governed_app
 from tillit.knowledge.documents import Block, SourceDocument
 from tillit.knowledge.ingest import ingest_items, start_job
 from tillit.knowledge.service import backend_for, get_or_create_collection
@@ -164,7 +165,7 @@ def write_record(
     answers: dict[str, Any] | None = None,
 ) -> None:
     with platform.session() as db:
-        app = get_app(db, get_tenant(db, tenant).id, app_name)
+        app = governed_app(db, get_tenant(db, tenant).id, app_name)
         save_record(db, app, RecordData.model_validate(record or RECORD), AUTHOR, None)
         classify_ai_act(db, app, answers or CHATBOT_ANSWERS, AUTHOR, None)
 
@@ -172,11 +173,11 @@ def write_record(
 def pass_gate(platform: Platform, app_name: str, target: str, tenant: str = "default") -> None:
     signers = dict(GATES)[target]
     with platform.session() as db:
-        app = get_app(db, get_tenant(db, tenant).id, app_name)
+        app = governed_app(db, get_tenant(db, tenant).id, app_name)
         for role in signers:
             sign_off(db, app, role, SIGNATORIES[role], None)
     with platform.session() as db:
-        app = get_app(db, get_tenant(db, tenant).id, app_name)
+        app = governed_app(db, get_tenant(db, tenant).id, app_name)
         transition(db, app, target, None, AUTHOR, f"Grinden till {target} godkänd")
 
 

@@ -18,11 +18,13 @@ import pytest
 from tests.governance.lifecycle import APP, FULL_RECORD, RECORD, promote, write_record
 from tests.support.browser import chromium_page
 from tests.support.servers import tillit_server
+from tillit.concern.governance import SERVICE_NAME
 
 pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "tests" / "support" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 375, "height": 740}
+CONCERN_DEV = REPO.parent / "shared" / "data" / "concern" / "dev.jsonl"
 
 
 def _tillit(env: dict[str, str], *args: str) -> None:
@@ -87,6 +89,9 @@ def served(settings, platform, tmp_path: Path):  # type: ignore[no-untyped-def]
         encoding="utf-8",
     )
     _tillit(env, "apps", "evaluate", APP, "--data", str(questions))  # shown on the service page
+    # The analysis of concern reports, listed too: its entry and its classifier's model card.
+    _tillit(env, "concern", "train", "--data", str(CONCERN_DEV), "--no-evaluate")
+    write_record(platform, SERVICE_NAME, record={**FULL_RECORD, "in_register": True})
     with tillit_server(settings.data_dir, env) as (base, _):
         yield base
 
@@ -120,12 +125,15 @@ def test_public_pages_pass_axe_on_desktop_and_phone(served: str) -> None:
             "/insyn/kallor/webb",
             str(answer),
             f"/t/default/assistent/{APP}",
+            f"/insyn/tjanster/{SERVICE_NAME}",
+            "/insyn/modeller/orosanmalan-passager-v1",
         ]
         problems: dict[str, Any] = {}
         for viewport in ({"width": 1280, "height": 900}, PHONE):
             page.set_viewport_size(viewport)
             for url in urls:
-                page.goto(served + url)
+                response = page.goto(served + url)
+                assert response is not None and response.ok, url
                 assert page.locator("html").get_attribute("lang") == "sv"
                 found = axe_problems(page)
                 wide = overflow(page) if viewport == PHONE else 0

@@ -14,6 +14,7 @@ from tillit.apps.manifest import AssistantManifest
 from tillit.apps.service import list_apps, manifest_for_use, manifest_of
 from tillit.auth.roles import Principal
 from tillit.auth.service import get_tenant
+from tillit.concern.governance import SERVICE_NAME, find_service
 from tillit.errors import InvalidInput, NotFound, TillitError
 from tillit.knowledge.service import classed_above, get_collection, list_documents
 from tillit.knowledge.tables import Collection
@@ -38,6 +39,7 @@ MAX_QUESTION = 2000
 def assistants(request: Request, platform: PlatformDep, ctx: PageDep) -> HTMLResponse:
     with platform.session() as db:
         apps = [(a.name, manifest_of(a)) for a in list_apps(db, ctx.principal.tenant_id)]
+        concern = find_service(db, ctx.principal.tenant_id)
     return render(
         request,
         "assistants.html",
@@ -45,6 +47,7 @@ def assistants(request: Request, platform: PlatformDep, ctx: PageDep) -> HTMLRes
         active="/assistants",
         apps=apps,
         tenant=ctx.principal.tenant_slug,
+        concern_service=concern.name if concern else SERVICE_NAME,
     )
 
 

@@ -9,7 +9,7 @@ from tillit.apps.manifest import AssistantManifest
 from tillit.apps.tables import App
 from tillit.auth.roles import Principal
 from tillit.catalog.service import resolve_by_name
-from tillit.errors import NotFound, PolicyViolation
+from tillit.errors import Conflict, NotFound, PolicyViolation
 from tillit.governance.service import after_change, refusal, rereview_if_changed
 from tillit.governance.state import get_lifecycle
 from tillit.knowledge.rerank import check_reranker
@@ -34,6 +34,12 @@ def apply_manifest(db: Session, tenant_id: int, manifest: AssistantManifest) -> 
     if stored["title"] is None:  # added later: an unchanged manifest stays unchanged when stored
         del stored["title"]
     app = db.scalar(select(App).where(App.tenant_id == tenant_id, App.name == manifest.name))
+    if app is not None and app.kind != manifest.kind:
+        raise Conflict(
+            f"Namnet '{manifest.name}' används redan av en annan AI-tjänst i Tillit "
+            f"({app.kind}); välj ett annat namn.",
+            code="app_name_taken",
+        )
     if app is None:
         app = App(tenant_id=tenant_id, name=manifest.name, kind=manifest.kind, manifest=stored)
         db.add(app)
@@ -63,15 +69,23 @@ def check_app_class(manifest: AssistantManifest, model_name: str, model_max: Sec
     return False
 
 
+ASSISTANT = "assistant"
+
+
 def get_app(db: Session, tenant_id: int, name: str) -> App:
-    app = db.scalar(select(App).where(App.tenant_id == tenant_id, App.name == name))
+    """An assistant by name (other governed services, such as the analysis of concern reports,
+    are reached through ``governance.state.governed_app``)."""
+    app = db.scalar(
+        select(App).where(App.tenant_id == tenant_id, App.name == name, App.kind == ASSISTANT)
+    )
     if app is None:
         raise NotFound("Appen finns inte.", code="app_not_found")
     return app
 
 
 def list_apps(db: Session, tenant_id: int) -> list[App]:
-    return list(db.scalars(select(App).where(App.tenant_id == tenant_id).order_by(App.name)))
+    query = select(App).where(App.tenant_id == tenant_id, App.kind == ASSISTANT)
+    return list(db.scalars(query.order_by(App.name)))
 
 
 def manifest_of(app: App) -> AssistantManifest:

@@ -23,6 +23,7 @@ from tillit.concern.annotation import (
     training_reports,
     withdraw,
 )
+from tillit.concern.governance import SERVICE_NAME, find_service, service_notice
 from tillit.concern.labels import LABEL_NAMES
 from tillit.concern.models import activate, train_version, versions, worse_than_previous
 from tillit.concern.training_state import trainings
@@ -107,6 +108,8 @@ def classifier_page(
         rows = versions(db, ctx.principal.tenant_id)
         stored = training_reports(db, ctx.principal.tenant_id)
         alpha = agreement(db, ctx.principal.tenant_id)
+        notice = service_notice(db, ctx.principal.tenant_id)
+        service = find_service(db, ctx.principal.tenant_id)
     return render(
         request,
         "concern_classifier.html",
@@ -120,6 +123,8 @@ def classifier_page(
         training=trainings(platform).current(ctx.principal.tenant_id),
         labels=LABEL_NAMES,
         message=verified_notice(platform.box, message, sig),
+        service_notice=notice,
+        service_name=service.name if service else SERVICE_NAME,
     )
 
 

@@ -22,6 +22,7 @@ from tillit.auth.secretbox import SecretBox
 from tillit.concern.analysis import Analysis, analyse_text, summarise
 from tillit.concern.case_audit import audit_case
 from tillit.concern.cases import case_report_key, get_case, open_case, require_not_closed
+from tillit.concern.governance import refuse_if_retired, service_state
 from tillit.concern.labels import LABELS
 from tillit.concern.models import load_active
 from tillit.concern.register import read_analysis, write_analysis
@@ -49,6 +50,7 @@ def analyse_case(platform: Platform, principal: Principal, case_number: str) -> 
             raise InvalidInput("Ärendets innehåll är gallrat.", code="case_purged")
         text = platform.box.decrypt(case.text_enc)
         kept = _reviewed_spans(db, case)
+        refuse_if_retired(db, principal.tenant_id)
     version, classifier = load_active(platform, principal.tenant_id)
     started = time.perf_counter()
     analysis = analyse_text(classifier, text, kept)
@@ -58,7 +60,8 @@ def analyse_case(platform: Platform, principal: Principal, case_number: str) -> 
     with platform.session() as db:  # the view is audited once, above; this write is audited below
         case = get_case(db, principal.tenant_id, case_number)
         require_not_closed(case)  # closed while the classifier ran
-        run = _run(principal, version, analysis, text, latency_ms)
+        state = service_state(db, principal.tenant_id)
+        run = _run(principal, version, analysis, text, latency_ms, state)
         db.add(run)
         status_before = case.status
         _store(db, platform.box, case, analysis, run.id)
@@ -80,7 +83,12 @@ def analyse_case(platform: Platform, principal: Principal, case_number: str) -> 
             case_number,
             {"run_id": run.id, "model_version": version.version},
         )
-        return {"run_id": run.id, "case_number": case_number, "labels": analysis.label_counts()}
+        return {
+            "run_id": run.id,
+            "case_number": case_number,
+            "labels": analysis.label_counts(),
+            "service_state": state,
+        }
 
 
 def _reviewed_spans(db: Session, case: ConcernCase) -> list[tuple[int, int]] | None:
@@ -132,9 +140,14 @@ def _entity_counts(analysis: Analysis) -> dict[str, int]:
 
 
 def _classifier_run(
-    principal: Principal, version: ClassifierVersion, latency_ms: float, **fields: Any
+    principal: Principal,
+    version: ClassifierVersion,
+    latency_ms: float,
+    service_state: str,
+    **fields: Any,
 ) -> Run:
-    """A Run of the tenant's classifier: in-process, K3, so always allowed."""
+    """A Run of the tenant's classifier: in-process, K3, so always allowed. ``service_state``:
+    where the analysis service stood in its lifecycle (``concern/governance.py``)."""
     return Run(
         id=new_run_id(),
         tenant_id=principal.tenant_id,
@@ -148,7 +161,12 @@ def _classifier_run(
         provider="local-classifier",
         security_class="K3",
         status="ok",
-        policy={"decision": "allowed", "call_class": "K3", "model_class": "K3"},
+        policy={
+            "decision": "allowed",
+            "call_class": "K3",
+            "model_class": "K3",
+            "service_state": service_state,
+        },
         latency_ms=round(latency_ms, 3),
         **fields,
     )
@@ -160,11 +178,13 @@ def _run(
     analysis: Analysis,
     text: str,
     latency_ms: float,
+    service_state: str,
 ) -> Run:
     return _classifier_run(
         principal,
         version,
         latency_ms,
+        service_state,
         input_hash=hash_input(text),
         privacy={
             "detected": _entity_counts(analysis),
@@ -186,7 +206,8 @@ def record_batch_run(
     """A batch analysis (``tillit concern analyse``) is one Run: counts only."""
     with platform.session() as db:
         params = {"batch": True, "reports": reports}
-        db.add(_classifier_run(principal, version, latency_ms, params=params))
+        state = service_state(db, principal.tenant_id)
+        db.add(_classifier_run(principal, version, latency_ms, state, params=params))
 
 
 # -- review → annotation ----------------------------------------------------------------------

@@ -30,6 +30,7 @@ from tillit.concern.analysis import analyse_text
 from tillit.concern.annotation import import_annotated
 from tillit.concern.case_analysis import record_batch_run
 from tillit.concern.cases import apply_retention, settings_for
+from tillit.concern.governance import refuse_if_retired
 from tillit.concern.intake.file_import import import_file
 from tillit.concern.intake.mail import MailboxSettings, log_id
 from tillit.concern.intake.mail_intake import poll
@@ -99,6 +100,8 @@ def analyse_command(
     """Analysera anmälningar: stycken med förslag på etiketter, personuppgifter, sammanfattning."""
     with open_platform(data_dir) as platform:
         principal = system_principal(platform, tenant)
+        with platform.session() as db:
+            refuse_if_retired(db, principal.tenant_id)
         version, classifier = load_active(platform, principal.tenant_id)
         started, count = time.perf_counter(), 0
 

@@ -143,6 +143,8 @@ def _register(
     )
     db.add(version)
     db.flush()
+    if activate:
+        _service_follows(db, principal)
     record(
         db,
         principal,
@@ -182,8 +184,18 @@ def activate(db: Session, principal: Principal, number: int) -> ClassifierVersio
         .values(active=False)
     )
     chosen.active = True
+    db.flush()
+    _service_follows(db, principal)
     record(db, principal, "concern.classifier.activate", detail={"version": number})
     return chosen
+
+
+def _service_follows(db: Session, principal: Principal) -> None:
+    """The governed service (``concern/governance.py``) sees the new active version: an
+    approval of another version no longer holds, and the register shows the new one."""
+    from tillit.concern.governance import classifier_changed  # governance → models
+
+    classifier_changed(db, principal.tenant_id, principal.actor)
 
 
 def load_active(platform: Platform, tenant_id: int) -> tuple[ClassifierVersion, PassageClassifier]:

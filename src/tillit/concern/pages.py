@@ -25,6 +25,7 @@ from tillit.concern.cases import (
     shown_history,
     summary_dicts,
 )
+from tillit.concern.governance import service_notice
 from tillit.concern.highlight import highlight_passages
 from tillit.concern.labels import LABEL_NAMES
 from tillit.concern.letter_service import (
@@ -51,6 +52,7 @@ from tillit.errors import (
     PolicyViolation,
     ProviderError,
 )
+from tillit.governance.service import NotServable
 from tillit.platform import Platform
 from tillit.web.deps import FormDep, PageDep, PlatformDep
 from tillit.web.pages import notice_query, render, verified_notice
@@ -59,7 +61,14 @@ router = APIRouter(include_in_schema=False)
 ACTIVE = "/arenden"
 # Errors the caseworker reads as a message on the case page. NotFound is not among them: a case
 # number of another tenant must answer 404 like a missing one, never a page with a message.
-SHOWN_ON_PAGE = (InvalidInput, Conflict, PolicyViolation, ModelUnavailable, ProviderError)
+SHOWN_ON_PAGE = (
+    InvalidInput,
+    Conflict,
+    PolicyViolation,
+    ModelUnavailable,
+    ProviderError,
+    NotServable,  # the analysis service is retired
+)
 
 
 MAX_QUERY = 200
@@ -143,6 +152,7 @@ def _case_view(platform: Platform, ctx: Any, case_number: str) -> dict[str, Any]
             "caseworkers": caseworkers(db, case.tenant_id),
             "reporter_types": REPORTER_TYPES,
             "next_statuses": {k: v for k, v in STATUSES.items() if k in TRANSITIONS[case.status]},
+            "service_notice": service_notice(db, case.tenant_id),
         }
 
 

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 import typer
 
-from tillit.apps.service import get_app
 from tillit.cli_support import (
     DataDirOption,
     JsonOption,
@@ -30,7 +29,7 @@ from tillit.governance.service import (
     transition,
 )
 from tillit.governance.signoffs import sign_off
-from tillit.governance.state import current_record
+from tillit.governance.state import current_record, governed_app
 from tillit.governance.status import status_dict
 
 app = typer.Typer(
@@ -61,7 +60,7 @@ def status_command(
     with open_platform(data_dir) as platform:
         principal = system_principal(platform, tenant)
         with platform.session() as db:
-            status = status_dict(db, get_app(db, principal.tenant_id, name))
+            status = status_dict(db, governed_app(db, principal.tenant_id, name))
     if json_out:
         print_json(status)
     else:
@@ -84,7 +83,7 @@ def record_command(
         principal = system_principal(platform, tenant)
         with platform.session() as db:
             version = save_record(
-                db, get_app(db, principal.tenant_id, name), data, as_person, principal
+                db, governed_app(db, principal.tenant_id, name), data, as_person, principal
             )
     typer.echo(f"Underlaget för {name} är nu version {version}.")
 
@@ -97,7 +96,7 @@ def show_record_command(
     with open_platform(data_dir) as platform:
         principal = system_principal(platform, tenant)
         with platform.session() as db:
-            _, record, _ = current_record(db, get_app(db, principal.tenant_id, name))
+            _, record, _ = current_record(db, governed_app(db, principal.tenant_id, name))
     typer.echo(dump_record(record), nl=False)
 
 
@@ -124,7 +123,7 @@ def aiact_command(
     with open_platform(data_dir) as platform:
         principal = system_principal(platform, tenant)
         with platform.session() as db:
-            app_row = get_app(db, principal.tenant_id, name)
+            app_row = governed_app(db, principal.tenant_id, name)
             result = classify_ai_act(db, app_row, parsed, as_person, principal)
     print_json(result)
 
@@ -143,7 +142,7 @@ def signoff_command(
     with open_platform(data_dir) as platform:
         principal = system_principal(platform, tenant)
         with platform.session() as db:
-            app_row = get_app(db, principal.tenant_id, name)
+            app_row = governed_app(db, principal.tenant_id, name)
             signed = sign_off(
                 db, app_row, role, as_person, principal, retire=retire, comment=comment
             )
@@ -166,12 +165,17 @@ def transition_command(
         try:
             with platform.session() as db:
                 lifecycle = transition(
-                    db, get_app(db, principal.tenant_id, name), state, principal, as_person, reason
+                    db,
+                    governed_app(db, principal.tenant_id, name),
+                    state,
+                    principal,
+                    as_person,
+                    reason,
                 )
                 label = lifecycle.state
         except GateBlocked as exc:
             with platform.session() as db:
-                app_row = get_app(db, principal.tenant_id, name)
+                app_row = governed_app(db, principal.tenant_id, name)
                 audit_blocked(db, app_row, principal, as_person, state, exc)
             typer.echo(f"Fel: grinden {exc.gate.id} är inte passerad. Saknas:", err=True)
             for item in exc.missing:

@@ -1,9 +1,10 @@
-"""What the approval of an app covers: model (and its version and supplier), reranker,
+"""What the approval of an assistant covers: model (and its version and supplier), reranker,
 knowledge sources, instructions and prompt template, purpose, audience (staff or the public),
 information class, what happens to data above the model's class, and how many passages are
-retrieved. A change of any of these after the production gate sends the app back for review:
-to analysis when the purpose, the audience or the information class changed (the risk
-assessment no longer holds), otherwise to test.
+retrieved. For the analysis of concern reports: the classifier version, purpose, audience and
+class (``concern/governance.py``). A change of any of these after the production gate sends
+the app back for review: to analysis when the purpose, the audience or the information class
+changed (the risk assessment no longer holds), otherwise to test.
 
 Approvals stored before a part was covered do not hold that part (``changed_parts`` compares
 only what the approval recorded); migration 0011 completed them from the manifest in force."""
@@ -32,6 +33,7 @@ LABELS_SV = {
     "security_class": "informationsklass",
     "privacy": "hantering av uppgifter över modellens klass",
     "top_k": "antal hämtade textavsnitt",
+    "classifier": "klassificerarens version",
 }
 BACK_TO_ANALYSIS = frozenset({"purpose", "audience", "security_class"})
 
@@ -47,6 +49,10 @@ def _model(db: Session, tenant_id: int, name: str | None) -> dict[str, Any] | No
 
 
 def live_fingerprint(db: Session, app: App, purpose_plain: str | None) -> dict[str, Any]:
+    if app.kind == "concern":  # the analysis of concern reports (concern/governance.py)
+        from tillit.concern.governance import live_fingerprint as concern_fingerprint
+
+        return concern_fingerprint(db, app, purpose_plain)
     manifest = AssistantManifest.model_validate(app.manifest)
     instructions = hashlib.sha256(manifest.instructions.encode()).hexdigest()
     return {

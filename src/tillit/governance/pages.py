@@ -16,7 +16,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from tillit.apps.service import get_app
 from tillit.apps.tables import App
 from tillit.errors import TillitError
 from tillit.governance import aiact
@@ -30,7 +29,7 @@ from tillit.governance.service import (
     transition,
 )
 from tillit.governance.signoffs import sign_off
-from tillit.governance.state import current_record
+from tillit.governance.state import current_record, governed_app
 from tillit.governance.status import status_dict
 from tillit.web.deps import FormDep, PageContext, PageDep, PlatformDep
 from tillit.web.pages import render
@@ -54,7 +53,7 @@ def _page(
     """``typed_record``: what the editor typed, shown again when it could not be saved."""
     ctx.principal.require("governance:read")
     with platform.session() as db:
-        app = get_app(db, ctx.principal.tenant_id, name)
+        app = governed_app(db, ctx.principal.tenant_id, name)
         status = status_dict(db, app)
         record_yaml = typed_record or dump_record(current_record(db, app)[1])
     return render(
@@ -94,13 +93,13 @@ async def _act(
     ctx.principal.require(permission)
     form = {k: str(v) for k, v in (await request.form()).multi_items()}
     with platform.session() as db:
-        get_app(db, ctx.principal.tenant_id, name)  # 404 before anything else
+        governed_app(db, ctx.principal.tenant_id, name)  # 404 before anything else
     try:
         with platform.session() as db:
-            message = act(db, get_app(db, ctx.principal.tenant_id, name), form)
+            message = act(db, governed_app(db, ctx.principal.tenant_id, name), form)
     except GateBlocked as exc:
         with platform.session() as db:
-            app = get_app(db, ctx.principal.tenant_id, name)
+            app = governed_app(db, ctx.principal.tenant_id, name)
             audit_blocked(db, app, ctx.principal, ctx.principal.name, form.get("to", ""), exc)
         error = f"Grinden {exc.gate.id} kan inte passeras ännu."
         return _page(

@@ -17,7 +17,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from tillit.apps.service import get_app
 from tillit.auth.roles import Principal
 from tillit.errors import InvalidInput
 from tillit.governance import aiact
@@ -31,6 +30,7 @@ from tillit.governance.service import (
     transition,
 )
 from tillit.governance.signoffs import sign_off
+from tillit.governance.state import governed_app
 from tillit.governance.status import status_dict
 from tillit.platform import Platform
 from tillit.web.deps import PlatformDep, PrincipalDep
@@ -60,7 +60,7 @@ def author_of(principal: Principal) -> str:
 
 def _status(platform: Platform, principal: Principal, name: str) -> dict[str, Any]:
     with platform.session() as db:
-        return status_dict(db, get_app(db, principal.tenant_id, name))
+        return status_dict(db, governed_app(db, principal.tenant_id, name))
 
 
 @router.get("/api/governance/aiact/questions")
@@ -86,7 +86,7 @@ async def put_record(
 
     def store() -> dict[str, Any]:
         with platform.session() as db:
-            app = get_app(db, principal.tenant_id, name)
+            app = governed_app(db, principal.tenant_id, name)
             save_record(db, app, data, author_of(principal), principal)
             return status_dict(db, app)
 
@@ -110,7 +110,7 @@ def _parse_body(raw: bytes, content_type: str) -> RecordData:
 def post_aiact(name: str, body: AiActIn, platform: PlatformDep, principal: PrincipalDep) -> dict:
     principal.require("governance:write")
     with platform.session() as db:
-        app = get_app(db, principal.tenant_id, name)
+        app = governed_app(db, principal.tenant_id, name)
         return classify_ai_act(db, app, body.answers, author_of(principal), principal)
 
 
@@ -120,7 +120,7 @@ def post_signoff(
 ) -> dict:
     principal.require("governance:signoff")
     with platform.session() as db:
-        app = get_app(db, principal.tenant_id, name)
+        app = governed_app(db, principal.tenant_id, name)
         person = person_of(principal, None)
         sign_off(db, app, body.role, person, principal, retire=body.retire, comment=body.comment)
         return status_dict(db, app)
@@ -133,7 +133,7 @@ def post_transition(
     principal.require("governance:write")
     try:
         with platform.session() as db:
-            app = get_app(db, principal.tenant_id, name)
+            app = governed_app(db, principal.tenant_id, name)
             actor = author_of(principal)
             transition(db, app, body.to, principal, actor, body.reason)
             return JSONResponse(status_dict(db, app))
@@ -149,5 +149,5 @@ def _record_blocked(
     platform: Platform, principal: Principal, name: str, target: str, exc: GateBlocked
 ) -> None:
     with platform.session() as db:
-        app = get_app(db, principal.tenant_id, name)
+        app = governed_app(db, principal.tenant_id, name)
         audit_blocked(db, app, principal, author_of(principal), target, exc)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tillit.apps.tables import App
+from tillit.errors import NotFound
 from tillit.governance.record import RecordData, validate_record
 from tillit.governance.tables import GovernanceRecord, Lifecycle, LifecycleEvent
 
@@ -20,6 +21,19 @@ class Current:
     record: RecordData
     author: str | None
     lifecycle: Lifecycle
+
+
+def governed_app(db: Session, tenant_id: int, name: str) -> App:
+    """An AI service under governance, by name: an assistant, or the analysis of concern
+    reports (``concern/governance.py``), whose row is made the first time it is opened."""
+    from tillit.concern.governance import SERVICE_NAME, ensure_service
+
+    app = db.scalar(select(App).where(App.tenant_id == tenant_id, App.name == name))
+    if app is None and name == SERVICE_NAME:
+        app = ensure_service(db, tenant_id)
+    if app is None:
+        raise NotFound("Appen finns inte.", code="app_not_found")
+    return app
 
 
 def current_record(db: Session, app: App) -> tuple[int, RecordData, str | None]:

@@ -40,6 +40,7 @@ def status_dict(db: Session, app: App) -> dict[str, Any]:
     step = next_gate(lifecycle.state)
     return {
         "app": app.name,
+        "kind": app.kind,
         "app_version": app.version,
         "state": lifecycle.state,
         "state_label": STATE_LABELS_SV[lifecycle.state],

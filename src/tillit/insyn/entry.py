@@ -5,6 +5,7 @@ each stored version. Field names follow /work/shared/insyn-fields.md §2.1."""
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,8 +44,14 @@ NOT_A_DECISION = (
     "Tjänsten fattar inga beslut och har ingen tillgång till dina ärenden. Svaren är inte "
     "beslut och kan inte överklagas; beslut fattas av en handläggare och motiveras."
 )
+LOCAL_CLASSIFIER = "local-classifier"  # its remote_model is a folder on the server: not shown
 HOSTING_SV = {"own": "Egen drift", "external": "Extern tjänst"}
-ROLE_SV = {"generation": "skriver svaret", "retrieval": "sökning", "rerank": "omrankning"}
+ROLE_SV = {
+    "generation": "skriver svaret",
+    "retrieval": "sökning",
+    "rerank": "omrankning",
+    "classification": "föreslår tecken i anmälan",
+}
 SUMMARY_LIMIT = 400
 OUTPUT_MARKING_METHOD = (
     "Tjänstens sida säger från början att svaren skapas av AI. Varje svar har en länk, "
@@ -108,7 +115,7 @@ def model_summary(model: CatalogModel, role: str, tenant_slug: str) -> dict[str,
     return {
         "name": model.name,
         "version": model.version,
-        "remote_model": model.remote_model,
+        "remote_model": None if model.provider == LOCAL_CLASSIFIER else model.remote_model,
         "supplier": model.supplier,
         "hosting": model.hosting,
         "hosting_label": HOSTING_SV.get(model.hosting, model.hosting),
@@ -469,16 +476,14 @@ def _record_fields(record: RecordData) -> dict[str, Any]:
     }
 
 
-def _derived(
-    record: RecordData, manifest: AssistantManifest, now: Current, mode: str
-) -> dict[str, Any]:
-    purpose = record.purpose_plain or manifest.purpose
+def _derived(record: RecordData, view: ServiceView, now: Current) -> dict[str, Any]:
+    purpose = record.purpose_plain or view.purpose
     return {
         "summary_plain": record.summary_plain or shorten(purpose, SUMMARY_LIMIT),
         "archived": now.lifecycle.state == "avvecklad",
         "first_published": None,  # set from the published versions (insyn/publish.py)
-        "output_provided": record.output_provided or OUTPUT_PROVIDED.get(mode),
-        "output_marking_method": OUTPUT_MARKING_METHOD,
+        "output_provided": record.output_provided or view.output_provided,
+        "output_marking_method": view.output_marking_method,
     }
 
 
@@ -492,55 +497,124 @@ def _model_rows(models: list[tuple[str, CatalogModel]], tenant_slug: str) -> lis
     ]
 
 
+@dataclass
+class ServiceView:
+    """What the register takes from a service's live configuration, whatever its kind: an
+    assistant (manifest, catalogue, collections) or the analysis of concern reports
+    (``concern/governance.py``)."""
+
+    name: str
+    language: str
+    purpose: str
+    audience: str
+    security_class: SecurityClass
+    models: list[tuple[str, CatalogModel]]
+    collections: list[Collection]
+    flow: dict[str, Any]
+    service_path: str | None
+    usage: dict[str, int]
+    output_provided: str | None
+    output_marking_method: str
+    ai_disclosure_text: str
+    not_a_decision: str
+    measured_evaluations: list[dict[str, Any]]
+
+
+def service_view(db: Session, app: App, tenant_slug: str) -> ServiceView:
+    if app.kind == "concern":
+        return _concern_view(db, app)
+    manifest = AssistantManifest.model_validate(app.manifest)
+    collections = app_collections(db, app.tenant_id, manifest)
+    flow = pipeline(manifest, len(collections))
+    public = manifest.audience == "public"
+    return ServiceView(
+        name=manifest.display_name,
+        language=manifest.language,
+        purpose=manifest.purpose,
+        audience=manifest.audience,
+        security_class=SecurityClass(manifest.security_class),
+        models=app_models(db, app.tenant_id, manifest, collections),
+        collections=collections,
+        flow=flow,
+        service_path=f"/t/{tenant_slug}/assistent/{app.name}" if public else None,
+        usage=usage(db, app),
+        output_provided=OUTPUT_PROVIDED.get(flow["generation"]),
+        output_marking_method=OUTPUT_MARKING_METHOD,
+        ai_disclosure_text="Svaren skapas av AI och bygger bara på kommunens egna källor.",
+        not_a_decision=NOT_A_DECISION,
+        # Measured by `tillit apps evaluate` (apps/evaluation.py): the latest run per dataset.
+        measured_evaluations=measured_evaluations(db, app),
+    )
+
+
+def _concern_view(db: Session, app: App) -> ServiceView:
+    from tillit.concern import governance as concern
+
+    manifest = concern.manifest_of(app)
+    model = concern.classifier_model(db, app.tenant_id)
+    return ServiceView(
+        name=manifest.title,
+        language=manifest.language,
+        purpose=manifest.purpose,
+        audience=manifest.audience,
+        security_class=SecurityClass(manifest.security_class),
+        models=[("classification", model)] if model else [],
+        collections=[],
+        flow=concern.pipeline(model),
+        service_path=None,
+        usage=concern.usage(db, app.tenant_id),
+        output_provided=concern.OUTPUT_PROVIDED,
+        output_marking_method=concern.OUTPUT_MARKING_METHOD,
+        ai_disclosure_text=concern.AI_DISCLOSURE_TEXT,
+        not_a_decision=concern.NOT_A_DECISION,
+        measured_evaluations=[],  # the classifier's figures are on its model card
+    )
+
+
 def build_entry(db: Session, app: App) -> dict[str, Any]:
     tenant = db.get(Tenant, app.tenant_id)
     assert tenant is not None
-    manifest = AssistantManifest.model_validate(app.manifest)
+    view = service_view(db, app, tenant.slug)
     now = current(db, app)
     record = now.record
-    collections = app_collections(db, app.tenant_id, manifest)
-    models = app_models(db, app.tenant_id, manifest, collections)
-    flow = pipeline(manifest, len(collections))
     page = register_path(tenant.slug, f"/insyn/tjanster/{app.name}")
-    service = f"/t/{tenant.slug}/assistent/{app.name}" if manifest.audience == "public" else None
-    model_rows = _model_rows(models, tenant.slug)
-    sources = [source_summary(db, c, tenant.slug) for c in collections]
+    model_rows = _model_rows(view.models, tenant.slug)
+    sources = [source_summary(db, c, tenant.slug) for c in view.collections]
     return {
         "schema_version": SCHEMA_VERSION,
         "id": f"{tenant.slug}/{app.name}",
         "slug": app.name,
-        "name": manifest.display_name,
-        "lang": manifest.language,
+        "name": view.name,
+        "lang": view.language,
         "organisation": tenant.name,
-        "purpose": record.purpose_plain or manifest.purpose,
+        "purpose": record.purpose_plain or view.purpose,
         "purpose_en": record.en.purpose,
-        "audience": manifest.audience,
+        "audience": view.audience,
         **_governance(record, now),
-        # Measured by `tillit apps evaluate` (apps/evaluation.py): the latest run per dataset.
-        "measured_evaluations": measured_evaluations(db, app),
+        "measured_evaluations": view.measured_evaluations,
         **_people(record),
         **_record_fields(record),
-        **_derived(record, manifest, now, flow["generation"]),
-        "public_page_url": public_page_url(record, service),
+        **_derived(record, view, now),
+        "public_page_url": public_page_url(record, view.service_path),
         "models": model_rows,
         "suppliers": suppliers(record, model_rows),
         "sources": sources,
         "knowledge_sources": knowledge_sources(sources),
-        "how_it_works": flow["summary"],
-        "pipeline": {**flow, "app_version": app.version},
-        "security_class": manifest.security_class.value,
-        "security_class_label": CLASS_LABELS_SV[SecurityClass(manifest.security_class)],
+        "how_it_works": view.flow["summary"],
+        "pipeline": {**view.flow, "app_version": app.version},
+        "security_class": view.security_class.value,
+        "security_class_label": CLASS_LABELS_SV[view.security_class],
         "automated_decision": False,
-        "not_a_decision": NOT_A_DECISION,
-        "ai_disclosure_text": "Svaren skapas av AI och bygger bara på kommunens egna källor.",
-        "usage": usage(db, app),
+        "not_a_decision": view.not_a_decision,
+        "ai_disclosure_text": view.ai_disclosure_text,
+        "usage": view.usage,
         "app_version": app.version,
         "created": _iso(app.created_at),
         "links": {
             "page": page,
             "json": register_path(tenant.slug, f"/insyn/api/services/{app.name}"),
             "versions": register_path(tenant.slug, f"/insyn/api/services/{app.name}/versions"),
-            "service": service,
+            "service": view.service_path,
         },
     }
 

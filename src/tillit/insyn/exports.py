@@ -159,16 +159,24 @@ def _joined(items: list[str]) -> str:
 # --- UK ATRS ----------------------------------------------------------------------------------
 
 
+MODEL_INPUT = {
+    "generation": "Text (fråga och utvalda avsnitt)",
+    "classification": "Text (en orosanmälan, personuppgifterna ersatta med rollord)",
+}
+MODEL_OUTPUT = {
+    "generation": "Text",
+    "classification": "Förslag på tecken per avsnitt, med sannolikhet",
+}
+
+
 def _atrs_models(entry: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
             "model_name": m["name"],
             "model_version": m.get("version"),
             "model_task": m.get("role_label"),
-            "model_input": "Text (fråga och utvalda avsnitt)"
-            if m["role"] == "generation"
-            else "Text",
-            "model_output": "Text" if m["role"] == "generation" else "Rangordning av avsnitt",
+            "model_input": MODEL_INPUT.get(m["role"], "Text"),
+            "model_output": MODEL_OUTPUT.get(m["role"], "Rangordning av avsnitt"),
             "model_architecture": m.get("remote_model"),
             "model_performance": None,
             "datasets": None,
@@ -247,12 +255,13 @@ def _maintenance(entry: dict[str, Any]) -> str | None:
 
 def _atrs_metadata(entry: dict[str, Any]) -> dict[str, Any]:
     """Keys and values of the GOV.UK publishing schema (alphagov/specialist-publisher)."""
-    generative = entry["pipeline"].get("generation") == "generative"
+    linguistic = entry["pipeline"].get("generation") in ("generative", "classification")
+    function = "social-protection" if _classifies(entry) else "general-public-services"
     return {
         "algorithmic_transparency_record_organisation_type": ["local-authority"],
-        "algorithmic_transparency_record_function": ["general-public-services"],
+        "algorithmic_transparency_record_function": [function],
         "algorithmic_transparency_record_capability": [
-            "computer-linguistics" if generative else "discovery"
+            "computer-linguistics" if linguistic else "discovery"
         ],
         "algorithmic_transparency_record_task": entry["purpose"],
         "algorithmic_transparency_record_phase": ATRS_PHASE[entry.get("lifecycle_state", "ide")],
@@ -338,12 +347,31 @@ def to_atrs(entry: dict[str, Any], base_url: str | None = None) -> dict[str, Any
 
 
 def _usage_text(usage: dict[str, int] | None) -> str | None:
+    """An assistant counts answers; the analysis of concern reports counts analyses."""
     if not usage:
         return None
+    if "analyses_total" in usage:
+        return (
+            f"{usage['analyses_last_30_days']} analyserade anmälningar de senaste 30 dagarna, "
+            f"{usage['analyses_total']} totalt"
+        )
     return (
         f"{usage['answers_last_30_days']} svar de senaste 30 dagarna, "
         f"{usage['answers_total']} totalt"
     )
+
+
+def _classifies(entry: dict[str, Any]) -> bool:
+    """The analysis of concern reports (a classifier for social services), not an assistant."""
+    return entry["pipeline"].get("generation") == "classification"
+
+
+NOT_SELF_LEARNING = "Systemet är inte självlärande: det lär sig inte av frågorna."
+RETRAINED_ON_REVIEW = (
+    "Systemet lär sig inte under användning. En ny version tränas bara när någon startar en "
+    "träning på granskade annoteringar, och en ny aktiv version granskas på nytt innan den "
+    "används i produktion."
+)
 
 
 # --- Dutch Algoritmeregister ------------------------------------------------------------------
@@ -436,7 +464,8 @@ def to_algoritmeregister(entry: dict[str, Any], base_url: str | None = None) -> 
             entry["how_it_works"]
             + "\n"
             + _joined(entry["pipeline"]["steps"] + entry["pipeline"]["checks"])
-            + "\nSystemet är inte självlärande: det lär sig inte av frågorna.",
+            + "\n"
+            + (RETRAINED_ON_REVIEW if _classifies(entry) else NOT_SELF_LEARNING),
             5000,
         ),
         "provider": shorten(", ".join(suppliers), 200) if suppliers else None,

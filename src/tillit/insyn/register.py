@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tillit.apps.manifest import AssistantManifest
 from tillit.apps.tables import App
 from tillit.auth.tables import Tenant
 from tillit.catalog.service import visible_to
@@ -17,11 +16,11 @@ from tillit.catalog.tables import CatalogModel
 from tillit.errors import NotFound
 from tillit.governance.service import current_record
 from tillit.insyn.entry import (
-    app_collections,
-    app_models,
+    ServiceView,
     is_listed,
     model_summary,
     register_path,
+    service_view,
     source_summary,
 )
 from tillit.insyn.publish import live_entry
@@ -57,12 +56,8 @@ def live_entries(db: Session, tenant_id: int) -> list[dict[str, Any]]:
     return [live_entry(db, app) for app in listed_apps(db, tenant_id)]
 
 
-def _uses(db: Session, tenant: Tenant) -> list[tuple[App, AssistantManifest, list[Collection]]]:
-    found = []
-    for app in listed_apps(db, tenant.id):
-        manifest = AssistantManifest.model_validate(app.manifest)
-        found.append((app, manifest, app_collections(db, tenant.id, manifest)))
-    return found
+def _uses(db: Session, tenant: Tenant) -> list[tuple[App, ServiceView]]:
+    return [(app, service_view(db, app, tenant.slug)) for app in listed_apps(db, tenant.id)]
 
 
 def _service_link(app: App, tenant: Tenant) -> dict[str, str]:
@@ -107,8 +102,8 @@ def model_record(db: Session, tenant: Tenant, name: str) -> dict[str, Any]:
     one used (insyn-fields.md §2.2)."""
     model: CatalogModel | None = None
     services = []
-    for app, manifest, collections in _uses(db, tenant):
-        for role, candidate in app_models(db, tenant.id, manifest, collections):
+    for app, view in _uses(db, tenant):
+        for role, candidate in view.models:
             if candidate.name == name:
                 model = candidate
                 services.append({**_service_link(app, tenant), "role": role})
@@ -144,12 +139,12 @@ def source_record(db: Session, tenant: Tenant, name: str) -> dict[str, Any]:
     collection: Collection | None = None
     services = []
     classes: set[str] = set()
-    for app, manifest, collections in _uses(db, tenant):
-        for candidate in collections:
+    for app, view in _uses(db, tenant):
+        for candidate in view.collections:
             if candidate.name == name:
                 collection = candidate
                 services.append(_service_link(app, tenant))
-                classes.add(manifest.security_class.value)
+                classes.add(view.security_class.value)
     published = _published_naming(db, tenant, "sources", name)
     earlier = {} if collection else _published_in(published)
     if collection is None and earlier:
