@@ -26,6 +26,7 @@ from tillit.apps.manifest import AssistantManifest
 from tillit.apps.service import apply_manifest, list_apps
 from tillit.apps.tables import App
 from tillit.audit.tables import AuditEvent
+from tillit.auth.service import get_tenant
 from tillit.concern.governance import SERVICE_NAME, ensure_service, find_service, service_notice
 from tillit.concern.models import make_card, store_version
 from tillit.concern.register import register_report
@@ -250,3 +251,15 @@ def test_a_retired_service_analyses_nothing(
     result = cli("concern", "analyse", "--input", str(source), "--output", str(tmp_path / "o"))
     assert result.exit_code != 0 and "avvecklat" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_each_municipality_governs_its_own_service(
+    platform: Platform, installed: int, second_tenant: str
+) -> None:
+    promote(platform, SERVICE_NAME)
+    with platform.session() as db:
+        other = get_tenant(db, second_tenant).id
+        theirs = governed_app(db, other, SERVICE_NAME)
+        assert theirs.tenant_id == other and theirs.id != governed_app(db, 1, SERVICE_NAME).id
+        assert get_lifecycle(db, theirs).state == "ide"  # our approval is not theirs
+        assert find_service(db, other).id == theirs.id

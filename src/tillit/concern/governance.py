@@ -140,7 +140,6 @@ def service_notice(db: Session, tenant_id: int) -> dict[str, Any] | None:
     if state == "produktion":
         return None
     label = STATE_LABELS_SV[state]
-    name = app.name if app is not None else SERVICE_NAME
     if state == "avvecklad":
         text = "Analysstödet är avvecklat. Nya analyser görs inte; tidigare förslag visas."
     elif lifecycle is not None and lifecycle.under_review:
@@ -160,7 +159,7 @@ def service_notice(db: Session, tenant_id: int) -> dict[str, Any] | None:
             "Förslagen får bara användas för att pröva verktyget, inte som underlag för "
             "bedömningen."
         )
-    return {"state": state, "state_label": label, "text": text, "service": name}
+    return {"state": state, "state_label": label, "text": text}
 
 
 def service_state(db: Session, tenant_id: int) -> str:
