@@ -263,3 +263,17 @@ def test_each_municipality_governs_its_own_service(
         assert theirs.tenant_id == other and theirs.id != governed_app(db, 1, SERVICE_NAME).id
         assert get_lifecycle(db, theirs).state == "ide"  # our approval is not theirs
         assert find_service(db, other).id == theirs.id
+
+
+def test_its_governance_page_is_reached_from_the_assistants_page(
+    app: FastAPI, platform: Platform
+) -> None:
+    make_user(platform, "utvecklare", ["developer"])
+    client = TestClient(app)
+    login(client, "utvecklare")
+    listing = client.get("/assistants")
+    assert f'href="/assistants/{SERVICE_NAME}/styrning"' in listing.text
+    page = client.get(f"/assistants/{SERVICE_NAME}/styrning")
+    assert page.status_code == 200 and 'href="/klassificerare"' in page.text
+    assert "Till assistenten" not in page.text  # it has no chat
+    assert client.get(f"/assistants/{SERVICE_NAME}").status_code == 404
