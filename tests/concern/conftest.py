@@ -52,3 +52,33 @@ def all_cases(platform: Platform) -> list[dict]:
     with platform.session() as db:
         cases = db.scalars(select(ConcernCase).order_by(ConcernCase.id))
         return [detail_dict(db, platform.box, c) for c in cases]
+
+
+def register_writer(
+    platform: Platform,
+    upstream: str,
+    name: str,
+    max_class: str = "K3",
+    remote: str = "echo-1",
+    tenant: str = "default",
+) -> None:
+    """A chat model in the catalogue, added to the language models the analysis support may
+    use (``language_models.py``), as an administrator does."""
+    from tests.support.factories import register_upstream_model
+    from tillit.concern.language_models import allowed_names, set_language_models
+
+    register_upstream_model(
+        platform, upstream, name=name, remote=remote, max_class=max_class, tenant=tenant
+    )
+    principal = system(platform, tenant)
+    with platform.session() as db:
+        chosen = [*allowed_names(db, principal.tenant_id), name]
+        set_language_models(db, principal, chosen)
+
+
+def lower_clearance(platform: Platform, name: str, max_class: str) -> None:
+    """The catalogue entry's clearance lowered after the model was chosen."""
+    from tillit.catalog.tables import CatalogModel
+
+    with platform.session() as db:
+        db.scalar(select(CatalogModel).where(CatalogModel.name == name)).max_class = max_class

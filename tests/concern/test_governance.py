@@ -53,7 +53,7 @@ def _case(platform: Platform) -> str:
         return register_report(db, platform.box, system(platform), report, "api").case.case_number
 
 
-def _status(platform: Platform) -> dict[str, Any]:
+def service_status(platform: Platform) -> dict[str, Any]:
     with platform.session() as db:
         return status_dict(db, governed_app(db, 1, SERVICE_NAME))
 
@@ -63,7 +63,18 @@ def _new_version(platform: Platform, trained: Any, dev_reports: list[Any]) -> in
     return store_version(platform, system(platform), trained, card).version
 
 
-def _register_entry(client: TestClient, platform: Platform) -> dict[str, Any]:
+def retire(platform: Platform) -> None:
+    """Approved, then retired with the owner's sign-off."""
+    promote(platform, SERVICE_NAME)
+    write_record(platform, SERVICE_NAME, record={**RECORD, "retire_reason": "Ersätts."})
+    with platform.session() as db:
+        service = governed_app(db, 1, SERVICE_NAME)
+        sign_off(db, service, "owner", SIGNATORIES["owner"], None, retire=True)
+    with platform.session() as db:
+        transition(db, governed_app(db, 1, SERVICE_NAME), "avvecklad", None, "anna", "Ersätts")
+
+
+def register_entry(client: TestClient, platform: Platform) -> dict[str, Any]:
     write_record(platform, SERVICE_NAME, record={**RECORD, "in_register": True})
     response = client.get(f"/insyn/api/services/{SERVICE_NAME}")
     assert response.status_code == 200, response.text
@@ -78,7 +89,7 @@ def test_activating_a_classifier_puts_the_service_under_governance(
         assert service is not None and service.name == SERVICE_NAME
         assert get_lifecycle(db, service).state == "ide"
         assert list_apps(db, 1) == []  # not an assistant: no chat, no manifest to apply
-    status = _status(platform)
+    status = service_status(platform)
     assert status["kind"] == "concern" and status["next_gate"]["to"] == "analys"
 
 
@@ -86,9 +97,9 @@ def test_the_service_goes_through_the_same_gates_as_an_assistant(
     platform: Platform, installed: int
 ) -> None:
     promote(platform, SERVICE_NAME, to="test")
-    assert _status(platform)["state"] == "test"
+    assert service_status(platform)["state"] == "test"
     pass_gate(platform, SERVICE_NAME, GATES[-1][0])
-    status = _status(platform)
+    status = service_status(platform)
     assert status["state"] == "produktion" and not status["under_review"]
 
 
@@ -97,7 +108,7 @@ def test_a_new_classifier_version_sends_an_approved_service_back_to_test(
 ) -> None:
     promote(platform, SERVICE_NAME)
     number = _new_version(platform, trained, dev_reports)
-    status = _status(platform)
+    status = service_status(platform)
     assert number == installed + 1
     assert status["state"] == "test" and status["under_review"]
     assert status["review_reasons"] == ["klassificerarens version"]
@@ -113,7 +124,7 @@ def test_a_stored_but_inactive_version_changes_nothing(
     promote(platform, SERVICE_NAME)
     card = make_card(dev_reports, "dev.jsonl (sämre)")
     store_version(platform, system(platform), trained, card, activate=False)
-    status = _status(platform)
+    status = service_status(platform)
     assert status["state"] == "produktion" and not status["under_review"]
 
 
@@ -147,7 +158,7 @@ def test_an_assistant_that_had_the_name_first_keeps_it(platform: Platform) -> No
 def test_the_register_describes_the_classifier_service(
     client: TestClient, platform: Platform, installed: int
 ) -> None:
-    entry = _register_entry(client, platform)
+    entry = register_entry(client, platform)
     assert entry["name"] == "Analysstöd för orosanmälningar"
     assert entry["security_class"] == "K3" and entry["audience"] == "staff"
     assert [(m["name"], m["role"]) for m in entry["models"]] == [
@@ -172,7 +183,7 @@ def test_the_register_describes_the_classifier_service(
 def test_a_new_version_is_a_new_register_version(
     client: TestClient, platform: Platform, installed: int, trained: Any, dev_reports: list[Any]
 ) -> None:
-    _register_entry(client, platform)
+    register_entry(client, platform)
     before = client.get(f"/insyn/api/services/{SERVICE_NAME}/versions").json()
     number = _new_version(platform, trained, dev_reports)
     after = client.get(f"/insyn/api/services/{SERVICE_NAME}/versions").json()
@@ -187,7 +198,7 @@ def test_the_service_exports_to_both_standards(
     jsonschema = pytest.importorskip("jsonschema")
     from tests.insyn.test_exports import bare, standard
 
-    _register_entry(client, platform)
+    register_entry(client, platform)
     url = f"/insyn/api/services/{SERVICE_NAME}"
     dutch = client.get(url, params={"format": "algoritmeregister"}).json()
     schema = standard("algoritmeregister-1.0.schema.json")
@@ -228,7 +239,7 @@ def test_each_analysis_run_records_where_the_service_stood(
         runs = db.scalars(select(Run).where(Run.kind == "concern.analysis").order_by(Run.id))
         states = {run.id: run.policy["service_state"] for run in runs}
     assert states == {first["run_id"]: "ide", second["run_id"]: "test"}
-    entry = _register_entry(client, platform)
+    entry = register_entry(client, platform)
     assert entry["usage"]["analyses_total"] == 2
 
 
@@ -237,13 +248,7 @@ def test_a_retired_service_analyses_nothing(
 ) -> None:
     headers = auth(make_key(platform, role="caseworker"))
     number = _case(platform)
-    promote(platform, SERVICE_NAME)
-    write_record(platform, SERVICE_NAME, record={**RECORD, "retire_reason": "Ersätts."})
-    with platform.session() as db:
-        service = governed_app(db, 1, SERVICE_NAME)
-        sign_off(db, service, "owner", SIGNATORIES["owner"], None, retire=True)
-    with platform.session() as db:
-        transition(db, governed_app(db, 1, SERVICE_NAME), "avvecklad", None, "anna", "Ersätts")
+    retire(platform)
     refused = client.post(f"/api/concern/cases/{number}/analyse", headers=headers)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "app_retired"
     source = tmp_path / "in.jsonl"

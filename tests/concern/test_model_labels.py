@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.support.factories import auth, make_key, register_upstream_model
+from tests.support.factories import auth, make_key
 from tillit.concern.case_analysis import analyse_case
 from tillit.concern.model_labels import label_case, parse_answer, system_text
 from tillit.concern.register import register_report
@@ -20,7 +20,7 @@ from tillit.errors import InvalidInput, PolicyViolation, ProviderError
 from tillit.platform import Platform
 from tillit.runs.tables import Run
 
-from .conftest import system
+from .conftest import lower_clearance, register_writer, system
 from .test_pages import _browser
 
 TEXT = (
@@ -45,7 +45,7 @@ def _runs(platform: Platform) -> list[Run]:
 def test_the_models_labels_are_stored_per_passage(
     platform: Platform, upstream: str, installed: int
 ) -> None:
-    register_upstream_model(platform, upstream, name="egen", remote="labeller-1", max_class="K3")
+    register_writer(platform, upstream, "egen", "K3", remote="labeller-1")
     number = _analysed_case(platform)
     result = label_case(platform, system(platform), number, "egen")
     assert result["model"] == "egen"
@@ -59,7 +59,7 @@ def test_the_models_labels_are_stored_per_passage(
 def test_a_prose_answer_stores_nothing_and_says_why(
     platform: Platform, upstream: str, installed: int
 ) -> None:
-    register_upstream_model(platform, upstream, name="pratig", max_class="K3")  # echoes prose
+    register_writer(platform, upstream, "pratig", "K3")  # echoes prose
     number = _analysed_case(platform)
     with pytest.raises(ProviderError, match="inte med etiketter"):
         label_case(platform, system(platform), number, "pratig")
@@ -70,7 +70,8 @@ def test_a_prose_answer_stores_nothing_and_says_why(
 def test_a_k1_model_gets_nothing_and_an_unanalysed_case_is_refused(
     platform: Platform, upstream: str, installed: int
 ) -> None:
-    register_upstream_model(platform, upstream, name="publik", remote="labeller-1", max_class="K1")
+    register_writer(platform, upstream, "publik", "K3", remote="labeller-1")
+    lower_clearance(platform, "publik", "K1")  # after it was chosen
     number = _analysed_case(platform)
     with pytest.raises(PolicyViolation):
         label_case(platform, system(platform), number, "publik")
@@ -84,7 +85,7 @@ def test_a_k1_model_gets_nothing_and_an_unanalysed_case_is_refused(
 def test_the_case_page_shows_the_models_labels_beside_the_suggestion(
     app: FastAPI, platform: Platform, upstream: str, installed: int
 ) -> None:
-    register_upstream_model(platform, upstream, name="egen", remote="labeller-1", max_class="K3")
+    register_writer(platform, upstream, "egen", "K3", remote="labeller-1")
     number = _analysed_case(platform)
     client, csrf = _browser(app, platform, "handlaggare")
     page = client.post(
@@ -101,7 +102,7 @@ def test_the_api_answers_with_the_labels(
     client: TestClient, platform: Platform, upstream: str, installed: int
 ) -> None:
     caseworker = auth(make_key(platform, role="caseworker"))
-    register_upstream_model(platform, upstream, name="egen", remote="labeller-1", max_class="K3")
+    register_writer(platform, upstream, "egen", "K3", remote="labeller-1")
     number = _analysed_case(platform)
     answer = client.post(
         f"/api/concern/cases/{number}/model-labels", json={"model": "egen"}, headers=caseworker
@@ -148,7 +149,7 @@ def test_evaluation_examples_come_from_other_reports_and_are_pseudonymised_for_k
 ) -> None:
     from tillit.concern.model_labels import evaluate_model
 
-    register_upstream_model(platform, upstream, name="moln", remote="labeller-1", max_class="K2")
+    register_writer(platform, upstream, "moln", "K2", remote="labeller-1")
     reports = dev_reports[:3]
     result = evaluate_model(platform, system(platform), "moln", reports)
     assert result["reports"] == 3 and len(systems) == 3
@@ -181,7 +182,7 @@ def test_a_report_cannot_close_its_own_element() -> None:
 def test_a_cases_own_reviews_are_never_its_examples(
     app: FastAPI, platform: Platform, upstream: str, installed: int, systems: list[str]
 ) -> None:
-    register_upstream_model(platform, upstream, name="egen", remote="labeller-1", max_class="K3")
+    register_writer(platform, upstream, "egen", "K3", remote="labeller-1")
     number = _analysed_case(platform)
     client, csrf = _browser(app, platform, "handlaggare")
     client.post(

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 import tillit.concern.case_model as case_model
-from tests.support.factories import register_upstream_model
 from tillit.concern.cases import apply_retention, set_status
 from tillit.concern.model_summary import summarise_case
 from tillit.concern.register import read_analysis, register_report
@@ -20,7 +19,7 @@ from tillit.errors import Conflict, InvalidInput, PolicyViolation
 from tillit.platform import Platform
 from tillit.runs.tables import Run
 
-from .conftest import system
+from .conftest import lower_clearance, register_writer, system
 
 TEXT = "Eleven Elias Nordström, 140621-2389, berättar att pappa Johan Nordström slår honom."
 
@@ -49,7 +48,7 @@ def _case(platform: Platform) -> str:
 def test_a_k3_model_reads_the_case_as_it_is(
     platform: Platform, upstream: str, sent: list[str]
 ) -> None:
-    register_upstream_model(platform, upstream, name="egen", max_class="K3")
+    register_writer(platform, upstream, "egen", "K3")
     summary = summarise_case(platform, system(platform), _case(platform), "egen")
     assert "Elias Nordström" in sent[0] and "<anmälan>" in sent[0]
     assert "Elias Nordström" in summary["text"]  # the echo upstream repeats the prompt
@@ -58,7 +57,7 @@ def test_a_k3_model_reads_the_case_as_it_is(
 def test_a_k2_model_gets_pseudonymised_text_and_the_answer_is_reidentified(
     platform: Platform, upstream: str, sent: list[str]
 ) -> None:
-    register_upstream_model(platform, upstream, name="moln", max_class="K2")
+    register_writer(platform, upstream, "moln", "K2")
     summary = summarise_case(platform, system(platform), _case(platform), "moln")
     for value in ("Elias", "Nordström", "140621-2389", "Johan"):
         assert value not in sent[0]
@@ -72,7 +71,8 @@ def test_a_k2_model_gets_pseudonymised_text_and_the_answer_is_reidentified(
 def test_a_k1_model_is_refused_before_anything_leaves(
     platform: Platform, upstream: str, sent: list[str]
 ) -> None:
-    register_upstream_model(platform, upstream, name="publik", max_class="K1")
+    register_writer(platform, upstream, "publik", "K3")
+    lower_clearance(platform, "publik", "K1")  # after it was chosen
     with pytest.raises(PolicyViolation):
         summarise_case(platform, system(platform), _case(platform), "publik")
     assert sent == []
@@ -85,7 +85,7 @@ def test_a_case_closed_while_the_model_answers_keeps_no_summary(
     platform: Platform, upstream: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The lock is checked again when the answer is stored, not only before the call."""
-    register_upstream_model(platform, upstream, name="egen", max_class="K3")
+    register_writer(platform, upstream, "egen", "K3")
     number = _case(platform)
     real = case_model.chat_once
 
@@ -109,7 +109,7 @@ def test_a_case_erased_by_retention_asks_no_model(
 ) -> None:
     """'Inleds ej' counts as closed for retention but is not locked: once its content is
     erased, no model is asked about it and nothing is written into it again."""
-    register_upstream_model(platform, upstream, name="egen", max_class="K3")
+    register_writer(platform, upstream, "egen", "K3")
     number = _case(platform)
     with platform.session() as db:
         case = db.scalar(select(ConcernCase).where(ConcernCase.case_number == number))

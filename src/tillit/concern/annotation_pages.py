@@ -25,6 +25,7 @@ from tillit.concern.annotation import (
 )
 from tillit.concern.governance import SERVICE_NAME, find_service, service_notice
 from tillit.concern.labels import LABEL_NAMES
+from tillit.concern.language_models import allowed_names
 from tillit.concern.models import activate, train_version, versions, worse_than_previous
 from tillit.concern.training_state import trainings
 from tillit.errors import InvalidInput, TillitError
@@ -110,6 +111,7 @@ def classifier_page(
         alpha = agreement(db, ctx.principal.tenant_id)
         notice = service_notice(db, ctx.principal.tenant_id)
         service = find_service(db, ctx.principal.tenant_id)
+        writers = allowed_names(db, ctx.principal.tenant_id)
     return render(
         request,
         "concern_classifier.html",
@@ -125,6 +127,7 @@ def classifier_page(
         message=verified_notice(platform.box, message, sig),
         service_notice=notice,
         service_name=service.name if service else SERVICE_NAME,
+        language_models=writers,
     )
 
 

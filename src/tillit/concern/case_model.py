@@ -24,6 +24,7 @@ from tillit.auth.secretbox import SecretBox
 from tillit.catalog.service import resolve_by_name
 from tillit.concern.case_audit import audit_case
 from tillit.concern.cases import get_case, open_case, require_not_closed
+from tillit.concern.language_models import require_allowed
 from tillit.concern.register import read_analysis, write_analysis
 from tillit.concern.tables import ConcernCase, ConcernPassage
 from tillit.errors import InvalidInput, ModelUnavailable, PolicyViolation, TillitError
@@ -67,11 +68,27 @@ def ask_case_model(
             raise InvalidInput("Ärendets innehåll är gallrat.", code="case_purged")
     with recording(platform, new_run(principal, call)) as run:
         with platform.session() as db:
+            require_service_allows(db, principal.tenant_id, model_name, run)
             case = open_case(db, principal, case_number)
             text = platform.box.decrypt(case.text_enc) if case.text_enc else ""
             passages = case_passages_for_prompt(db, case.id, text)
         run.input_hash = hash_input(text)
         return store(ask_model(platform, principal, model_name, call, passages, run), run)
+
+
+def require_service_allows(db: Any, tenant_id: int, model_name: str, run: Run) -> None:
+    """The governed service (``governance.py``) must be in use and list the model
+    (``language_models.py``); a refusal is recorded on the Run before any case is read."""
+    from tillit.concern.governance import refuse_if_retired, service_state
+
+    run.model_name = model_name
+    run.policy = {"service_state": service_state(db, tenant_id)}
+    refuse_if_retired(db, tenant_id)
+    try:
+        require_allowed(db, tenant_id, model_name)
+    except PolicyViolation:
+        run.policy |= {"decision": "refused", "reason": "model_not_approved_for_service"}
+        raise
 
 
 def new_run(principal: Principal, call: CaseCall) -> Run:
@@ -164,21 +181,22 @@ def keep_on_case(
 def case_policy(model_name: str, model_max: SecurityClass, run: Run) -> PrivacyStep | None:
     """None: the text may go as it is; a PrivacyStep: pseudonymise it; else refused."""
     if model_max.level >= CASE_CLASS.level:
-        run.policy = {"decision": "allowed", "call_class": "K3", "model_class": model_max.value}
+        _decided(run, "allowed", model_max)
         return None
     if class_after_pseudonymisation(CASE_CLASS).level <= model_max.level:
-        run.policy = {
-            "decision": "pseudonymised",
-            "call_class": "K3",
-            "model_class": model_max.value,
-        }
+        _decided(run, "pseudonymised", model_max)
         return PrivacyStep()
-    run.policy = {"decision": "refused", "call_class": "K3", "model_class": model_max.value}
+    _decided(run, "refused", model_max)
     raise PolicyViolation(
         f"Ärenden är K3, och modellen '{model_name}' är godkänd för högst {model_max.value}; "
         "inte ens pseudonymiserad text får skickas dit.",
         code="security_class_exceeded",
     )
+
+
+def _decided(run: Run, decision: str, model_max: SecurityClass) -> None:
+    policy = {"decision": decision, "call_class": CASE_CLASS.value, "model_class": model_max.value}
+    run.policy = {**(run.policy or {}), **policy}
 
 
 def case_passages_for_prompt(db: Any, case_id: int, text: str) -> list[tuple[str, list[str]]]:

@@ -34,6 +34,7 @@ from tillit.concern.governance import refuse_if_retired
 from tillit.concern.intake.file_import import import_file
 from tillit.concern.intake.mail import MailboxSettings, log_id
 from tillit.concern.intake.mail_intake import poll
+from tillit.concern.language_models import allowed_names, set_language_models
 from tillit.concern.models import (
     card_markdown,
     figures_markdown,
@@ -176,6 +177,30 @@ def activate_command(
         with platform.session() as db:
             activate(db, principal, version)
     typer.echo(f"Version {version} är aktiv.")
+
+
+@app.command("language-models")
+def language_models_command(
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", help="Språkmodell som får läsa ärenden (upprepa för fler)."),
+    ] = None,
+    none: Annotated[bool, typer.Option("--none", help="Ingen språkmodell.")] = False,
+    tenant: TenantOpt = "default",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Språkmodellerna som får sammanfatta ärenden och föreslå tecken; utan flaggor: visa dem.
+    Listan ersätts; en ändring efter godkännandet skickar analysstödet tillbaka till test."""
+    if model and none:
+        fail("Ange antingen --model eller --none.")
+    with open_platform(data_dir) as platform:
+        principal = system_principal(platform, tenant)
+        with platform.session() as db:
+            if model or none:
+                chosen = set_language_models(db, principal, model or [])
+            else:
+                chosen = allowed_names(db, principal.tenant_id)
+    print_json({"language_models": chosen})
 
 
 @app.command("poll-mail")

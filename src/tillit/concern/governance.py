@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from tillit.apps.tables import App
 from tillit.catalog.tables import CatalogModel
+from tillit.concern import language_models
 from tillit.concern.models import active_version
 from tillit.governance.lifecycle import STATE_LABELS_SV
 from tillit.governance.service import NotServable, after_change, get_lifecycle
@@ -52,6 +53,7 @@ class ConcernServiceManifest(BaseModel):
     language: str = "sv"
     security_class: Literal["K3"] = "K3"
     audience: Literal["staff"] = "staff"
+    language_models: list[str] = []  # may summarise or label a case (language_models.py)
 
 
 def find_service(db: Session, tenant_id: int) -> App | None:
@@ -111,17 +113,24 @@ def live_fingerprint(db: Session, app: App, purpose_plain: str | None) -> dict[s
         "purpose": [manifest.purpose, purpose_plain or ""],
         "audience": manifest.audience,
         "security_class": manifest.security_class,
+        "language_models": language_models.fingerprint_part(db, app.tenant_id),
     }
 
 
 def classifier_changed(db: Session, tenant_id: int, actor: str) -> None:
     """After a version is activated: the service exists from now on, a production approval
     that covered another version no longer holds, and the register shows the new model."""
+    service_changed(
+        db, ensure_service(db, tenant_id), actor, "Klassificerarens aktiva version ändrades"
+    )
+
+
+def service_changed(db: Session, app: App, actor: str, reason: str) -> None:
+    """What the approval covers may have changed: re-review if so, and publish the register."""
     from tillit.governance.service import rereview_if_changed
 
-    app = ensure_service(db, tenant_id)
     rereview_if_changed(db, app)
-    after_change(db, app, actor, "Klassificerarens aktiva version ändrades")
+    after_change(db, app, actor, reason)
 
 
 # -- serving ----------------------------------------------------------------------------------
@@ -188,8 +197,8 @@ def usage(db: Session, tenant_id: int) -> dict[str, int]:
     }
 
 
-def pipeline(model: CatalogModel | None) -> dict[str, Any]:
-    """How the service works, for the register."""
+def pipeline(model: CatalogModel | None, writers: list[CatalogModel]) -> dict[str, Any]:
+    """How the service works, for the register; ``writers``: the language models it may use."""
     classifier = f"Klassificeraren {model.name}" if model else "Klassificeraren"
     steps = [
         "En orosanmälan kommer in via e-tjänsten, e-post, API eller filimport och registreras "
@@ -203,6 +212,8 @@ def pipeline(model: CatalogModel | None) -> dict[str, Any]:
         "Handläggaren bekräftar, ändrar eller avvisar varje förslag. Rättelserna blir "
         "annoteringar som nästa version av klassificeraren tränas på.",
     ]
+    if writers:
+        steps.append(_writers_step(writers))
     checks = [
         "Förslagen är märkta som förslag. Verktyget bedömer inte om en utredning ska inledas.",
         "Informationsklass K3: ärendets text skickas aldrig till en modell som inte är godkänd "
@@ -222,6 +233,16 @@ def pipeline(model: CatalogModel | None) -> dict[str, Any]:
         "generation": "classification",
         "classifier_version": model.version if model else None,
     }
+
+
+def _writers_step(writers: list[CatalogModel]) -> str:
+    names = ", ".join(model.name for model in writers)
+    return (
+        f"Om handläggaren ber om det kan en språkmodell ({names}) skriva en sammanfattning av "
+        "anmälan eller föreslå tecken för avsnitten. En modell som körs hos kommunen (klass K3) "
+        "får texten som den är; en modell för klass K2 får den med personuppgifterna utbytta. "
+        "Också det är förslag, märkta som skrivna av AI."
+    )
 
 
 OUTPUT_PROVIDED = (

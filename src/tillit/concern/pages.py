@@ -10,7 +10,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from tillit.catalog.service import list_models
 from tillit.concern.case_analysis import analyse_case, case_passages, review_passage
 from tillit.concern.case_details import caseworkers
 from tillit.concern.cases import (
@@ -28,6 +27,7 @@ from tillit.concern.cases import (
 from tillit.concern.governance import service_notice
 from tillit.concern.highlight import highlight_passages
 from tillit.concern.labels import LABEL_NAMES
+from tillit.concern.language_models import READS_CASES, allowed_models
 from tillit.concern.letter_service import (
     DISPATCH_METHODS,
     LetterIn,
@@ -298,12 +298,12 @@ def model_labels_message(result: dict[str, Any]) -> str:
 
 
 def _writing_models(platform: Platform, tenant_id: int) -> list[dict[str, str]]:
-    """Chat models that may see a case: K3, or K2 (text then pseudonymised)."""
+    """The language models the service may use (``language_models.py``) that can answer now."""
     with platform.session() as db:
         return [
             {"name": m.name, "max_class": m.max_class}
-            for m in list_models(db, tenant_id)
-            if m.enabled and "chat" in m.capabilities and m.max_class in ("K2", "K3")
+            for m in allowed_models(db, tenant_id)
+            if m.enabled and "chat" in m.capabilities and m.max_class in READS_CASES
         ]
 
 

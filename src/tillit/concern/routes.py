@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from tillit.concern.case_analysis import analyse_case, case_passages, review_passage
 from tillit.concern.case_details import DetailsIn, assign_case, complete_case
@@ -23,6 +23,7 @@ from tillit.concern.cases import (
     summary_dicts,
 )
 from tillit.concern.extension import ExtensionIn, extend_assessment
+from tillit.concern.language_models import allowed_names, set_language_models
 from tillit.concern.letter_service import (
     LetterIn,
     approve_letter,
@@ -255,7 +256,36 @@ def dispatch(
 class CaseModelIn(BaseModel):
     """The catalogue name of the language model to ask."""
 
+    model_config = ConfigDict(extra="forbid")
+
     model: str
+
+
+class LanguageModelsIn(BaseModel):
+    """The catalogue names of the language models the analysis support may use."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language_models: list[str] = Field(max_length=20)
+
+
+@router.get("/language-models")
+def language_models(platform: PlatformDep, principal: PrincipalDep) -> dict[str, list[str]]:
+    """Which language models may summarise or label a case (``language_models.py``)."""
+    principal.require("governance:read")
+    with platform.session() as db:
+        return {"language_models": allowed_names(db, principal.tenant_id)}
+
+
+@router.put("/language-models")
+def set_models(
+    body: LanguageModelsIn, platform: PlatformDep, principal: PrincipalDep
+) -> dict[str, list[str]]:
+    """Replace the list (administrators). A change after production sends the service back to
+    test."""
+    with platform.session() as db:
+        chosen = set_language_models(db, principal, body.language_models)
+    return {"language_models": chosen}
 
 
 @router.post("/cases/{case_number}/model-summary")

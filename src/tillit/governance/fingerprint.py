@@ -34,7 +34,10 @@ LABELS_SV = {
     "privacy": "hantering av uppgifter över modellens klass",
     "top_k": "antal hämtade textavsnitt",
     "classifier": "klassificerarens version",
+    "language_models": "språkmodeller som får läsa ärenden",
 }
+ABSENT_MEANS: dict[str, Any] = {"language_models": []}
+"""What a part added after an approval was recorded meant before it existed."""
 BACK_TO_ANALYSIS = frozenset({"purpose", "audience", "security_class"})
 
 
@@ -74,5 +77,10 @@ def fingerprint_hash(fingerprint: dict[str, Any]) -> str:
 
 
 def changed_parts(approved: dict[str, Any], live: dict[str, Any]) -> list[str]:
-    """Parts that differ, among those ``approved`` recorded."""
-    return [key for key in LABELS_SV if key in approved and approved[key] != live.get(key)]
+    """Parts that differ, among those ``approved`` recorded (or knows the old meaning of)."""
+    return [
+        key
+        for key in LABELS_SV
+        if (key in approved or key in ABSENT_MEANS)
+        and approved.get(key, ABSENT_MEANS.get(key)) != live.get(key, ABSENT_MEANS.get(key))
+    ]

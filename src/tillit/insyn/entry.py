@@ -51,6 +51,7 @@ ROLE_SV = {
     "retrieval": "sökning",
     "rerank": "omrankning",
     "classification": "föreslår tecken i anmälan",
+    "case_writing": "sammanfattar anmälan eller föreslår tecken, när handläggaren ber om det",
 }
 SUMMARY_LIMIT = 400
 OUTPUT_MARKING_METHOD = (
@@ -549,18 +550,21 @@ def service_view(db: Session, app: App, tenant_slug: str) -> ServiceView:
 
 def _concern_view(db: Session, app: App) -> ServiceView:
     from tillit.concern import governance as concern
+    from tillit.concern.language_models import allowed_models
 
     manifest = concern.manifest_of(app)
     model = concern.classifier_model(db, app.tenant_id)
+    writers = allowed_models(db, app.tenant_id)
     return ServiceView(
         name=manifest.title,
         language=manifest.language,
         purpose=manifest.purpose,
         audience=manifest.audience,
         security_class=SecurityClass(manifest.security_class),
-        models=[("classification", model)] if model else [],
+        models=([("classification", model)] if model else [])
+        + [("case_writing", writer) for writer in writers],
         collections=[],
-        flow=concern.pipeline(model),
+        flow=concern.pipeline(model, writers),
         service_path=None,
         usage=concern.usage(db, app.tenant_id),
         output_provided=concern.OUTPUT_PROVIDED,

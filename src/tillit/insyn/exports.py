@@ -162,10 +162,12 @@ def _joined(items: list[str]) -> str:
 MODEL_INPUT = {
     "generation": "Text (fråga och utvalda avsnitt)",
     "classification": "Text (en orosanmälan, personuppgifterna ersatta med rollord)",
+    "case_writing": "Text (en orosanmälans avsnitt; för en modell i klass K2 pseudonymiserade)",
 }
 MODEL_OUTPUT = {
     "generation": "Text",
     "classification": "Förslag på tecken per avsnitt, med sannolikhet",
+    "case_writing": "Text (sammanfattning) eller förslag på tecken per avsnitt",
 }
 
 
