@@ -579,3 +579,18 @@ def test_a_report_without_contact_details_is_not_called_anonymous(
         f"/api/concern/cases/{number}/letters", headers=caseworker, json={"kind": "receipt"}
     )
     assert receipt.status_code == 400 and receipt.json()["error"]["code"] == "reporter_unknown"
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "body"), [r for r in CASE_ROUTES if r[2] is not None], ids=str
+)
+def test_every_case_route_refuses_a_field_it_does_not_know(
+    client: TestClient, caseworker: dict, method: str, route: str, body: dict
+) -> None:
+    """A misspelt field is an error, never silently dropped (`metod` for `method`)."""
+    number = _register(client, caseworker)
+    response = client.request(
+        method, route.format(n=number), headers=caseworker, json={**body, "okänt_fält": 1}
+    )
+    assert response.status_code == 400, (route, response.text)
+    assert response.json()["error"]["code"] == "invalid_request"

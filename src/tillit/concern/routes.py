@@ -102,6 +102,8 @@ def change_status(
 
 
 class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     user: str | None = Field(default=None, max_length=200)
     """A caseworker's user name; null: nobody."""
 
@@ -237,6 +239,8 @@ def letter_download(
 
 
 class DispatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     method: str
 
 
