@@ -26,6 +26,7 @@ from tillit.apps.tables import App
 from tillit.catalog.tables import CatalogModel
 from tillit.concern import language_models
 from tillit.concern.models import active_version
+from tillit.governance.fingerprint import model_part
 from tillit.governance.lifecycle import STATE_LABELS_SV
 from tillit.governance.service import NotServable, after_change, get_lifecycle
 from tillit.runs.tables import Run
@@ -103,13 +104,8 @@ def classifier_model(db: Session, tenant_id: int) -> CatalogModel | None:
 def live_fingerprint(db: Session, app: App, purpose_plain: str | None) -> dict[str, Any]:
     manifest = manifest_of(app)
     model = classifier_model(db, app.tenant_id)
-    classifier = (
-        {"name": model.name, "version": model.version, "supplier": model.supplier}
-        if model
-        else None
-    )
     return {
-        "classifier": classifier,
+        "classifier": model_part(model) if model else None,
         "purpose": [manifest.purpose, purpose_plain or ""],
         "audience": manifest.audience,
         "security_class": manifest.security_class,

@@ -44,15 +44,9 @@ def allowed_models(db: Session, tenant_id: int) -> list[CatalogModel]:
 
 def fingerprint_part(db: Session, tenant_id: int) -> list[dict[str, Any]]:
     """What the approval covers: each listed model's name, version and supplier."""
-    part = []
-    for name in sorted(allowed_names(db, tenant_id)):
-        try:
-            model = resolve_by_name(db, tenant_id, name)
-        except NotFound:
-            part.append({"name": name, "missing": True})
-            continue
-        part.append({"name": model.name, "version": model.version, "supplier": model.supplier})
-    return part
+    from tillit.governance.fingerprint import named_model_part
+
+    return [named_model_part(db, tenant_id, name) for name in sorted(allowed_names(db, tenant_id))]
 
 
 def set_language_models(db: Session, principal: Principal, names: list[str]) -> list[str]:
@@ -64,11 +58,11 @@ def set_language_models(db: Session, principal: Principal, names: list[str]) -> 
     for name in wanted:
         _check_can_read_cases(resolve_by_name(db, principal.tenant_id, name))
     app = ensure_service(db, principal.tenant_id)
-    before = manifest_of(app).language_models
+    manifest = manifest_of(app)
+    before = manifest.language_models
     if wanted == before:
         return wanted
-    manifest = manifest_of(app).model_copy(update={"language_models": wanted})
-    app.manifest = manifest.model_dump(mode="json")
+    app.manifest = manifest.model_copy(update={"language_models": wanted}).model_dump(mode="json")
     app.version += 1
     db.flush()
     record(

@@ -21,6 +21,7 @@ from tillit.apps.manifest import AssistantManifest
 from tillit.apps.prompt import PROMPT_TEMPLATE_VERSION
 from tillit.apps.tables import App
 from tillit.catalog.service import resolve_by_name
+from tillit.catalog.tables import CatalogModel
 from tillit.errors import NotFound
 
 LABELS_SV = {
@@ -41,14 +42,20 @@ ABSENT_MEANS: dict[str, Any] = {"language_models": []}
 BACK_TO_ANALYSIS = frozenset({"purpose", "audience", "security_class"})
 
 
-def _model(db: Session, tenant_id: int, name: str | None) -> dict[str, Any] | None:
+def model_part(model: CatalogModel) -> dict[str, Any]:
+    """What an approval records of a catalogue model."""
+    return {"name": model.name, "version": model.version, "supplier": model.supplier}
+
+
+def named_model_part(db: Session, tenant_id: int, name: str | None) -> dict[str, Any] | None:
+    """``model_part`` of the model called ``name``; a name no longer in the catalogue is marked
+    missing (which differs from any approval of it)."""
     if not name:
         return None
     try:
-        model = resolve_by_name(db, tenant_id, name)
+        return model_part(resolve_by_name(db, tenant_id, name))
     except NotFound:
         return {"name": name, "missing": True}
-    return {"name": model.name, "version": model.version, "supplier": model.supplier}
 
 
 def live_fingerprint(db: Session, app: App, purpose_plain: str | None) -> dict[str, Any]:
@@ -59,8 +66,8 @@ def live_fingerprint(db: Session, app: App, purpose_plain: str | None) -> dict[s
     manifest = AssistantManifest.model_validate(app.manifest)
     instructions = hashlib.sha256(manifest.instructions.encode()).hexdigest()
     return {
-        "model": _model(db, app.tenant_id, manifest.model),
-        "rerank_model": _model(db, app.tenant_id, manifest.rerank_model),
+        "model": named_model_part(db, app.tenant_id, manifest.model),
+        "rerank_model": named_model_part(db, app.tenant_id, manifest.rerank_model),
         "collections": sorted(manifest.collections),
         "instructions": f"{PROMPT_TEMPLATE_VERSION}:{instructions}",
         "purpose": [manifest.purpose, purpose_plain or ""],
