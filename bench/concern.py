@@ -629,6 +629,23 @@ Thirteenth round (session 15; gold passages, seeds 0 / 1; shipped re-run the sam
   +0.01 report, inside the fold spread, for five times the model size and training time. Not
   adopted.
 
+Fourteenth round (session 16; gold passages, seeds 0 / 1; shipped re-run the same day: 0.694 /
+0.689 micro, 0.685 / 0.680 macro, 0.826 / 0.856 report)
+
+- **A pooled sign detector and a sign-type model.** Every label has only 44–110 training
+  passages, but 511 passages carry some label. Two extra first-level models, each averaged over
+  the inner folds with out-of-fold scores for the second level: "any sign" (one logistic
+  regression, all labels pooled) and "which sign" (multinomial logistic regression over the 8
+  labels, trained on labelled passages only, giving log P(label | sign)); each label's second
+  level got their own / previous / next scores. Any sign: 0.682 / 0.695 micro, 0.672 / 0.688
+  macro, 0.814 / 0.853 report. Which sign: 0.687 / 0.692, 0.680 / 0.683, 0.821 / 0.862. Both:
+  0.680 / 0.692, 0.670 / 0.684, 0.809 / 0.856. Noise or worse: the per-label models already
+  learn what pooling would share.
+- **Chi-squared feature selection per label** before the first-level regression (top 10,000 /
+  3,000 of about 62,000, own and neighbours): 0.676 / 0.689 and 0.654 (seed 0) micro, 0.789 /
+  0.853 and 0.778 report. Worse: L2 regularisation over all features does better than a hard
+  cut.
+
 ## Caveats
 
 - The targets (0.75 / 0.70 / 0.88) are **not met**. The learning curve still rises (more slowly

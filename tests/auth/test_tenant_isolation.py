@@ -377,6 +377,7 @@ PER_TENANT_NAMES = {
             ("POST", "/assistants/{name}/styrning/aiact"),
             ("POST", "/assistants/{name}/styrning/godkann"),
             ("POST", "/assistants/{name}/styrning/overgang"),
+            ("POST", "/assistants/{name}/styrning/sprakmodeller"),
         ],
         "tests/governance/test_routes.py::"
         "test_another_tenants_admin_gets_404_on_every_governance_page",

@@ -121,3 +121,27 @@ def test_annotation_keys_never_take_over_a_link(settings, platform: Platform, de
         page.wait_for_load_state()
         page.locator("#annotate-form").wait_for()
         assert mine() == [["fysiskt_vald"]]
+
+
+def test_an_administrator_chooses_the_language_models_on_the_governance_page(  # type: ignore[no-untyped-def]
+    settings, platform: Platform, upstream: str
+) -> None:
+    from tests.support.factories import register_upstream_model
+    from tillit.concern.governance import SERVICE_NAME
+
+    register_upstream_model(platform, upstream, name="egen-modell", max_class="K3")
+    make_user(platform, "it-admin", ["admin"])
+    env = {"TILLIT_DATABASE_URL": settings.database_url} if settings.database_url else {}
+    with tillit_server(settings.data_dir, env) as (base, _), chromium_page() as page:
+        page.goto(f"{base}/login")
+        page.get_by_label("Användarnamn").fill("it-admin")
+        page.get_by_label("Lösenord").fill(PASSWORD)
+        page.get_by_role("button", name="Logga in").click()
+        page.goto(f"{base}/assistants/{SERVICE_NAME}/styrning")
+        page.get_by_label("egen-modell").check()
+        page.get_by_role("button", name="Spara språkmodellerna").click()
+        assert "egen-modell får läsa ärenden" in page.get_by_role("status").inner_text()
+        assert page.get_by_label("egen-modell").is_checked()
+        assert axe_problems(page) == []
+        page.set_viewport_size(PHONE)
+        assert overflow(page) <= 0

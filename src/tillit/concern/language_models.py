@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from tillit.audit.service import record
 from tillit.auth.roles import Principal
-from tillit.catalog.service import resolve_by_name
+from tillit.catalog.service import list_models, resolve_by_name
 from tillit.catalog.tables import CatalogModel
 from tillit.errors import InvalidInput, NotFound, PolicyViolation
 
@@ -40,6 +40,25 @@ def allowed_models(db: Session, tenant_id: int) -> list[CatalogModel]:
         except NotFound:
             continue
     return found
+
+
+def choices(db: Session, tenant_id: int) -> list[dict[str, Any]]:
+    """For the governance page's form: each model that may be chosen (writes text, cleared for
+    K2 or K3) and each chosen one, even one that no longer qualifies, so it can be removed."""
+    chosen = set(allowed_names(db, tenant_id))
+    return [
+        {
+            "name": model.name,
+            "supplier": model.supplier or model.provider,
+            "max_class": model.max_class,
+            "hosting": model.hosting,
+            "enabled": model.enabled,
+            "chosen": model.name in chosen,
+            "qualifies": _can_read_cases(model),
+        }
+        for model in list_models(db, tenant_id)
+        if model.name in chosen or _can_read_cases(model)
+    ]
 
 
 def fingerprint_part(db: Session, tenant_id: int) -> list[dict[str, Any]]:
@@ -75,6 +94,10 @@ def set_language_models(db: Session, principal: Principal, names: list[str]) -> 
     )
     service_changed(db, app, principal.actor, "Språkmodellerna för analysstödet ändrades")
     return wanted
+
+
+def _can_read_cases(model: CatalogModel) -> bool:
+    return "chat" in model.capabilities and model.max_class in READS_CASES
 
 
 def _check_can_read_cases(model: CatalogModel) -> None:

@@ -5,7 +5,9 @@ GET  /assistants/{name}/styrning
 POST /assistants/{name}/styrning/underlag    record (YAML)
 POST /assistants/{name}/styrning/aiact       decision-aid answers
 POST /assistants/{name}/styrning/godkann     sign-off as the logged-in person
-POST /assistants/{name}/styrning/overgang    change state"""
+POST /assistants/{name}/styrning/overgang    change state
+POST /assistants/{name}/styrning/sprakmodeller  the analysis service's language models
+                                                (concern/language_models.py)"""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from tillit.apps.tables import App
-from tillit.errors import TillitError
+from tillit.errors import NotFound, TillitError
 from tillit.governance import aiact
 from tillit.governance.lifecycle import STATE_LABELS_SV, STATES
 from tillit.governance.record import ROLE_LABELS_SV, dump_record, parse_record
@@ -56,6 +58,7 @@ def _page(
         app = governed_app(db, ctx.principal.tenant_id, name)
         status = status_dict(db, app)
         record_yaml = typed_record or dump_record(current_record(db, app)[1])
+        writers = _language_model_choices(db, app)
     return render(
         request,
         "governance_status.html",
@@ -72,7 +75,18 @@ def _page(
         message=message,
         error=error,
         missing=missing or [],
+        writers=writers,
+        may_choose_writers=ctx.principal.can("concern:configure"),
     )
+
+
+def _language_model_choices(db: Session, app: App) -> list[dict[str, Any]] | None:
+    """The language models the analysis of concern reports may use; None for other apps."""
+    if app.kind != "concern":
+        return None
+    from tillit.concern.language_models import choices
+
+    return choices(db, app.tenant_id)
 
 
 @router.get("/assistants/{name}/styrning")
@@ -175,3 +189,24 @@ async def transition_page(
         return f"Appen är nu i läget {STATE_LABELS_SV[lifecycle.state]}."
 
     return await _act(request, platform, ctx, name, "governance:write", act)
+
+
+@router.post("/assistants/{name}/styrning/sprakmodeller")
+async def language_models_page(
+    request: Request, name: str, platform: PlatformDep, ctx: FormDep
+) -> HTMLResponse:
+    """The same rule as ``tillit concern language-models``: a change after production sends
+    the service back to test."""
+    from tillit.concern.language_models import set_language_models
+
+    names = [str(value) for value in (await request.form()).getlist("model")]
+
+    def act(db: Session, app: App, form: dict[str, Any]) -> str:
+        if app.kind != "concern":
+            raise NotFound("Bara analysstödet för orosanmälningar har språkmodeller att välja.")
+        chosen = set_language_models(db, ctx.principal, names)
+        if not chosen:
+            return "Sparat: ingen språkmodell får läsa ärenden."
+        return f"Sparat: {', '.join(chosen)} får läsa ärenden."
+
+    return await _act(request, platform, ctx, name, "concern:configure", act)
