@@ -49,6 +49,8 @@ def test_train_then_analyse(cli, tmp_path: Path) -> None:  # type: ignore[no-unt
     assert any(e["type"] == "PERSON" and e["text"] == "Elsa Berg" for e in first["entities"])
     assert "Fysiskt våld" in first["summary"]
     assert rows[2]["passages"] == [] and rows[2]["entities"] == []
+    assert rows[2]["summary"] == "Texten är tom; det finns inget att analysera."
+    assert "Varning" not in trained.output  # 150 reports: no warning about too few
 
 
 def test_training_a_second_version_compares_with_the_first(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -98,6 +100,22 @@ def test_import_registers_each_report_once(cli, tmp_path: Path) -> None:  # type
     again = json.loads(cli("concern", "import", "--input", data, "--json").stdout)
     assert len(first["registered"]) == 5 and first["rejected"] == []
     assert again["registered"] == [] and len(again["already_registered"]) == 5
+
+
+def test_import_lists_each_new_case_and_exits_1_when_a_line_is_refused(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "rader.jsonl"
+    lines = [
+        {"id": "a", "text": "Barnet är hungrigt."},
+        {"id": "b"},
+        {"id": "c", "text": "Barnet är hungrigt."},
+    ]
+    path.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    result = cli("concern", "import", "--input", str(path))
+    assert result.exit_code == 1  # line 2 is refused; lines 1 and 3 are still registered
+    assert "2 nya ärenden, 0 redan registrerade, 1 avvisade rader." in result.stdout
+    first = result.stdout.split("rad 1: ")[1].split()[0]
+    assert "rad 3: OA-" in result.stdout and f"(kanske samma anmälan som {first})" in result.stdout
+    assert "rad 2 (inte registrerad): raden saknar anmälans text" in result.output
 
 
 def test_evaluate_measures_a_language_model(cli, platform, upstream, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -151,3 +169,13 @@ def test_the_office_email_must_be_an_address(cli) -> None:  # type: ignore[no-un
     assert refused.exit_code == 1 and "ingen e-postadress" in refused.output
     kept = cli("concern", "office", "--email", "barn.unga@kommun.example")
     assert kept.exit_code == 0 and json.loads(kept.stdout)["email"] == "barn.unga@kommun.example"
+
+
+def test_training_on_a_handful_of_reports_warns_but_does_what_was_asked(
+    cli, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    result = cli("concern", "train", "--data", str(_subset(tmp_path, 3)), "--no-evaluate")
+    assert result.exit_code == 0, result.output
+    assert "Varning: bara 3 anmälningar" in result.output
+    versions = json.loads(cli("concern", "models", "--json").stdout)
+    assert [(v["version"], v["active"]) for v in versions] == [(1, True)]  # the contract

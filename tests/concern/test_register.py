@@ -142,6 +142,67 @@ def test_a_mailed_personnummer_that_fails_validation_is_named_in_a_warning(
         assert bad.case.child_pnr_key is None and good.case.child_pnr_key is not None
 
 
+FUTURE = "20300101-1232"  # valid check digit, born after every report here
+
+
+def test_a_personnummer_born_in_the_future_is_not_the_childs(platform: Platform) -> None:
+    from tillit.privacy.identity import parse_identity
+
+    assert parse_identity(FUTURE) is not None  # only the date is wrong
+    bad = ReportIn(text=REPORT, child=Child(name="Elias", personnummer=FUTURE))
+    with pytest.raises(InvalidInput) as refused:
+        _register(platform, bad)
+    assert refused.value.code == "child_pnr_invalid" and "framtiden" in refused.value.message
+    born_later = ReportIn(text=REPORT, child=Child(name="Elias", birth_date="2030-01-01"))
+    with pytest.raises(InvalidInput) as refused:
+        _register(platform, born_later)
+    assert refused.value.code == "child_birth_date_invalid"
+    with platform.session() as db:
+        principal = _principal(platform)
+        kept = register_report(db, platform.box, principal, bad, "e-post", strict_identity=False)
+        in_text = register_report(
+            db, platform.box, principal, ReportIn(text=f"Eleven Elias Ek, {FUTURE}, är ledsen."),
+            "e-post", strict_identity=False,
+        )  # fmt: skip
+        later = register_report(
+            db, platform.box, principal, born_later, "e-post", strict_identity=False
+        )
+        assert kept.created and "datum i framtiden" in " ".join(kept.warnings)
+        assert kept.case.child_pnr_key is None
+        assert in_text.created and in_text.case.child_pnr_key is None
+        assert "personnummer som inte är giltigt" in " ".join(in_text.warnings)
+        assert later.created and "födelsedatum" in " ".join(later.warnings)
+
+
+@pytest.mark.parametrize("written", ["141321-2380", "140631-2387", "20141321-2380"])
+def test_a_number_written_as_a_personnummer_with_an_impossible_date_is_warned_of(
+    platform: Platform, written: str
+) -> None:
+    with platform.session() as db:
+        registered = register_report(
+            db, platform.box, _principal(platform),
+            ReportIn(text=f"Eleven Elias Nordström, {written}, har blåmärken."), "e-post",
+            strict_identity=False,
+        )  # fmt: skip
+        assert registered.created
+        assert "personnummer som inte är giltigt" in " ".join(registered.warnings)
+
+
+def test_phone_and_organisation_numbers_are_not_taken_for_bad_personnummer(
+    platform: Platform,
+) -> None:
+    with platform.session() as db:
+        registered = register_report(
+            db, platform.box, _principal(platform),
+            ReportIn(
+                text="Ring mig på 070-123 45 67 eller 08-123 456 78. Skolan (org.nr "
+                "556036-0793, 16556036-0793) har ärendenummer OA-2026-00002. Barnet är ledset."
+            ),
+            "e-post", strict_identity=False,
+        )  # fmt: skip
+        assert not any("personnummer" in w for w in registered.warnings)
+
+
 def test_history_finds_earlier_reports_by_personnummer_in_the_text(platform: Platform) -> None:
     _, _, first = _register(platform, ReportIn(text=REPORT), "e-post")
     other = "Grannen hör skrik. Det gäller Elias Nordström (20140621-2389) som bor i huset."

@@ -53,6 +53,22 @@ def test_a_caseworker_registers_and_reads_a_case(client: TestClient, caseworker:
     assert case["status"] == "ny" and case["protective_assessment_due"]
 
 
+def test_a_case_number_written_in_lower_case_finds_the_case(
+    client: TestClient, platform: Platform, caseworker: dict, installed: int
+) -> None:
+    number = _register(client, caseworker)
+    written = f" {number.lower()} ".strip()
+    case = client.get(f"/api/concern/cases/{written}", headers=caseworker)
+    assert case.status_code == 200 and case.json()["case_number"] == number
+    analysed = client.post(f"/api/concern/cases/{written}/analyse", headers=caseworker)
+    assert analysed.status_code == 200, analysed.text
+    with platform.session() as db:
+        events = list(
+            db.scalars(select(AuditEvent).where(AuditEvent.action.like("concern.case.%")))
+        )
+    assert {e.object_id for e in events} == {number}  # the audit names the case one way
+
+
 def test_the_same_text_again_names_the_case_it_may_duplicate(
     client: TestClient, caseworker: dict
 ) -> None:
@@ -104,9 +120,11 @@ def test_views_and_searches_are_audited(
     client.get(f"/api/concern/cases/{number}", headers=caseworker)
     with platform.session() as db:
         actions = [e.action for e in db.scalars(select(AuditEvent).order_by(AuditEvent.id))]
-        details = [e.detail for e in db.scalars(select(AuditEvent))]
+        details = [e.detail for e in db.scalars(select(AuditEvent).order_by(AuditEvent.id))]
     assert actions[-3:] == ["concern.case.register", "concern.case.search", "concern.case.view"]
     assert "Elias" not in str(details) and "blåmärken" not in str(details)
+    search = details[-2]  # which cases the search showed, so a child's log is complete
+    assert search["query"] is True and search["hits"] == 1 and search["shown"] == [number]
 
 
 def test_the_history_view_is_audited_under_each_case_it_shows(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from tillit.concern.intake.form import FORM_FIELD_BYTES
+
 FORM = "/t/default/orosanmalan"
 URLENCODED = {"content-type": "application/x-www-form-urlencoded", "accept": "text/html"}
 
@@ -19,10 +21,10 @@ URLENCODED = {"content-type": "application/x-www-form-urlencoded", "accept": "te
         ),
         (
             b'--b\r\nContent-Disposition: form-data; name="text"\r\n\r\n'
-            + b"a" * (1024 * 1024 + 1)
+            + b"a" * (FORM_FIELD_BYTES + 1)
             + b"\r\n--b--\r\n",
             {"content-type": "multipart/form-data; boundary=b", "accept": "text/html"},
-            "Ett fält i formuläret är större än gränsen på 1024 kB.",
+            f"Ett fält i formuläret är större än gränsen på {FORM_FIELD_BYTES // 1024} kB.",
         ),
         (
             b"text=oro",

@@ -93,6 +93,8 @@ def summarise(text: str, passages: list[Prediction]) -> str:
         noun = "stycke" if len(cited) == 1 else "stycken"
         refs = _refs([i for i, _ in cited])
         lines.append(f"{name}: {_count(len(cited))} {noun} {refs}, t.ex. ”{quote}”")
+    if not text.strip():
+        return "Texten är tom; det finns inget att analysera."
     if not lines:
         return f"Inga tecken på våld eller konflikt markerades. {SUGGESTION_NOTICE}"
     return "\n".join([*lines, SUGGESTION_NOTICE])

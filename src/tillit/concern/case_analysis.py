@@ -70,7 +70,7 @@ def analyse_case(platform: Platform, principal: Principal, case_number: str) -> 
                 db,
                 principal,
                 "concern.case.status",
-                case_number,
+                case.case_number,
                 {"from": status_before, "to": case.status, "because": "analys"},
             )
         if kept:
@@ -80,7 +80,7 @@ def analyse_case(platform: Platform, principal: Principal, case_number: str) -> 
             db,
             principal,
             "concern.case.analyse",
-            case_number,
+            case.case_number,
             {"run_id": run.id, "model_version": version.version},
         )
         return {
@@ -237,7 +237,7 @@ def review_passage(
             db,
             principal,
             "concern.passage.review",
-            case_number,
+            case.case_number,
             # never the labels: they are the case's content, and admins read the audit log
             {"position": position, "action": review.action},
         )

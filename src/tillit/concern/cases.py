@@ -54,9 +54,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 def get_case(db: Session, tenant_id: int, case_number: str) -> ConcernCase:
+    """By number, as written in any case ("oa-2026-00002" is OA-2026-00002)."""
+    number = case_number.strip().upper()
     case = db.scalar(
         select(ConcernCase).where(
-            ConcernCase.tenant_id == tenant_id, ConcernCase.case_number == case_number
+            ConcernCase.tenant_id == tenant_id, ConcernCase.case_number == number
         )
     )
     if case is None:
@@ -82,7 +84,7 @@ def open_case(db: Session, principal: Principal, case_number: str) -> ConcernCas
     """A case for reading its content: permission checked and the view audited."""
     principal.require("cases:read")
     case = get_case(db, principal.tenant_id, case_number)
-    audit_case(db, principal, "concern.case.view", case_number)
+    audit_case(db, principal, "concern.case.view", case.case_number)
     return case
 
 
@@ -110,19 +112,17 @@ def list_cases(
     if query:
         matches = _matcher(box, query)
         cases = [c for c in cases if matches(c)]
-    record(
-        db,
-        principal,
-        "concern.case.search",
-        object_type="concern_case",
-        detail={
-            "status": status,
-            "query": bool(query),
-            "assigned": assigned_to is not None,
-            "hits": len(cases),
-        },
-    )
-    return cases[:limit]
+    shown = cases[:limit]
+    detail = {
+        "status": status,
+        "query": bool(query),
+        "assigned": assigned_to is not None,
+        "hits": len(cases),
+    }
+    if query:  # a search for a child: who saw which case must be answerable (never the words)
+        detail["shown"] = [case.case_number for case in shown]
+    record(db, principal, "concern.case.search", object_type="concern_case", detail=detail)
+    return shown
 
 
 def _matcher(box: SecretBox, query: str) -> Callable[[ConcernCase], bool]:

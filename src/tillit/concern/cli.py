@@ -31,7 +31,7 @@ from tillit.concern.annotation import import_annotated
 from tillit.concern.case_analysis import record_batch_run
 from tillit.concern.cases import apply_retention, settings_for
 from tillit.concern.governance import refuse_if_retired
-from tillit.concern.intake.file_import import import_file
+from tillit.concern.intake.file_import import ImportResult, import_file
 from tillit.concern.intake.mail import MailboxSettings, log_id
 from tillit.concern.intake.mail_intake import poll
 from tillit.concern.language_models import allowed_names, set_language_models
@@ -73,6 +73,13 @@ def train_command(
         fail(f"{data}: {exc}")
     if not reports:
         fail(f"{data}: inga anmälningar.")
+    if len(reports) < FEW_REPORTS:
+        typer.echo(
+            f"Varning: bara {len(reports)} anmälningar. En modell tränad på så få blir sällan "
+            "bra; jämför modellkortets siffror med den förra versionen innan den används "
+            "(tillit concern activate byter tillbaka).",
+            err=True,
+        )
     with open_platform(data_dir) as platform:
         principal = system_principal(platform, tenant)
         try:
@@ -87,6 +94,9 @@ def train_command(
         except ValueError as exc:  # e.g. fewer than two reports: the reason, not a traceback
             fail(f"{data}: {exc}")
         typer.echo(card_markdown(version.card))
+
+
+FEW_REPORTS = 30  # the learning curve (docs/benchmarks.md) starts at ~48 reports
 
 
 @app.command("analyse")
@@ -124,22 +134,32 @@ def import_command(
     json_out: JsonOption = False,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Registrera anmälningar från en JSONL-fil som ärenden (samma id två gånger = ett ärende)."""
+    """Registrera anmälningar från en JSONL-fil som ärenden (samma id två gånger = ett ärende).
+
+    Slutkod 1 om någon rad avvisades; de andra raderna är ändå registrerade."""
     with open_platform(data_dir) as platform:
         result = import_file(platform, system_principal(platform, tenant), input)
     if json_out:
         print_json(result.as_dict())
     else:
-        typer.echo(
-            f"{len(result.registered)} nya ärenden, {len(result.already)} redan registrerade, "
-            f"{len(result.rejected)} avvisade rader."
-        )
-        for number, reason in result.rejected:
-            typer.echo(f"  rad {number}: {reason}", err=True)
-        for number, warning in result.warnings:
-            typer.echo(f"  rad {number} (registrerad): {warning}", err=True)
+        _echo_import(result)
     if result.rejected:
         raise typer.Exit(1)
+
+
+def _echo_import(result: ImportResult) -> None:
+    typer.echo(
+        f"{len(result.registered)} nya ärenden, {len(result.already)} redan registrerade, "
+        f"{len(result.rejected)} avvisade rader."
+    )
+    duplicates = {case: of for _, case, of in result.duplicates}
+    for number, case in result.new_cases:
+        note = f" (kanske samma anmälan som {duplicates[case]})" if case in duplicates else ""
+        typer.echo(f"  rad {number}: {case}{note}")
+    for number, reason in result.rejected:
+        typer.echo(f"  rad {number} (inte registrerad): {reason}", err=True)
+    for number, warning in result.warnings:
+        typer.echo(f"  rad {number} (registrerad): {warning}", err=True)
 
 
 @app.command("models")

@@ -42,6 +42,11 @@ INVALID_PNR_IN_TEXT = (
     "Kontrollera barnets uppgifter med anmälaren och fyll i dem under Uppgifter och handläggare."
 )
 MAX_SOURCE_REF = 200
+PNR_FORM = re.compile(r"(?<![\d+-])(?:\d{2}(\d{2})|\d{4}(\d{2}))\d{2}[-+]\d{4}(?![\d-])")
+"""Written the way a personnummer is (YYMMDD-NNNN or YYYYMMDD-NNNN): one that fails
+validation is worth a warning, unless its "month" is 20 or more, which makes it an
+organisationsnummer (a school's, say). Without the dash ten digits may be a phone number, so
+those count only when the detector takes them for a personnummer."""
 REF_WITH_TEXT = {"webbformular", "e-post"}  # a reused reference with a new text: its own case
 
 
@@ -97,14 +102,14 @@ def register_report(
         existing = _by_source(db, principal.tenant_id, channel, report.source_ref, box)
     if existing is not None:
         return Registered(existing, created=False)
-    child, about_child = _child_details(report, strict_identity)
-    coded = (*about_child, *_reporter_warnings(report), *(("intake_note", n) for n in notes))
-    warnings = tuple(message for _, message in coded)
-    codes = tuple(code for code, _ in coded)
     received = _aware(report.received_at) or datetime.now(UTC)
     problem = received_problem(received) if report.received_at else None
     if problem:  # before 1900 or in the future: no case number or deadline can follow from it
         raise InvalidInput(f"Anmälan kan inte registreras: {problem}.", code="received_invalid")
+    child, about_child = _child_details(report, strict_identity)
+    coded = (*about_child, *_reporter_warnings(report), *(("intake_note", n) for n in notes))
+    warnings = tuple(message for _, message in coded)
+    codes = tuple(code for code, _ in coded)
     deadline = assessment_deadline_after(received)
     case = ConcernCase(
         tenant_id=principal.tenant_id,
@@ -226,7 +231,24 @@ REPORTER_EMAIL_INVALID = (
 
 
 def _child_details(report: ReportIn, strict: bool) -> tuple[Child, tuple[CodedWarning, ...]]:
-    child = report.child
+    if not _in_future(report.child.birth_date, report.received_at):
+        return _child_identity(report, report.child, strict)
+    if strict:
+        raise InvalidInput(
+            "Barnets födelsedatum ligger i framtiden.", code="child_birth_date_invalid"
+        )
+    child, found = _child_identity(
+        report, report.child.model_copy(update={"birth_date": None}), strict
+    )
+    return child, (*found, ("child_birth_date_invalid", FUTURE_BIRTH_DATE))
+
+
+FUTURE_BIRTH_DATE = "Barnets födelsedatum i anmälan ligger i framtiden och sparades inte."
+
+
+def _child_identity(
+    report: ReportIn, child: Child, strict: bool
+) -> tuple[Child, tuple[CodedWarning, ...]]:
     if not child.personnummer and not child.name:
         child, invalid_in_text = _child_from_text(report.text, _aware(report.received_at))
         if invalid_in_text and not child.personnummer:
@@ -234,31 +256,44 @@ def _child_details(report: ReportIn, strict: bool) -> tuple[Child, tuple[CodedWa
     if not child.personnummer:
         return child, ()
     identity = parse_identity(child.personnummer)
-    if identity is None:
+    from_number = birth_date_of(identity) if identity is not None else None
+    if identity is None or _in_future(from_number, report.received_at):
+        reason = "fel kontrollsiffra eller datum" if identity is None else "datum i framtiden"
         if strict:
             raise InvalidInput(
-                "Barnets personnummer är inte giltigt (fel kontrollsiffra eller datum).",
-                code="child_pnr_invalid",
+                f"Barnets personnummer är inte giltigt ({reason}).", code="child_pnr_invalid"
             )
-        return child, (("child_pnr_invalid", "Barnets personnummer i anmälan är inte giltigt."),)
-    birth = child.birth_date or birth_date_of(identity)
+        message = f"Barnets personnummer i anmälan är inte giltigt ({reason})."
+        return child, (("child_pnr_invalid", message),)
+    birth = child.birth_date or from_number
     return child.model_copy(update={"personnummer": identity.normalised, "birth_date": birth}), ()
+
+
+def _mistyped_identity(found: re.Match[str]) -> bool:
+    month = int(found.group(1) or found.group(2))
+    return month < 20 and parse_identity(found.group()) is None
+
+
+def _in_future(day: date | None, received: datetime | None) -> bool:
+    """A birth date after the Swedish day the report came in (or today)."""
+    return day is not None and day > in_sweden(_aware(received) or datetime.now(UTC)).date()
 
 
 def _child_from_text(text: str, received: datetime | None) -> tuple[Child, bool]:
     """A report without structured fields (mail, file): the first identity number of someone
     under 18, and the name written just before it, are taken to be the child's. The flag says
     whether the text holds a personnummer-shaped number that fails validation."""
-    today = (received or datetime.now(UTC)).date()
+    today = in_sweden(received or datetime.now(UTC)).date()
     entities = detect(text[:20_000])
-    invalid = False
+    invalid = any(_mistyped_identity(found) for found in PNR_FORM.finditer(text[:20_000]))
     for index, entity in enumerate(entities):
         if entity.type != "PNR":
             continue
         identity = parse_identity(entity.text)
         birth = birth_date_of(identity) if identity else None
-        invalid = invalid or identity is None
-        if identity is None or birth is None or _age(birth, today) >= ADULT_AGE:
+        future = birth is not None and birth > today
+        invalid = invalid or identity is None or future
+        if identity is None or birth is None or future or _age(birth, today) >= ADULT_AGE:
             continue
         name = _name_before(entities, index, text)
         return Child(name=name, personnummer=identity.normalised, birth_date=birth), invalid
@@ -280,7 +315,8 @@ def _age(birth: date, today: date) -> int:
 def set_child_keys(case: ConcernCase, box: SecretBox, child: Child) -> None:
     """The keyed hashes the history view finds other reports about the child by."""
     case.child_pnr_key = case.child_name_key = None
-    if child.personnummer and parse_identity(child.personnummer):
+    identity = parse_identity(child.personnummer) if child.personnummer else None
+    if identity is not None and not _in_future(birth_date_of(identity), None):
         case.child_pnr_key = box.keyed_hash("child-pnr", child.personnummer)
     if child.name and child.birth_date:
         name = " ".join(child.name.casefold().split())
@@ -302,12 +338,18 @@ def _other_report_same_ref(
         return report.model_copy(
             update={"source_ref": _ref_with_text(report.source_ref or "", text_key)}
         )
-    raise Conflict(
-        f"Källreferensen {report.source_ref!r} används redan för ärende "
-        f"{existing.case_number} med en annan text. Använd en ny källreferens för en ny "
-        "anmälan.",
-        code="source_ref_conflict",
-    )
+    ref = report.source_ref or ""
+    if channel == "import" and ref.startswith("import:"):
+        message = (
+            f"id {ref.removeprefix('import:')!r} finns redan, i ärende {existing.case_number} med "
+            "en annan text. Ge en ny anmälan ett nytt id."
+        )
+    else:
+        message = (
+            f"Källreferensen {ref!r} används redan för ärende {existing.case_number} med en "
+            "annan text. Använd en ny källreferens för en ny anmälan."
+        )
+    raise Conflict(message, code="source_ref_conflict")
 
 
 def _ref_with_text(ref: str, text_key: str) -> str:

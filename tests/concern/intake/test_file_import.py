@@ -39,7 +39,8 @@ def test_an_id_reused_for_another_report_is_rejected_with_the_reason(
     result = import_file(platform, system(platform), again)
     assert len(result.already) == 1 and not result.registered
     [(line, reason)] = result.rejected
-    assert line == 2 and "används redan" in reason
+    assert line == 2 and reason.startswith("id '1' finns redan, i ärende OA-")
+    assert "Ge en ny anmälan ett nytt id." in reason
 
 
 def test_a_bad_received_date_rejects_its_line_and_the_rest_are_imported(
@@ -98,7 +99,7 @@ def test_a_case_keeps_the_channel_the_file_states_but_the_import_rules_apply(
     other = _file(tmp_path, "b.jsonl", [{"id": 7, "channel": "webbformular", "text": "Text två."}])
     assert len(import_file(platform, system(platform), first).registered) == 1
     result = import_file(platform, system(platform), other)
-    assert not result.registered and "används redan" in result.rejected[0][1]  # not a new form
+    assert not result.registered and "finns redan" in result.rejected[0][1]  # not a new form
     again = import_file(platform, system(platform), first)
     assert (again.registered, len(again.already)) == ([], 1)
     odd = _file(tmp_path, "c.jsonl", [{"id": 8, "channel": ["x"], "text": "Text tre."}])
@@ -132,13 +133,13 @@ def test_a_line_naming_the_api_channel_follows_the_import_rules_too(
     other = _file(tmp_path, "b.jsonl", [{"id": 7, "channel": "api", "text": "Ett annat barn."}])
     assert len(import_file(platform, system(platform), first).registered) == 1
     second = import_file(platform, system(platform), other)
-    assert not second.registered and not second.already and "används redan" in second.rejected[0][1]
+    assert not second.registered and not second.already and "finns redan" in second.rejected[0][1]
     with platform.session() as db:
         api_report = ReportIn(text="En rapport från ett annat system.", source_ref="import:9")
         register_report(db, platform.box, system(platform), api_report, "api")
     line = _file(tmp_path, "c.jsonl", [{"id": 9, "text": "Barnet far illa hemma."}])
     third = import_file(platform, system(platform), line)
-    assert not third.already and "används redan" in third.rejected[0][1]
+    assert not third.already and "finns redan" in third.rejected[0][1]
     assert len(all_cases(platform)) == 2
 
 
@@ -186,3 +187,43 @@ def test_an_erased_case_keeps_its_reference_only_as_a_hash_and_is_not_imported_a
         assert stored.startswith("erased:") and "anna" not in stored
     again = import_file(platform, system(platform), path)
     assert again.already == [number] and not again.registered
+
+
+def test_the_result_names_each_new_case_its_warnings_and_possible_duplicates(
+    platform: Platform, tmp_path: Path
+) -> None:
+    text = "Barnet kommer hungrigt till skolan varje dag."
+    path = _file(
+        tmp_path,
+        "a.jsonl",
+        [
+            {"id": "a", "text": text},
+            {"id": "b", "text": f"{text}  "},  # the same report sent again: a possible duplicate
+            {"id": "c", "text": "Eleven Elias Ek, 141321-2380, är ofta ledsen."},  # month 13
+        ],
+    )
+    result = import_file(platform, system(platform), path).as_dict()
+    numbers = [row["case_number"] for row in result["cases"]]
+    assert [row["line"] for row in result["cases"]] == [1, 2, 3]
+    assert result["registered"] == numbers
+    assert result["possible_duplicates"] == [
+        {"line": 2, "case_number": numbers[1], "duplicate_of": numbers[0]}
+    ]
+    [warning] = result["warnings"]
+    assert warning["line"] == 3 and "personnummer som inte är giltigt" in warning["warning"]
+
+
+def test_a_line_without_text_or_in_another_encoding_says_which(
+    platform: Platform, tmp_path: Path
+) -> None:
+    path = tmp_path / "rader.jsonl"
+    path.write_bytes(
+        b'{"id": "a"}\n{"id": "b", "text": "   "}\n'
+        b'{"id": "c", "text": "Barnet \\u00e4r hungrigt."}\n'
+        b'{"id": "d", "text": "Barnet \xe4r r\xe4tt."}\n{"id": "e", "text": }\n'
+    )
+    result = import_file(platform, system(platform), path)
+    reasons = dict(result.rejected)
+    assert "saknar anmälans text" in reasons[1] and "saknar anmälans text" in reasons[2]
+    assert "inte UTF-8" in reasons[4] and "ogiltig JSON (vid tecken" in reasons[5]
+    assert len(result.registered) == 1  # line 3: JSON's own escape is UTF-8 text

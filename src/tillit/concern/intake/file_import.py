@@ -26,6 +26,7 @@ from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
 from tillit.concern.register import received_problem, register_report
 from tillit.concern.schemas import CHANNELS, REPORTER_TYPES, ReportIn
+from tillit.concern.tables import ConcernCase
 from tillit.errors import TillitError
 from tillit.platform import Platform
 from tillit.validation_text import field as field_path
@@ -49,6 +50,8 @@ class ImportResult:
     already: list[str] = field(default_factory=list)
     rejected: list[tuple[int, str]] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
+    new_cases: list[tuple[int, str]] = field(default_factory=list)  # (line, case number)
+    duplicates: list[tuple[int, str, str]] = field(default_factory=list)  # (line, case, of)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +59,10 @@ class ImportResult:
             "already_registered": self.already,
             "rejected": [{"line": n, "reason": r} for n, r in self.rejected],
             "warnings": [{"line": n, "warning": w} for n, w in self.warnings],
+            "cases": [{"line": n, "case_number": c} for n, c in self.new_cases],
+            "possible_duplicates": [
+                {"line": n, "case_number": c, "duplicate_of": of} for n, c, of in self.duplicates
+            ],
         }
 
 
@@ -69,8 +76,7 @@ def import_file(platform: Platform, principal: Principal, path: Path) -> ImportR
                 continue
             try:
                 line = with_content_ref(parse_line(raw), platform.box, copies)
-                if _register(platform, principal, line, result):
-                    result.warnings.extend((number, note) for note in line.notes)
+                _register(platform, principal, line, result, number)
             except (ValueError, OverflowError, TillitError) as exc:
                 result.rejected.append((number, _reason(exc)))
     return result
@@ -88,9 +94,9 @@ def with_content_ref(line: ImportLine, box: SecretBox, copies: Counter[str]) -> 
 
 
 def _register(
-    platform: Platform, principal: Principal, line: ImportLine, result: ImportResult
-) -> bool:
-    """Register one line; True when it made a new case."""
+    platform: Platform, principal: Principal, line: ImportLine, result: ImportResult, number: int
+) -> None:
+    """Register one line; a new case brings its warnings and a possible duplicate along."""
     with platform.session() as db:
         registered = register_report(
             db,
@@ -102,20 +108,33 @@ def _register(
             notes=line.notes,
             imported=True,
         )
-        target = result.registered if registered.created else result.already
-        target.append(registered.case.case_number)
-        return registered.created
+        case = registered.case
+        if not registered.created:
+            result.already.append(case.case_number)
+            return
+        result.registered.append(case.case_number)
+        result.new_cases.append((number, case.case_number))
+        result.warnings.extend((number, warning) for warning in registered.warnings)
+        if case.duplicate_of_id is not None:
+            original = db.get(ConcernCase, case.duplicate_of_id)
+            result.duplicates.append((number, case.case_number, original.case_number))
 
 
 def parse_line(raw: bytes) -> ImportLine:
     if len(raw) > MAX_LINE_BYTES:
         raise ValueError(f"raden är större än {MAX_LINE_BYTES // 2**20} MiB")
     try:
-        row = json.loads(raw.decode("utf-8-sig"))  # a BOM (Notepad, Excel) is not an error
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ValueError("ogiltig JSON eller inte UTF-8") from None
+        decoded = raw.decode("utf-8-sig")  # a BOM (Notepad, Excel) is not an error
+    except UnicodeDecodeError:
+        raise ValueError("raden är inte UTF-8 (spara filen som UTF-8)") from None
+    try:
+        row = json.loads(decoded)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"ogiltig JSON (vid tecken {exc.pos + 1})") from None
     if not isinstance(row, dict):
         raise ValueError("raden är inte ett JSON-objekt")
+    if not isinstance(row.get("text"), str) or not row["text"].strip():
+        raise ValueError("raden saknar anmälans text (fältet text är tomt eller saknas)")
     reporter = row.get("reporter")
     reporter_type = _reporter_type(reporter)
     try:

@@ -22,6 +22,7 @@ from tillit.concern.register import register_report
 from tillit.concern.schemas import (
     DUTY_TO_REPORT,
     EMAIL,
+    MAX_REPORT_CHARS,
     REPORTER_TYPES,
     Child,
     Reporter,
@@ -41,6 +42,9 @@ FIELDS = (
     "reporter_phone", "child_name", "child_personnummer", "child_birth_date", "child_address",
     "text", "form_token",
 )  # fmt: skip
+FORM_FIELD_BYTES = 12 * MAX_REPORT_CHARS + 1024
+"""The longest text the form allows, sent in the worst case: 4 bytes of UTF-8 per character,
+each byte written %XX. Starlette's default (1 MB) refused a text within the page's limit."""
 PUBLIC_REPORTER_TYPES = {k: v for k, v in REPORTER_TYPES.items() if k not in ("anonym",)}
 
 
@@ -81,7 +85,7 @@ def _form(
 @router.post("/t/{tenant_slug}/orosanmalan")
 async def submit_report(request: Request, tenant_slug: str, platform: PlatformDep) -> HTMLResponse:
     principal = _tenant_principal(platform, tenant_slug)
-    values = _values(await request.form())
+    values = _values(await request.form(max_part_size=FORM_FIELD_BYTES))
     # Only a registered report uses up the quota: a refused form (a typo in the e-mail) or a
     # double submit does not, so a school behind one address is not locked out by corrections.
     limited = check_public(request, principal.tenant_slug, REPORTS, consume=False)
@@ -194,8 +198,12 @@ def _birth_date(value: str) -> date | None:
 def _field_error(exc: ValidationError, prefix: str = "") -> FieldError:
     first = exc.errors()[0]
     location = [prefix, *map(str, first["loc"])] if prefix else [str(p) for p in first["loc"]]
+    if location[0] == "text" and first["type"] == "string_too_long":
+        return FieldError(
+            "text", "Texten är för lång: högst 200 000 tecken. Korta ner den eller dela upp den."
+        )
     if location[0] == "text":
-        return FieldError("text", "Beskriv din oro med några ord (högst 200 000 tecken).")
+        return FieldError("text", "Beskriv din oro med några ord.")
     name = "_".join(location)
     limit = (first.get("ctx") or {}).get("max_length")
     message = f"Högst {limit} tecken." if first["type"] == "string_too_long" and limit else None
