@@ -291,7 +291,7 @@ def _child_from_text(text: str, received: datetime | None) -> tuple[Child, bool]
             continue
         identity = parse_identity(entity.text)
         birth = birth_date_of(identity) if identity else None
-        future = birth is not None and birth > today
+        future = _in_future(birth, received)
         invalid = invalid or identity is None or future
         if identity is None or birth is None or future or _age(birth, today) >= ADULT_AGE:
             continue

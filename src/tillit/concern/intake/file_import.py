@@ -24,9 +24,9 @@ from pydantic import ValidationError
 
 from tillit.auth.roles import Principal
 from tillit.auth.secretbox import SecretBox
+from tillit.concern.cases import case_number_of
 from tillit.concern.register import received_problem, register_report
 from tillit.concern.schemas import CHANNELS, REPORTER_TYPES, ReportIn
-from tillit.concern.tables import ConcernCase
 from tillit.errors import TillitError
 from tillit.platform import Platform
 from tillit.validation_text import field as field_path
@@ -115,9 +115,9 @@ def _register(
         result.registered.append(case.case_number)
         result.new_cases.append((number, case.case_number))
         result.warnings.extend((number, warning) for warning in registered.warnings)
-        if case.duplicate_of_id is not None:
-            original = db.get(ConcernCase, case.duplicate_of_id)
-            result.duplicates.append((number, case.case_number, original.case_number))
+        original = case_number_of(db, case.duplicate_of_id)
+        if original is not None:
+            result.duplicates.append((number, case.case_number, original))
 
 
 def parse_line(raw: bytes) -> ImportLine:
