@@ -32,7 +32,8 @@ class LineError(Exception):
 
 def map_jsonl(
     source: Path, target: Path, handle: Callable[[dict[str, Any]], dict[str, Any]]
-) -> None:
+) -> int:
+    """Write ``handle(row)`` for each row, all or nothing; returns how many rows were written."""
     if target.exists() and target.resolve() == source.resolve():
         fail(f"{target}: utfilen får inte vara samma fil som infilen (den skulle skrivas över).")
     bad_lines = _malformed_lines(source)
@@ -55,6 +56,7 @@ def map_jsonl(
         raise
     written = "1 rad skriven" if count == 1 else f"{count} rader skrivna"
     typer.echo(f"{written} till {target}", err=True)
+    return count
 
 
 def _malformed_lines(source: Path) -> list[LineError]:

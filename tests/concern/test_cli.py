@@ -51,6 +51,24 @@ def test_train_then_analyse(cli, tmp_path: Path) -> None:  # type: ignore[no-unt
     assert rows[2]["passages"] == [] and rows[2]["entities"] == []
     assert rows[2]["summary"] == "Texten är tom; det finns inget att analysera."
     assert "Varning" not in trained.output  # 150 reports: no warning about too few
+    assert "samma id" not in result.stderr
+
+
+def test_analyse_says_when_an_id_is_repeated(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        cli("concern", "train", "--data", str(_subset(tmp_path, 20)), "--no-evaluate").exit_code
+        == 0
+    )
+    source = tmp_path / "in.jsonl"
+    rows = [*ANALYSE_ROWS, {"id": "r1", "text": "En annan text."}, {"id": "2", "text": "Sträng."}]
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    target = tmp_path / "out.jsonl"
+    result = cli("concern", "analyse", "--input", str(source), "--output", str(target))
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in target.read_text().splitlines()] == [
+        "r1", 2, "tom", "r1", "2"
+    ]  # fmt: skip
+    assert 'samma id på flera rader: "r1".' in result.stderr  # the number 2 and "2" differ
 
 
 def test_training_a_second_version_compares_with_the_first(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -50,6 +50,15 @@ def test_a_report_gets_a_case_number_and_the_14_day_deadline(platform: Platform)
         assert {e.object_id for e in events} == {first, second}
 
 
+def test_the_case_number_has_the_swedish_year_the_report_came_in(platform: Platform) -> None:
+    new_year = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)  # 00.30 on 1 January 2026 in Sweden
+    old = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)  # an old report imported today
+    assert _register(platform, ReportIn(text=REPORT, received_at=new_year))[0] == "OA-2026-00001"
+    assert _register(platform, ReportIn(text=REPORT + " Förra året.", received_at=old))[0] == (
+        "OA-2024-00001"
+    )
+
+
 def test_the_protective_assessment_is_overdue_from_the_next_swedish_day(
     platform: Platform,
 ) -> None:

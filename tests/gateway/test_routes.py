@@ -138,7 +138,10 @@ def test_unreachable_upstream(client, platform) -> None:  # type: ignore[no-unty
         json={"model": "gone", "messages": [{"role": "user", "content": "x"}]},
     )
     assert response.status_code == 502
-    assert response.json()["error"]["code"] == "upstream_unreachable"
+    error = response.json()["error"]
+    assert error["code"] == "upstream_unreachable"
+    assert error["message"].startswith("Kan inte nå modellen 'gone': anslutningen misslyckades")
+    assert "Error" not in error["message"]  # no HTTP library class names
 
 
 def test_bad_stream_ends_with_error_event(client, platform, upstream) -> None:  # type: ignore[no-untyped-def]

@@ -1,6 +1,7 @@
 """The assistant's prompt. Source text is data: it goes inside delimited <källa> elements in the
 user message, never into the system message, and the rules tell the model to ignore any
-instructions found inside sources."""
+instructions found inside sources. The resident's question has its angle brackets escaped too,
+so it cannot close a source or open one of its own; an ordinary question is sent unchanged."""
 
 from __future__ import annotations
 
@@ -29,4 +30,4 @@ def user_message(question: str, hits: list[Hit]) -> str:
         f'<källa id="{n}" titel="{as_attribute(hit.title)}">\n{as_data(hit.text)}\n</källa>'
         for n, hit in enumerate(hits, 1)
     )
-    return f"Källor:\n{sources}\n\nFråga: {question.strip()}"
+    return f"Källor:\n{sources}\n\nFråga: {as_data(question.strip())}"

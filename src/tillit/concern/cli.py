@@ -5,6 +5,7 @@ The local CLI acts as the installation's administrator within one tenant (``--te
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -114,17 +115,27 @@ def analyse_command(
         with platform.session() as db:
             refuse_if_retired(db, principal.tenant_id)
         version, classifier = load_active(platform, principal.tenant_id)
-        started, count = time.perf_counter(), 0
+        started = time.perf_counter()
+        seen: set[str] = set()
+        repeated: list[str] = []
 
         def analyse(row: dict[str, Any]) -> dict[str, Any]:
-            nonlocal count
-            count += 1
+            key = json.dumps(row["id"])
+            if key in seen and key not in repeated:
+                repeated.append(key)
+            seen.add(key)
             return analyse_text(classifier, row["text"]).as_output(row["id"])
 
-        map_jsonl(input, output, analyse)
+        count = map_jsonl(input, output, analyse)
         seconds = time.perf_counter() - started
         record_batch_run(platform, principal, version, count, seconds * 1000)
         typer.echo(f"Analystid totalt {seconds:.1f} s.".replace(".", ",", 1), err=True)
+        if repeated:
+            typer.echo(
+                f"Obs: samma id på flera rader: {', '.join(repeated)}. Varje rad är analyserad "
+                "och skriven i filens ordning; utdata skiljer dem bara genom radnumret.",
+                err=True,
+            )
 
 
 @app.command("import")

@@ -419,12 +419,12 @@ def _insert_with_number(db: Session, case: ConcernCase, attempts: int = 5) -> No
     SQLite has one writer at a time; its driver's savepoints would commit the outer
     transaction, so there a clash (another process, same instant) surfaces as an error."""
     if db.get_bind().dialect.name == "sqlite":
-        case.case_number = _next_number(db, case.tenant_id, case.received_at.year)
+        case.case_number = _next_number(db, case.tenant_id, in_sweden(case.received_at).year)
         db.add(case)
         db.flush()
         return
     for _ in range(attempts):
-        case.case_number = _next_number(db, case.tenant_id, case.received_at.year)
+        case.case_number = _next_number(db, case.tenant_id, in_sweden(case.received_at).year)
         savepoint = db.begin_nested()
         try:
             db.add(case)

@@ -67,10 +67,22 @@ def transport_failure(spec: ProviderSpec, exc: Exception) -> ProviderError:
             status=504,
         )
     return ProviderError(
-        f"Kan inte nå modellen '{spec.name}' ({type(exc).__name__}).",
+        f"Kan inte nå modellen '{spec.name}': {_why_unreachable(exc)} "
+        "Kontrollera modellens adress och att tjänsten är i gång.",
         code="upstream_unreachable",
         status=502,
     )
+
+
+def _why_unreachable(exc: Exception) -> str:
+    """In words an IT administrator reads, not the HTTP library's class names."""
+    if isinstance(exc, httpx.ConnectError):
+        return "anslutningen misslyckades (fel adress, nere, eller stoppad av en brandvägg)."
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "tjänsten stängde anslutningen utan att svara."
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return "adressen är ogiltig."
+    return "nätverksfel."
 
 
 def parse_json(spec: ProviderSpec, response: httpx.Response) -> dict[str, Any]:

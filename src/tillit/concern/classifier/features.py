@@ -96,18 +96,24 @@ class TfidfBlock:
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         analyse = ANALYSERS[self.analyser]
-        indptr, indices, values = [0], [], []
+        indices, values = [], []  # numpy arrays per text: a long report stays small in memory
         for text in texts:
             counts = Counter(self.vocabulary[g] for g in analyse(text) if g in self.vocabulary)
             cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
             tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
             weights = tf * self.idf[cols]
             norm = float(np.sqrt(weights @ weights)) or 1.0
-            indices.extend(cols.tolist())
-            values.extend((weights / norm).tolist())
-            indptr.append(len(indices))
-        shape = (len(texts), self.size)
-        return sp.csr_matrix((values, indices, indptr), shape=shape, dtype=np.float64)
+            indices.append(cols)
+            values.append(weights / norm)
+        indptr = np.concatenate([[0], np.cumsum([len(c) for c in indices], dtype=np.int64)])
+        return sp.csr_matrix(
+            (_joined(values, np.float64), _joined(indices, np.int64), indptr),
+            shape=(len(texts), self.size),
+        )
+
+
+def _joined(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype)
 
 
 @dataclass
@@ -143,12 +149,26 @@ class PassageFeaturizer:
 
     def transform_report(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Rows for one report's passages, in order (neighbours are taken within the report)."""
+        own = self._own(texts)
+        return sp.hstack([own, self.context * _shifted(own, -1), self.context * _shifted(own, 1)])
+
+    def linear_scores(self, texts: Sequence[str], weights: np.ndarray) -> np.ndarray:
+        """``transform_report(texts) @ weights``, without building the neighbours' copies of the
+        features (a long report's matrix would take three times the memory)."""
+        own = self._own(texts)
+        width = own.shape[1]
+        parts = [np.asarray(own @ weights[k * width : (k + 1) * width]) for k in range(3)]
+        previous, following = np.zeros_like(parts[0]), np.zeros_like(parts[0])
+        previous[1:], following[:-1] = parts[1][:-1], parts[2][1:]
+        return parts[0] + self.context * (previous + following)
+
+    def _own(self, texts: Sequence[str]) -> sp.csr_matrix:
         parts = [block.transform(texts) for block in self.blocks]
         own = sp.hstack(parts).tocsr() * (1.0 / math.sqrt(len(self.blocks)))
         if self.cues:
             counts = np.array([cue_counts(t, self.cues) for t in texts]).reshape(len(texts), -1)
             own = sp.hstack([own, sp.csr_matrix(self.lexicon * counts)]).tocsr()
-        return sp.hstack([own, self.context * _shifted(own, -1), self.context * _shifted(own, 1)])
+        return own
 
     def transform_reports(self, reports: Iterable[Sequence[str]]) -> sp.csr_matrix:
         return sp.vstack([self.transform_report(texts) for texts in reports]).tocsr()

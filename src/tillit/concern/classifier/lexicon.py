@@ -11,6 +11,7 @@ cue ``*x`` matches a token that contains ``x`` (compounds: "blåmärken" contain
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -223,17 +224,45 @@ _WORD = re.compile(r"\w+")
 
 def cue_counts(text: str, cues: dict[str, tuple[str, ...]] = CUES) -> np.ndarray:
     """log(1 + number of cue matches) per label, in the order of ``cues``."""
+    matcher = _matcher(tuple(cues.items()))
     lowered = text.lower()
-    tokens = _WORD.findall(lowered)
-    out = np.zeros(len(cues))
-    for k, patterns in enumerate(cues.values()):
-        count = 0
-        for pattern in patterns:
-            if " " in pattern.strip():
-                count += lowered.count(pattern)
-            elif pattern.startswith("*"):
-                count += sum(pattern[1:] in t for t in tokens)
-            else:
-                count += sum(t.startswith(pattern.strip()) for t in tokens)
-        out[k] = np.log1p(count)
-    return out
+    counts = np.zeros(len(cues))
+    for token in _WORD.findall(lowered):
+        counts += matcher.token_counts(token)
+    for k, phrases in enumerate(matcher.phrases):
+        counts[k] += sum(lowered.count(phrase) for phrase in phrases)
+    return np.log1p(counts)
+
+
+class _Matcher:
+    """The cues of one lexicon, with each token's matches per label remembered: a long report
+    repeats its words, and the same words recur from report to report."""
+
+    def __init__(self, cues: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+        self.phrases = [tuple(p for p in ps if " " in p.strip()) for _, ps in cues]
+        self.inside = [
+            tuple(p[1:] for p in ps if self._word(p) and p.startswith("*")) for _, ps in cues
+        ]
+        self.prefixes = [
+            tuple(p.strip() for p in ps if self._word(p) and not p.startswith("*"))
+            for _, ps in cues
+        ]
+        self.token_counts = functools.lru_cache(maxsize=50_000)(self._token_counts)
+
+    @staticmethod
+    def _word(pattern: str) -> bool:
+        return " " not in pattern.strip()
+
+    def _token_counts(self, token: str) -> np.ndarray:
+        return np.array(
+            [
+                sum(p in token for p in inside) + sum(token.startswith(p) for p in prefixes)
+                for inside, prefixes in zip(self.inside, self.prefixes, strict=True)
+            ],
+            dtype=float,
+        )
+
+
+@functools.lru_cache(maxsize=8)
+def _matcher(cues: tuple[tuple[str, tuple[str, ...]], ...]) -> _Matcher:
+    return _Matcher(cues)

@@ -137,8 +137,7 @@ class PassageClassifier:
         return _sigmoid(second * slope + intercept)
 
     def first_scores(self, passages: list[str]) -> np.ndarray:
-        matrix = self.featurizer.transform_report(passages)
-        return np.asarray(matrix @ self.weights.first) + self.weights.first_bias
+        return self.featurizer.linear_scores(passages, self.weights.first) + self.weights.first_bias
 
     def save(self, directory: str | Path) -> None:
         """Write ``model.json`` (vocabularies, small weights, card) and ``arrays.npz``."""

@@ -17,6 +17,7 @@ Offsets are unchanged for the caller: only the strings fed to the features diffe
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from collections.abc import Sequence
 
@@ -47,9 +48,14 @@ def passage_texts(
     ``detect(text)`` found, when the caller has it already (it is found here otherwise)."""
     if normalise != ROLES:
         return [text[a:b] for a, b in spans]
-    entities = list(detect(text) if entities is None else entities)
+    entities = sorted(detect(text) if entities is None else entities, key=lambda e: e.start)
     child = _child(entities)
-    return [_replaced(text, a, b, entities, child) for a, b in spans]
+    starts = [e.start for e in entities]
+    longest = max((e.end - e.start for e in entities), default=0)
+    return [
+        _replaced(text, a, b, entities[bisect.bisect_left(starts, a - longest) :], child)
+        for a, b in spans
+    ]
 
 
 def entities_of(texts: Sequence[str], normalise: str) -> list[list[Entity] | None]:
@@ -71,8 +77,11 @@ def _child(entities: Sequence[Entity]) -> str | None:
 def _replaced(
     text: str, start: int, end: int, entities: Sequence[Entity], child: str | None
 ) -> str:
+    """``entities`` in order of position, from the first that may reach into the passage."""
     parts, at = [], start
     for entity in entities:
+        if entity.start >= end:
+            break
         a, b = max(entity.start, start), min(entity.end, end)
         if a >= b or a < at:
             continue

@@ -73,8 +73,8 @@ def segment_thresholds(
                 continue
             entities = found[int(i)] if found is not None else None
             texts = passage_texts(report.text, spans, normalise, entities)
-            first = featurizer.transform_report(texts) @ coef
-            values.append(second_level(np.asarray(first) + bias, weights))
+            first = featurizer.linear_scores(texts, coef)
+            values.append(second_level(first + bias, weights))
             overlaps.append(_overlap_matrix([(a, b) for a, b, _ in report.passages], spans))
             golds.append([[lab in labels for lab in LABELS] for _, _, labels in report.passages])
     if not values:
