@@ -28,7 +28,45 @@ def _annotator(app: FastAPI, platform: Platform) -> tuple[TestClient, str]:
 def test_without_double_annotations_the_page_says_so(app: FastAPI, platform: Platform) -> None:
     client, _ = _annotator(app, platform)
     page = client.get("/klassificerare").text
-    assert "Inga stycken är annoterade av två personer ännu." in page
+    assert "Inga stycken är märkta av två annotatörer ännu" in page
+
+
+def test_agreement_names_its_annotators_and_gives_people_apart_from_imported_files(
+    app: FastAPI, platform: Platform
+) -> None:
+    """An imported file counts as one annotator; the figure between people alone is shown
+    beside it, since a file of gold labels and a person measure different things."""
+    from sqlalchemy import select
+
+    from tillit.auth.service import principal_for_user
+    from tillit.auth.tables import User
+    from tillit.concern.annotation import annotate
+    from tillit.concern.tables import AnnotationItem
+
+    texts = ["Pappa slår Kim.", "Kim äter inte.", "Mamma och pappa grälar.", "Kim är glad."]
+    gold = [["fysiskt_vald"], ["forsummelse"], ["foraldrakonflikt"], []]
+    bounds, at = [], 0
+    for text in texts:
+        bounds.append((at, at + len(text)))
+        at += len(text) + 1
+    report = LabelledReport(
+        "r1", " ".join(texts), [(a, b, g) for (a, b), g in zip(bounds, gold, strict=True)]
+    )
+    import_annotated(platform, system(platform), [report], "guld.jsonl")
+    client, _ = _annotator(app, platform)
+    assert "Inget stycke är märkt av två personer" not in client.get("/klassificerare").text
+    make_user(platform, "cia", ["annotator"])
+    with platform.session() as db:
+        items = list(db.scalars(select(AnnotationItem).order_by(AnnotationItem.position)))
+        for name, votes in (("olle", gold), ("cia", [["fysiskt_vald"], [], [], []])):
+            who = principal_for_user(db, db.scalar(select(User).where(User.username == name)))
+            for item, labels in zip(items, votes, strict=True):
+                annotate(db, who, item.id, labels)
+    page = client.get("/klassificerare").text
+    assert "på 4 stycken som minst två annotatörer har märkt" in page
+    assert "(annotatörer: filen guld.jsonl, cia, olle)" in page
+    assert "Bara mellan personer, utan importerade filer:" in page
+    assert "<td>Fysiskt våld</td><td>1,00</td><td>1,00</td>" in page
 
 
 @pytest.mark.parametrize(("ticked", "evaluate"), [(True, True), (False, False)])

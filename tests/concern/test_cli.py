@@ -71,6 +71,22 @@ def test_analyse_says_when_an_id_is_repeated(cli, tmp_path: Path) -> None:  # ty
     assert 'samma id på flera rader: "r1".' in result.stderr  # the number 2 and "2" differ
 
 
+def test_a_version_turned_off_in_the_catalogue_analyses_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        cli("concern", "train", "--data", str(_subset(tmp_path, 20)), "--no-evaluate").exit_code
+        == 0
+    )
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(json.dumps(ANALYSE_ROWS[0], ensure_ascii=False))
+    analyse = ("concern", "analyse", "--input", str(source), "--output", str(target))
+    assert cli("models", "disable", "orosanmalan-passager-v1").exit_code == 0
+    refused = cli(*analyse)
+    assert refused.exit_code == 1 and "är avstängd i modellkatalogen" in refused.output
+    assert not target.exists()
+    assert cli("models", "enable", "orosanmalan-passager-v1").exit_code == 0
+    assert cli(*analyse).exit_code == 0 and target.exists()
+
+
 def test_training_a_second_version_compares_with_the_first(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     data = str(_subset(tmp_path, 40))
     assert cli("concern", "train", "--data", data).exit_code == 0

@@ -178,7 +178,10 @@ def test_confirming_after_changing_the_ticks_keeps_the_ticks(
     form = page.split(f'action="{route}"', 1)[1].split("</form>")[0]
     shown = re.findall(r'name="shown" value="(\w+)"', form)
     assert shown and "ikryssade enligt förslaget" in form
-    untouched = {"csrf_token": csrf, "action": "confirm", "labels": shown, "shown": shown}
+    assert re.findall(r'name="suggested" value="(\w+)"', form) == shown
+    untouched = {
+        "csrf_token": csrf, "action": "confirm", "labels": shown, "shown": shown, "suggested": shown
+    }  # fmt: skip
     confirmed = client.post(route, data=untouched).text
     item = confirmed.split(f'id="stycke-{first_marked + 1}"', 1)[1].split("</li>", 1)[0]
     assert f"Stycke {first_marked + 1} är granskat." in item and "Granskat: " in item
@@ -189,6 +192,41 @@ def test_confirming_after_changing_the_ticks_keeps_the_ticks(
 
         passage = db.scalar(select(ConcernPassage).where(ConcernPassage.position == first_marked))
         assert passage.reviewed == ["konflikt_barn_foralder"]
+
+
+def test_confirming_a_suggestion_that_changed_meanwhile_stores_nothing(
+    app: FastAPI, platform: Platform, installed: int
+) -> None:
+    """The page was opened; then the case was analysed again (a colleague, another version)
+    and the passage now suggests something else. "Bekräfta förslaget" on the old page must not
+    record the new suggestion, which the caseworker never saw."""
+    from tillit.concern.tables import ConcernPassage
+
+    number = _case(platform)
+    client, csrf = _browser(app, platform, "handlaggare")
+    page = client.post(f"/arenden/{number}/analys", data={"csrf_token": csrf}).text
+    first_marked = int(re.search(r'id="text-(\d+)"', page).group(1)) - 1
+    route = f"/arenden/{number}/stycken/{first_marked}"
+    form = page.split(f'action="{route}"', 1)[1].split("</form>")[0]
+    shown = re.findall(r'name="shown" value="(\w+)"', form)
+    with platform.session() as db:  # the new analysis
+        passage = db.scalar(select(ConcernPassage).where(ConcernPassage.position == first_marked))
+        passage.suggested = ["hedersrelaterat"] if shown != ["hedersrelaterat"] else []
+    post = {"csrf_token": csrf, "action": "confirm", "labels": shown, "shown": shown}
+    answer = client.post(route, data={**post, "suggested": shown})
+    assert answer.status_code == 200 and "Förslaget har ändrats sedan sidan öppnades" in answer.text
+    with platform.session() as db:
+        passage = db.scalar(select(ConcernPassage).where(ConcernPassage.position == first_marked))
+        assert passage.reviewed is None and passage.review_status == "forslag"
+        assert db.scalar(select(AnnotationItem)) is None  # no annotation either
+    fresh = client.get(f"/arenden/{number}").text.split(f'action="{route}"', 1)[1]
+    suggested = re.findall(r'name="suggested" value="(\w+)"', fresh.split("</form>")[0])
+    confirmed = client.post(route, data={**post, "labels": suggested, "shown": suggested,
+                                         "suggested": suggested})  # fmt: skip
+    assert confirmed.status_code == 200 and "Förslaget har ändrats" not in confirmed.text
+    with platform.session() as db:
+        passage = db.scalar(select(ConcernPassage).where(ConcernPassage.position == first_marked))
+        assert passage.reviewed == suggested and passage.review_status == "bekraftad"
 
 
 def test_a_review_form_with_an_unknown_choice_is_refused_clearly(

@@ -59,6 +59,17 @@ def test_the_case_number_has_the_swedish_year_the_report_came_in(platform: Platf
     )
 
 
+def test_a_received_time_with_an_offset_is_the_same_moment_as_in_utc(platform: Platform) -> None:
+    swedish = datetime.fromisoformat("2026-03-01T23:30:00+01:00")
+    _, _, case_id = _register(platform, ReportIn(text=REPORT, received_at=swedish))
+    with platform.session() as db:
+        case = db.get(ConcernCase, case_id)
+        assert case.received_at == datetime(2026, 3, 1, 22, 30, tzinfo=UTC)
+        assert summary_dict(db, platform.box, case)["assessment_deadline"] == "2026-03-15"
+        found = db.scalar(select(ConcernCase.id).where(ConcernCase.received_at == swedish))
+    assert found == case_id  # a query with the offset finds the same moment
+
+
 def test_the_protective_assessment_is_overdue_from_the_next_swedish_day(
     platform: Platform,
 ) -> None:
@@ -222,6 +233,27 @@ def test_history_finds_earlier_reports_by_personnummer_in_the_text(platform: Pla
         found = history(db, db.get(ConcernCase, second))
         assert [case.id for case in found] == [first]
         assert history(db, db.get(ConcernCase, third)) == []
+
+
+def test_two_children_of_the_same_name_and_birth_date_are_told_apart_by_personnummer(
+    platform: Platform,
+) -> None:
+    """Name and birth date link reports only where one has no personnummer: two different
+    valid personnummer are two children, and neither's caseworker may see the other's reports."""
+    name = "Elias Nordström"
+    a = ReportIn(
+        text="Skolan oroar sig för Elias.", child=Child(name=name, personnummer="140621-2389")
+    )
+    b = ReportIn(
+        text="Grannen oroar sig för Elias.", child=Child(name=name, personnummer="140621-2306")
+    )
+    c = ReportIn(
+        text="Polisen oroar sig för Elias.", child=Child(name=name, birth_date="2014-06-21")
+    )
+    ids = [_register(platform, report)[2] for report in (a, b, c)]
+    with platform.session() as db:
+        found = {i: [case.id for case in history(db, db.get(ConcernCase, i))] for i in ids}
+    assert found == {ids[0]: [ids[2]], ids[1]: [ids[2]], ids[2]: [ids[0], ids[1]]}
 
 
 def test_an_adults_personnummer_is_not_taken_for_the_childs(platform: Platform) -> None:

@@ -219,6 +219,44 @@ def test_a_review_is_audited_without_the_labels_the_caseworker_gave(
     assert event.detail == {"position": 0, "action": "set"}
 
 
+def test_confirming_a_changed_suggestion_answers_409_when_the_caller_says_what_it_saw(
+    client: TestClient, caseworker: dict, installed: int
+) -> None:
+    number = _register(client, caseworker)
+    base = f"/api/concern/cases/{number}"
+    assert client.post(f"{base}/analyse", headers=caseworker).status_code == 200
+    passages = client.get(base, headers=caseworker).json()["passages"]
+    suggested = passages[0]["suggested"]
+    other = [] if suggested else ["forsummelse"]
+    stale = {"action": "confirm", "shown": other}
+    refused = client.post(f"{base}/passages/0/review", headers=caseworker, json=stale)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "suggestion_changed"
+    assert client.get(base, headers=caseworker).json()["passages"][0]["reviewed"] is None
+    for body in ({"action": "confirm", "shown": suggested}, {"action": "confirm"}):
+        done = client.post(f"{base}/passages/0/review", headers=caseworker, json=body)
+        assert done.status_code == 200 and done.json()["reviewed"] == suggested
+
+
+def test_a_classifier_turned_off_in_the_catalogue_answers_503_until_turned_on(
+    client: TestClient, platform: Platform, caseworker: dict, installed: int
+) -> None:
+    from tillit.catalog.service import set_enabled
+    from tillit.concern.models import active_version
+
+    number = _register(client, caseworker)
+    with platform.session() as db:
+        model_id = active_version(db, 1).catalog_model_id
+        set_enabled(db, 1, model_id, False)
+    refused = client.post(f"/api/concern/cases/{number}/analyse", headers=caseworker)
+    assert refused.status_code == 503 and refused.json()["error"]["code"] == "model_disabled"
+    assert client.get(f"/api/concern/cases/{number}", headers=caseworker).json()["passages"] == []
+    with platform.session() as db:
+        set_enabled(db, 1, model_id, True)
+    assert (
+        client.post(f"/api/concern/cases/{number}/analyse", headers=caseworker).status_code == 200
+    )
+
+
 def _items(platform: Platform) -> list[tuple[int, bool, int]]:
     """Each annotation item: its id, whether it holds text, and how many labels it has."""
     with platform.session() as db:

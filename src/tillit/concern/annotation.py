@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 SEPARATOR = " "
 
 
+IMPORTED = "import:"
+"""Annotator name prefix of labels that came from an imported file (``import_annotated``)."""
+
+
 def import_annotated(
     platform: Platform, principal: Principal, reports: list[LabelledReport], source: str
 ) -> dict[str, int]:
@@ -40,7 +44,7 @@ def import_annotated(
     (``replaced`` counts those passages)."""
     principal.require("annotations:write")
     _refuse_repeated_ids(reports)
-    annotator = f"import:{source}"[:200]
+    annotator = f"{IMPORTED}{source}"[:200]
     added = replaced = 0
     with platform.session() as db:
         for report in reports:
@@ -267,7 +271,9 @@ def _majority(votes: list[list[str]]) -> list[str]:
 
 
 def agreement(db: Session, tenant_id: int) -> dict[str, Any]:
-    """Krippendorff's alpha over items labelled by two or more annotators."""
+    """Krippendorff's alpha over items labelled by two or more annotators (an imported file
+    counts as one annotator), with ``annotators`` (who took part) and ``people``: the same
+    figure between people only, leaving imported files out."""
     statement = (
         select(Annotation.item_id, Annotation.annotator, Annotation.labels)
         .join(AnnotationItem, AnnotationItem.id == Annotation.item_id)
@@ -276,12 +282,26 @@ def agreement(db: Session, tenant_id: int) -> dict[str, Any]:
     by_item: dict[int, dict[str, list[str]]] = defaultdict(dict)
     for item_id, annotator, labels in db.execute(statement):
         by_item[item_id][annotator] = list(labels)
+    people = [
+        {name: labels for name, labels in item.items() if not name.startswith(IMPORTED)}
+        for item in by_item.values()
+    ]
+    figures = _alpha(list(by_item.values()))
+    return {**figures, "people": _alpha(people)}
+
+
+def _alpha(items: list[dict[str, list[str]]]) -> dict[str, Any]:
     from tillit.concern.classifier.agreement import krippendorff_alpha
 
-    shared = [labels for labels in by_item.values() if len(labels) >= 2]
+    shared = [labels for labels in items if len(labels) >= 2]
     if not shared:
-        return {"items": 0, "alpha": None, "per_label": {}}
+        return {"items": 0, "alpha": None, "per_label": {}, "annotators": []}
     annotators = sorted({name for labels in shared for name in labels})
     table = [[labels.get(name) for labels in shared] for name in annotators]
     result = krippendorff_alpha(table)
-    return {"items": len(shared), "alpha": result.overall, "per_label": result.per_label}
+    return {
+        "items": len(shared),
+        "alpha": result.overall,
+        "per_label": result.per_label,
+        "annotators": annotators,
+    }

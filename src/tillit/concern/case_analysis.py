@@ -34,7 +34,7 @@ from tillit.concern.tables import (
     ConcernCase,
     ConcernPassage,
 )
-from tillit.errors import InvalidInput, NotFound
+from tillit.errors import Conflict, InvalidInput, NotFound
 from tillit.platform import Platform
 from tillit.privacy.pseudonymise import Pseudonymiser
 from tillit.runs.service import hash_input, new_run_id
@@ -228,6 +228,7 @@ def review_passage(
         if not 0 <= position < len(passages):
             raise NotFound("Stycket finns inte.", code="passage_not_found")
         passage = passages[position]
+        _require_same_suggestion(passage, review)
         labels = _decided_labels(passage, review)
         passage.reviewed, passage.review_status = labels, _status(review)
         passage.reviewed_by, passage.reviewed_at = principal.actor, datetime.now(UTC)
@@ -268,6 +269,19 @@ def _refresh_summary(platform: Platform, case: ConcernCase, passages: list[Conce
     summary = summarise(platform.box.decrypt(case.text_enc), current)
     now = read_analysis(platform.box, case)
     write_analysis(platform.box, case, {**now, "summary": summary, "reviewed_passages": reviewed})
+
+
+def _require_same_suggestion(passage: ConcernPassage, review: ReviewIn) -> None:
+    """Confirming a suggestion that changed since the page was opened (a new analysis in
+    another tab or by a colleague) would record labels the caseworker never saw."""
+    if review.action != "confirm" or review.shown is None:
+        return
+    if set(review.shown) != set(passage.suggested):
+        raise Conflict(
+            "Förslaget har ändrats sedan sidan öppnades (ärendet har analyserats igen). "
+            "Läs det nya förslaget och granska stycket på nytt; inget sparades.",
+            code="suggestion_changed",
+        )
 
 
 def _decided_labels(passage: ConcernPassage, review: ReviewIn) -> list[str]:

@@ -21,7 +21,7 @@ from tillit.auth.tables import User
 from tillit.concern.case_audit import audit_case
 from tillit.concern.extension import extension_detail, extension_summary
 from tillit.concern.labels import LABEL_NAMES
-from tillit.concern.ongoing import ongoing_investigations, same_child_as
+from tillit.concern.ongoing import ongoing_investigations, same_child, same_child_as
 from tillit.concern.register import decrypt_json, erased_ref, read_analysis
 from tillit.concern.reporter_info import reporter_info_dict
 from tillit.concern.schemas import (
@@ -283,14 +283,16 @@ def assign(db: Session, principal: Principal, case: ConcernCase, user_id: int | 
 
 
 def history(db: Session, case: ConcernCase) -> list[ConcernCase]:
-    """Other reports about the same child: same personnummer, or same name and birth date."""
+    """Other reports about the same child: same personnummer, or same name and birth date
+    where one of the two has no personnummer (``ongoing.same_child``)."""
     about_the_child = same_child_as([case])
     if about_the_child is None:
         return []
     statement = select(ConcernCase).where(
         ConcernCase.tenant_id == case.tenant_id, ConcernCase.id != case.id, about_the_child
     )
-    return list(db.scalars(statement.order_by(ConcernCase.received_at)))
+    candidates = db.scalars(statement.order_by(ConcernCase.received_at))
+    return [other for other in candidates if same_child(case, other)]
 
 
 def shown_history(db: Session, principal: Principal, case: ConcernCase) -> list[ConcernCase]:

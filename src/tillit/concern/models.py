@@ -24,7 +24,7 @@ from tillit.auth.roles import Principal
 from tillit.catalog.tables import CatalogModel
 from tillit.concern.labels import LABEL_NAMES, LABELS
 from tillit.concern.tables import ClassifierVersion
-from tillit.errors import NotFound
+from tillit.errors import ModelUnavailable, NotFound
 from tillit.platform import Platform
 
 if TYPE_CHECKING:  # the classifier (scikit-learn) loads only when a command needs it
@@ -208,6 +208,7 @@ def load_active(platform: Platform, tenant_id: int) -> tuple[ClassifierVersion, 
                 "eller på sidan Klassificerare (/klassificerare).",
                 code="classifier_missing",
             )
+        _require_enabled(db, version)
         db.expunge(version)
     cache = platform.caches.setdefault("concern_classifiers", {})
     key = (tenant_id, version.version, version.path)
@@ -216,6 +217,19 @@ def load_active(platform: Platform, tenant_id: int) -> tuple[ClassifierVersion, 
 
         cache[key] = PassageClassifier.load(Path(version.path))
     return version, cache[key]
+
+
+def _require_enabled(db: Session, version: ClassifierVersion) -> None:
+    """An administrator who turns the version off in the model catalogue stops its analyses,
+    as for any model ("tjänster som använder modellen slutar svara")."""
+    model = db.get(CatalogModel, version.catalog_model_id)
+    if model is not None and not model.enabled:
+        raise ModelUnavailable(
+            f"Klassificeraren '{model.name}' är avstängd i modellkatalogen. Slå på den igen "
+            f"(tillit models enable {model.name}) eller gör en annan version aktiv "
+            "(tillit concern activate N).",
+            code="model_disabled",
+        )
 
 
 # -- model card -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 When one is, a new report about the child needs no decision of its own to open or not open an
 investigation, and a reporter who asks may be told at once that one is under way (19 kap. 6 §).
 The same child is found as the history view finds it: the same personnummer, or the same name
-and birth date (keyed hashes).
+and birth date (keyed hashes) when one of the reports has no personnummer.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def ongoing_investigations(db: Session, cases: list[ConcernCase]) -> dict[int, s
     found: dict[int, str] = {}
     for case in cases:
         for other in under_way:
-            if other.id != case.id and _same_child(case, other):
+            if other.id != case.id and same_child(case, other):
                 found[case.id] = other.case_number
                 break
     return found
@@ -42,9 +42,9 @@ def ongoing_investigation(db: Session, case: ConcernCase) -> str | None:
 
 
 def same_child_as(cases: list[ConcernCase]) -> ColumnElement[bool] | None:
-    """The condition for a case about a child of ``cases``: the same personnummer, or the same
-    name and birth date (keyed hashes). None when none of them has either key. The caller
-    limits it to the tenant; ``_same_child`` tells which of ``cases`` a match belongs to."""
+    """The condition for a case that may be about a child of ``cases``: the same personnummer,
+    or the same name and birth date (keyed hashes). None when none of them has either key. The
+    caller limits it to the tenant and keeps the matches ``same_child`` confirms."""
     pnr_keys = {c.child_pnr_key for c in cases if c.child_pnr_key}
     name_keys = {c.child_name_key for c in cases if c.child_name_key}
     if not pnr_keys and not name_keys:
@@ -52,9 +52,12 @@ def same_child_as(cases: list[ConcernCase]) -> ColumnElement[bool] | None:
     return or_(ConcernCase.child_pnr_key.in_(pnr_keys), ConcernCase.child_name_key.in_(name_keys))
 
 
-def _same_child(case: ConcernCase, other: ConcernCase) -> bool:
+def same_child(case: ConcernCase, other: ConcernCase) -> bool:
+    """The same personnummer; or the same name and birth date, unless both have a
+    personnummer and they differ (two children of the same name born the same day, which the
+    name and birth date alone cannot tell apart)."""
     if case.tenant_id != other.tenant_id:
         return False
-    same_pnr = case.child_pnr_key is not None and case.child_pnr_key == other.child_pnr_key
-    same_name = case.child_name_key is not None and case.child_name_key == other.child_name_key
-    return same_pnr or same_name
+    if case.child_pnr_key is not None and other.child_pnr_key is not None:
+        return case.child_pnr_key == other.child_pnr_key
+    return case.child_name_key is not None and case.child_name_key == other.child_name_key

@@ -240,8 +240,9 @@ async def review_page(
     action, labels = str(form.get("action", "set")), [str(v) for v in form.getlist("labels")]
     if action == "confirm" and set(labels) != {str(v) for v in form.getlist("shown")}:
         action = "set"  # ticks changed, then "Bekräfta": what the caseworker ticked is kept
+    suggested = [str(v) for v in form.getlist("suggested")]  # the suggestion the page showed
     try:
-        review = ReviewIn(action=action, labels=labels)  # type: ignore[arg-type]
+        review = ReviewIn(action=action, labels=labels, shown=suggested)  # type: ignore[arg-type]
     except ValidationError:  # not a choice the form offers
         message = "Granskningen sparades inte: formuläret innehöll ett okänt val."
         return back_to_case(platform, case_number, message, "#granskning")

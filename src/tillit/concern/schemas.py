@@ -160,3 +160,6 @@ class ReviewIn(BaseModel):
 
     action: Literal["confirm", "reject", "set"]
     labels: list[str] = Field(default_factory=list, max_length=8)
+    shown: list[str] | None = Field(default=None, max_length=8)
+    """The suggestion the caseworker saw. With ``confirm``: if the passage has been analysed
+    again since and suggests something else, nothing is stored (409 ``suggestion_changed``)."""
