@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class TillitError(Exception):
     """Base class: a machine-readable ``code`` and a human message (Swedish where users see it)."""
 
     status = 400
     code = "error"
+    refusal: dict[str, Any] | None = None
+    """An audit event (``audit.service.record`` keywords) for a refused access that must stay on
+    record although the request's transaction is rolled back: the web error handler writes it
+    in a transaction of its own (``audit.service.record_refusal``)."""
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)

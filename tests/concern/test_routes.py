@@ -112,6 +112,35 @@ def test_only_social_services_roles_see_cases(
     assert client.post("/api/concern/cases", headers=other, json=REPORT).status_code == 403
 
 
+def test_refused_views_of_a_case_are_audited(
+    client: TestClient, platform: Platform, caseworker: dict, second_tenant: str
+) -> None:
+    """A data protection officer asks who tried to open a child's case: a role without access
+    (403) and another tenant's caseworker (404) are on record, with the number only when it is
+    a case number (not whatever was typed in the address)."""
+    number = _register(client, caseworker)
+    viewer = auth(make_key(platform, role="viewer"))
+    stranger = auth(make_key(platform, tenant=second_tenant, role="caseworker"))
+    assert client.get(f"/api/concern/cases/{number}", headers=viewer).status_code == 403
+    assert client.get(f"/api/concern/cases/{number.lower()}", headers=stranger).status_code == 404
+    assert client.get("/api/concern/cases/Elias Nordström", headers=stranger).status_code == 404
+    with platform.session() as db:
+        refused = list(
+            db.scalars(
+                select(AuditEvent).where(AuditEvent.outcome == "denied").order_by(AuditEvent.id)
+            )
+        )
+    assert [(e.action, e.object_id, e.detail["status"]) for e in refused] == [
+        ("concern.case.view", number, 403),
+        ("concern.case.view", number, 404),
+        ("concern.case.view", None, 404),
+    ]
+    assert refused[0].tenant_id != refused[1].tenant_id  # each in the tenant of who tried
+    assert refused[0].actor.startswith("key:") and "Elias" not in str(
+        [(e.object_id, e.detail) for e in refused]
+    )
+
+
 def test_views_and_searches_are_audited(
     client: TestClient, platform: Platform, caseworker: dict
 ) -> None:

@@ -7,13 +7,17 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tillit.audit.tables import AuditEvent
 from tillit.auth.roles import Principal
+from tillit.errors import TillitError
+
+if TYPE_CHECKING:
+    from tillit.platform import Platform
 
 EXPORT_FIELDS = (
     "id",
@@ -53,6 +57,14 @@ def record(
     )
     db.add(event)
     return event
+
+
+def record_refusal(platform: Platform, exc: TillitError) -> None:
+    """Write ``exc.refusal`` in a transaction of its own (the request's was rolled back)."""
+    if exc.refusal is None:
+        return
+    with platform.session() as db:
+        record(db, None, **exc.refusal)
 
 
 def list_events(

@@ -7,6 +7,7 @@ letter_service.py): the audit record names the case number and the actor, never 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -40,9 +41,11 @@ from tillit.concern.tables import (
     ConcernPassage,
     ConcernSettings,
 )
-from tillit.errors import Conflict, InvalidInput, NotFound
+from tillit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TillitError
 from tillit.privacy.identity import parse_identity
 from tillit.swedish_time import in_sweden
+
+CASE_NUMBER = re.compile(r"OA-\d{4}-\d{5,}")
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "ny": frozenset({"forhandsbedomning", "utredning_inleds", "inleds_ej"}),
@@ -81,11 +84,31 @@ def require_not_closed(case: ConcernCase) -> None:
 
 
 def open_case(db: Session, principal: Principal, case_number: str) -> ConcernCase:
-    """A case for reading its content: permission checked and the view audited."""
-    principal.require("cases:read")
-    case = get_case(db, principal.tenant_id, case_number)
+    """A case for reading its content: permission checked and the view audited, a refused
+    view too (no permission, or no such case in the tenant: outcome ``denied``)."""
+    try:
+        principal.require("cases:read")
+        case = get_case(db, principal.tenant_id, case_number)
+    except (PermissionDenied, NotFound) as exc:
+        exc.refusal = _refused_view(principal, case_number, exc)
+        raise
     audit_case(db, principal, "concern.case.view", case.case_number)
     return case
+
+
+def _refused_view(principal: Principal, case_number: str, exc: TillitError) -> dict[str, Any]:
+    """Only a well-formed case number is recorded: anything else typed in the address (a
+    name, say) stays out of the audit log."""
+    number = case_number.strip().upper()
+    return {
+        "action": "concern.case.view",
+        "outcome": "denied",
+        "tenant_id": principal.tenant_id,
+        "actor": principal.actor,
+        "object_type": "concern_case",
+        "object_id": number if CASE_NUMBER.fullmatch(number) else None,
+        "detail": {"status": exc.status, "code": exc.code},
+    }
 
 
 def list_cases(

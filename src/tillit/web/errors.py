@@ -11,12 +11,14 @@ import traceback
 from typing import Any
 from urllib.parse import quote
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from tillit.audit.service import record_refusal
 from tillit.errors import TillitError
 from tillit.validation_text import describe
 
@@ -94,6 +96,8 @@ def way_back(path: str) -> tuple[str, str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TillitError)
     async def domain_error(request: Request, exc: TillitError) -> Response:
+        if exc.refusal is not None:
+            await to_thread.run_sync(record_refusal, request.app.state.platform, exc)
         return render_error(request, exc.status, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
