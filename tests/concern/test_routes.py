@@ -435,6 +435,29 @@ def test_a_letter_is_drafted_approved_printed_and_dispatched(
     assert {"concern.letter.approve", "concern.letter.print", "concern.letter.dispatch"} <= actions
 
 
+def test_a_letter_drafted_through_an_api_key_is_signed_by_a_person_or_the_unit(
+    client: TestClient, platform: Platform, caseworker: dict
+) -> None:
+    """A key is a system, not a person: the resident must not read "kontakta test-caseworker"."""
+    from tests.support.factories import make_user
+    from tillit.auth.tables import User
+
+    number = _register(client, caseworker)
+    base = f"/api/concern/cases/{number}/letters"
+    body = {"kind": "guardian_info", "recipient_name": "Johan Nordström"}
+    text = client.post(base, headers=caseworker, json=body).json()["text"]
+    assert "test-caseworker" not in text and "key" not in text.lower()
+    assert "kontakta Socialtjänsten, barn och unga på socialtjänsten" in text
+    make_user(platform, "bo", ["caseworker"])
+    with platform.session() as db:
+        bo = db.scalar(select(User).where(User.username == "bo"))
+        bo.display_name = "Bo Ek"
+        case = db.scalar(select(ConcernCase).where(ConcernCase.case_number == number))
+        case.assigned_to_id = bo.id
+    text = client.post(base, headers=caseworker, json=body).json()["text"]
+    assert "kontakta Bo Ek på socialtjänsten" in text
+
+
 def test_a_discarded_draft_is_never_printed(client: TestClient, caseworker: dict) -> None:
     """Only an approved letter can be downloaded: a draft the caseworker discarded was never
     approved, so it stays unprintable (it is kept only for the audit trail)."""

@@ -17,7 +17,7 @@ from tillit.auth.tables import User
 from tillit.concern.case_audit import audit_case
 from tillit.concern.cases import assign, open_case
 from tillit.concern.register import birth_date_of, decrypt_json, encrypt_json, set_child_keys
-from tillit.concern.schemas import REPORTER_TYPES, Child, without_nul
+from tillit.concern.schemas import REPORTER_TYPES, Child, plain_line
 from tillit.concern.tables import ConcernCase
 from tillit.errors import InvalidInput
 from tillit.privacy.identity import parse_identity
@@ -34,7 +34,7 @@ class DetailsIn(BaseModel):
     child_birth_date: date | None = None
     reporter_type: str | None = None
 
-    _no_nul = field_validator("*", mode="before")(without_nul)
+    _plain = field_validator("*", mode="before")(plain_line)
 
     @field_validator("reporter_type")
     @classmethod

@@ -136,9 +136,10 @@ def _letter_data(
     address = tuple(letter.recipient_address)
     if to_reporter and not address and reporter.get("email"):
         address = (str(reporter["email"]),)  # to the address the reporter gave
+    unit = office.get("unit") or DEFAULT_UNIT
     return LetterData(
         municipality=office.get("municipality") or (tenant.name if tenant else ""),
-        unit=office.get("unit") or DEFAULT_UNIT,
+        unit=unit,
         case_number=case.case_number,
         letter_date=in_sweden(datetime.now(UTC)).date(),
         received_date=in_sweden(case.received_at).date(),
@@ -146,7 +147,7 @@ def _letter_data(
         child_birth_date=date.fromisoformat(child["birth_date"]),
         recipient_name=recipient or "",
         recipient_address=address,
-        caseworker_name=_caseworker_name(db, principal),
+        caseworker_name=_caseworker_name(db, principal, case, unit),
         office_address=tuple(office.get("address", ())),
         office_phone=office.get("phone", ""),
         office_email=office.get("email", ""),
@@ -164,12 +165,15 @@ def _contact(reporter: dict[str, Any]) -> tuple[str, ...]:
     return tuple(v for v in (reporter.get(k) for k in ("name", "email", "phone")) if v)
 
 
-def _caseworker_name(db: Session, principal: Principal) -> str:
-    if principal.kind == "user" and principal.id is not None:
-        user = db.get(User, principal.id)
-        if user is not None:
-            return user.display_name or user.username
-    return principal.name
+def _caseworker_name(db: Session, principal: Principal, case: ConcernCase, unit: str) -> str:
+    """The person the letter names: who drafts it; for a draft made through an API key (a
+    system, not a person) the case's assigned caseworker, or else the unit, never the key's
+    name."""
+    person_id = principal.id if principal.kind == "user" else case.assigned_to_id
+    user = db.get(User, person_id) if person_id is not None else None
+    if user is not None:
+        return user.display_name or user.username
+    return unit
 
 
 def _plain(data: LetterData) -> dict[str, Any]:

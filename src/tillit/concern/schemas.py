@@ -74,10 +74,23 @@ def without_nul(value: object) -> object:
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 
+_DIRECTION_CONTROLS = dict.fromkeys(
+    [0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+
+
+def plain_line(value: object) -> object:
+    """A name, address or number as one plain line: no NUL, and no invisible characters that
+    change the direction of text (U+202E would show "Kim ‮Lund" with the rest of the line,
+    the birth date included, reversed on the case page and in letters)."""
+    value = without_nul(value)
+    return value.translate(_DIRECTION_CONTROLS) if isinstance(value, str) else value
+
+
 class Reporter(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    _no_nul = field_validator("*", mode="before")(without_nul)
+    _plain = field_validator("*", mode="before")(plain_line)
 
     name: str | None = Field(default=None, max_length=200)
     organisation: str | None = Field(default=None, max_length=200)
@@ -92,7 +105,7 @@ class Reporter(BaseModel):
 class Child(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    _no_nul = field_validator("*", mode="before")(without_nul)
+    _plain = field_validator("*", mode="before")(plain_line)
 
     name: str | None = Field(default=None, max_length=200)
     personnummer: str | None = Field(default=None, max_length=20)

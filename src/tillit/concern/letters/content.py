@@ -92,6 +92,16 @@ _QUESTIONS_NO_CONTACT = Block(
     "{municipality}.",
     when="contact_missing",
 )
+# The reporter is one person, addressed as "du" like the rest of the letters to reporters.
+_QUESTIONS_DU = Block(
+    "Har du frågor är du välkommen att kontakta {caseworker_name}. Kontaktuppgifterna står nedan.",
+    when="contact_given",
+)
+_QUESTIONS_DU_NO_CONTACT = Block(
+    "Har du frågor är du välkommen att kontakta {caseworker_name} på socialtjänsten i "
+    "{municipality}.",
+    when="contact_missing",
+)
 _DECISION_TEXT = Block(each="decision_text_lines")
 
 SPECS: Mapping[LetterKind, LetterSpec] = MappingProxyType(
@@ -243,8 +253,8 @@ SPECS: Mapping[LetterKind, LetterSpec] = MappingProxyType(
                     "Får du veta något nytt om barnets situation gäller din anmälningsskyldighet "
                     "även det. Är ett barn i akut fara, ring 112."
                 ),
-                _QUESTIONS,
-                _QUESTIONS_NO_CONTACT,
+                _QUESTIONS_DU,
+                _QUESTIONS_DU_NO_CONTACT,
             ),
         ),
     }
