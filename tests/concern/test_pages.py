@@ -167,15 +167,23 @@ def _draft_guardian_letter(client: TestClient, csrf: str, number: str) -> None:
     assert drafted.status_code == 200 and "/godkann" in drafted.text
 
 
-def test_confirming_after_changing_the_ticks_keeps_the_ticks(
-    app: FastAPI, platform: Platform, installed: int
-) -> None:
+def _first_marked_passage(app: FastAPI, platform: Platform) -> tuple:
+    """A caseworker analyses a new case: client, CSRF token, case number, the position of the
+    first passage with a suggestion, and its review form as the page shows it."""
     number = _case(platform)
     client, csrf = _browser(app, platform, "handlaggare")
     page = client.post(f"/arenden/{number}/analys", data={"csrf_token": csrf}).text
     first_marked = int(re.search(r'id="text-(\d+)"', page).group(1)) - 1
     route = f"/arenden/{number}/stycken/{first_marked}"
     form = page.split(f'action="{route}"', 1)[1].split("</form>")[0]
+    return client, csrf, number, first_marked, form
+
+
+def test_confirming_after_changing_the_ticks_keeps_the_ticks(
+    app: FastAPI, platform: Platform, installed: int
+) -> None:
+    client, csrf, number, first_marked, form = _first_marked_passage(app, platform)
+    route = f"/arenden/{number}/stycken/{first_marked}"
     shown = re.findall(r'name="shown" value="(\w+)"', form)
     assert shown and "ikryssade enligt förslaget" in form
     assert re.findall(r'name="suggested" value="(\w+)"', form) == shown
@@ -202,12 +210,8 @@ def test_confirming_a_suggestion_that_changed_meanwhile_stores_nothing(
     record the new suggestion, which the caseworker never saw."""
     from tillit.concern.tables import ConcernPassage
 
-    number = _case(platform)
-    client, csrf = _browser(app, platform, "handlaggare")
-    page = client.post(f"/arenden/{number}/analys", data={"csrf_token": csrf}).text
-    first_marked = int(re.search(r'id="text-(\d+)"', page).group(1)) - 1
+    client, csrf, number, first_marked, form = _first_marked_passage(app, platform)
     route = f"/arenden/{number}/stycken/{first_marked}"
-    form = page.split(f'action="{route}"', 1)[1].split("</form>")[0]
     shown = re.findall(r'name="shown" value="(\w+)"', form)
     with platform.session() as db:  # the new analysis
         passage = db.scalar(select(ConcernPassage).where(ConcernPassage.position == first_marked))

@@ -224,7 +224,7 @@ _WORD = re.compile(r"\w+")
 
 def cue_counts(text: str, cues: dict[str, tuple[str, ...]] = CUES) -> np.ndarray:
     """log(1 + number of cue matches) per label, in the order of ``cues``."""
-    matcher = _matcher(tuple(cues.items()))
+    matcher = _matcher(tuple((label, tuple(found)) for label, found in cues.items()))
     lowered = text.lower()
     counts = np.zeros(len(cues))
     for token in _WORD.findall(lowered):
