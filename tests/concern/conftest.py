@@ -14,6 +14,8 @@ from tillit.auth.roles import Principal
 from tillit.auth.service import get_tenant
 from tillit.concern.cases import detail_dict
 from tillit.concern.models import make_card, store_version
+from tillit.concern.register import register_report
+from tillit.concern.schemas import ReportIn
 from tillit.concern.tables import ConcernCase
 from tillit.platform import Platform
 
@@ -45,6 +47,13 @@ def installed(platform: Platform, trained: Any, dev_reports: list[Any]) -> int:
     """The session's classifier as the default tenant's active version; returns its number."""
     card = make_card(dev_reports, "dev.jsonl (tests)")
     return store_version(platform, system(platform), trained, card).version
+
+
+def register_text(platform: Platform, text: str) -> str:
+    """A case registered through the API channel with only ``text``; returns its number."""
+    with platform.session() as db:
+        registered = register_report(db, platform.box, system(platform), ReportIn(text=text), "api")
+        return registered.case.case_number
 
 
 def all_cases(platform: Platform) -> list[dict]:

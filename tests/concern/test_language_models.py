@@ -16,13 +16,11 @@ from tests.support.factories import auth, make_key, make_user, register_upstream
 from tests.support.pages import login
 from tillit.audit.tables import AuditEvent
 from tillit.concern.governance import SERVICE_NAME
-from tillit.concern.register import register_report
-from tillit.concern.schemas import ReportIn
 from tillit.governance.fingerprint import changed_parts
 from tillit.platform import Platform
 from tillit.runs.tables import Run
 
-from .conftest import lower_clearance, register_writer, system
+from .conftest import lower_clearance, register_text, register_writer, system
 from .test_governance import register_entry, retire, service_status
 
 TEXT = "Eleven Elias Nordström berättar att pappa slår honom när han har druckit."
@@ -43,12 +41,6 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return bodies
 
 
-def _case(platform: Platform) -> str:
-    with platform.session() as db:
-        registered = register_report(db, platform.box, system(platform), ReportIn(text=TEXT), "api")
-        return registered.case.case_number
-
-
 def _headers(platform: Platform, role: str) -> dict[str, str]:
     return auth(make_key(platform, role=role))
 
@@ -67,7 +59,7 @@ def test_a_model_nobody_chose_reads_no_case(
     sent: list[dict[str, Any]],
 ) -> None:
     register_upstream_model(platform, upstream, name="egen", max_class="K3")
-    number = _case(platform)
+    number = register_text(platform, TEXT)
     caseworker = _headers(platform, "caseworker")
     analysed = client.post(f"/api/concern/cases/{number}/analyse", headers=caseworker)
     assert analysed.status_code == 200, analysed.text
@@ -101,7 +93,7 @@ def test_an_administrator_chooses_them(
     assert chosen.json() == {"language_models": ["egen", "moln"]}
     caseworker = _headers(platform, "caseworker")
     assert client.get(URL, headers=caseworker).json() == {"language_models": ["egen", "moln"]}
-    number = _case(platform)
+    number = register_text(platform, TEXT)
     summary = client.post(
         f"/api/concern/cases/{number}/model-summary", json={"model": "moln"}, headers=caseworker
     )
@@ -202,7 +194,7 @@ def test_the_case_page_offers_only_the_chosen_models(
     app: FastAPI, platform: Platform, upstream: str
 ) -> None:
     register_upstream_model(platform, upstream, name="obehorig", max_class="K3")
-    number = _case(platform)
+    number = register_text(platform, TEXT)
     make_user(platform, "handlaggare", ["caseworker"])
     client = TestClient(app)
     login(client, "handlaggare")
@@ -227,7 +219,7 @@ def test_a_retired_service_asks_no_model(
     client: TestClient, platform: Platform, installed: int, upstream: str, sent: list[Any]
 ) -> None:
     register_writer(platform, upstream, "egen")
-    number = _case(platform)
+    number = register_text(platform, TEXT)
     retire(platform)
     refused = client.post(
         f"/api/concern/cases/{number}/model-summary",

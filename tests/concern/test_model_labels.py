@@ -14,13 +14,11 @@ from sqlalchemy import select
 from tests.support.factories import auth, make_key
 from tillit.concern.case_analysis import analyse_case
 from tillit.concern.model_labels import label_case, parse_answer, system_text
-from tillit.concern.register import register_report
-from tillit.concern.schemas import ReportIn
 from tillit.errors import InvalidInput, PolicyViolation, ProviderError
 from tillit.platform import Platform
 from tillit.runs.tables import Run
 
-from .conftest import lower_clearance, register_writer, system
+from .conftest import lower_clearance, register_text, register_writer, system
 from .test_pages import _browser
 
 TEXT = (
@@ -30,9 +28,7 @@ TEXT = (
 
 
 def _analysed_case(platform: Platform) -> str:
-    with platform.session() as db:
-        registered = register_report(db, platform.box, system(platform), ReportIn(text=TEXT), "api")
-    number = registered.case.case_number
+    number = register_text(platform, TEXT)
     analyse_case(platform, system(platform), number)
     return number
 
@@ -76,10 +72,9 @@ def test_a_k1_model_gets_nothing_and_an_unanalysed_case_is_refused(
     with pytest.raises(PolicyViolation):
         label_case(platform, system(platform), number, "publik")
     assert _runs(platform)[0].status == "refused"
-    with platform.session() as db:
-        fresh = register_report(db, platform.box, system(platform), ReportIn(text="Ny."), "api")
+    fresh = register_text(platform, "Ny.")
     with pytest.raises(InvalidInput, match="Analysera anmälan först"):
-        label_case(platform, system(platform), fresh.case.case_number, "publik")
+        label_case(platform, system(platform), fresh, "publik")
 
 
 def test_the_case_page_shows_the_models_labels_beside_the_suggestion(

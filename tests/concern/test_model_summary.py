@@ -12,14 +12,13 @@ from sqlalchemy import select
 import tillit.concern.case_model as case_model
 from tillit.concern.cases import apply_retention, set_status
 from tillit.concern.model_summary import summarise_case
-from tillit.concern.register import read_analysis, register_report
-from tillit.concern.schemas import ReportIn
+from tillit.concern.register import read_analysis
 from tillit.concern.tables import ConcernCase
 from tillit.errors import Conflict, InvalidInput, PolicyViolation
 from tillit.platform import Platform
 from tillit.runs.tables import Run
 
-from .conftest import lower_clearance, register_writer, system
+from .conftest import lower_clearance, register_text, register_writer, system
 
 TEXT = "Eleven Elias Nordström, 140621-2389, berättar att pappa Johan Nordström slår honom."
 
@@ -39,17 +38,11 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return received
 
 
-def _case(platform: Platform) -> str:
-    with platform.session() as db:
-        registered = register_report(db, platform.box, system(platform), ReportIn(text=TEXT), "api")
-        return registered.case.case_number
-
-
 def test_a_k3_model_reads_the_case_as_it_is(
     platform: Platform, upstream: str, sent: list[str]
 ) -> None:
     register_writer(platform, upstream, "egen", "K3")
-    summary = summarise_case(platform, system(platform), _case(platform), "egen")
+    summary = summarise_case(platform, system(platform), register_text(platform, TEXT), "egen")
     assert "Elias Nordström" in sent[0] and "<anmälan>" in sent[0]
     assert "Elias Nordström" in summary["text"]  # the echo upstream repeats the prompt
 
@@ -58,7 +51,7 @@ def test_a_k2_model_gets_pseudonymised_text_and_the_answer_is_reidentified(
     platform: Platform, upstream: str, sent: list[str]
 ) -> None:
     register_writer(platform, upstream, "moln", "K2")
-    summary = summarise_case(platform, system(platform), _case(platform), "moln")
+    summary = summarise_case(platform, system(platform), register_text(platform, TEXT), "moln")
     for value in ("Elias", "Nordström", "140621-2389", "Johan"):
         assert value not in sent[0]
     assert "Elias Nordström" in summary["text"] and "140621-2389" in summary["text"]
@@ -74,7 +67,7 @@ def test_a_k1_model_is_refused_before_anything_leaves(
     register_writer(platform, upstream, "publik", "K3")
     lower_clearance(platform, "publik", "K1")  # after it was chosen
     with pytest.raises(PolicyViolation):
-        summarise_case(platform, system(platform), _case(platform), "publik")
+        summarise_case(platform, system(platform), register_text(platform, TEXT), "publik")
     assert sent == []
     with platform.session() as db:
         run = db.scalar(select(Run).where(Run.kind == "concern.summary"))
@@ -86,7 +79,7 @@ def test_a_case_closed_while_the_model_answers_keeps_no_summary(
 ) -> None:
     """The lock is checked again when the answer is stored, not only before the call."""
     register_writer(platform, upstream, "egen", "K3")
-    number = _case(platform)
+    number = register_text(platform, TEXT)
     real = case_model.chat_once
 
     async def closing_meanwhile(provider_type: str, spec: Any, body: dict[str, Any]) -> dict:
@@ -110,7 +103,7 @@ def test_a_case_erased_by_retention_asks_no_model(
     """'Inleds ej' counts as closed for retention but is not locked: once its content is
     erased, no model is asked about it and nothing is written into it again."""
     register_writer(platform, upstream, "egen", "K3")
-    number = _case(platform)
+    number = register_text(platform, TEXT)
     with platform.session() as db:
         case = db.scalar(select(ConcernCase).where(ConcernCase.case_number == number))
         set_status(db, system(platform), case, "inleds_ej")
